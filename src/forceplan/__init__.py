@@ -1,0 +1,15 @@
+"""forceplan: plan, cost and stress-test a multinational military deployment.
+
+Data flows one way: scenario -> plan -> simulate -> explore -> report.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from forceplan.scenario import Scenario, ScenarioError, load_scenario, scenario_hash
+
+try:
+    __version__ = version("forceplan")
+except PackageNotFoundError:  # running from a source tree without install
+    __version__ = "0.0.0+unknown"
+
+__all__ = ["Scenario", "ScenarioError", "__version__", "load_scenario", "scenario_hash"]
