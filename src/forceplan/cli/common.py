@@ -1,0 +1,78 @@
+"""Shared CLI plumbing: the Typer app, scenario loading with clean errors, atomic writes."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+from forceplan.scenario import Scenario, ScenarioError, load_scenario
+
+app = typer.Typer(
+    name="forceplan",
+    help="Plan, cost and stress-test a multinational military deployment.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+EXIT_BAD_INPUT = 2
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    """Print an error (no traceback) and exit non-zero."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def load_or_exit(path: str) -> Scenario:
+    """Load a scenario or print one line per problem and exit 2."""
+    try:
+        return load_scenario(path)
+    except ScenarioError as exc:
+        n = len(exc.problems)
+        err_console.print(
+            f"[bold red]error:[/] {path} is not a valid scenario "
+            f"({n} problem{'s' if n != 1 else ''}):",
+            highlight=False,
+        )
+        for p in exc.problems:
+            err_console.print(f"  {p}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def write_atomic(path: str | Path, data: str | bytes) -> Path:
+    """Write to a temporary file beside ``path`` and rename it into place.
+
+    A crash mid-write leaves either the old file or none, never half a file.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    mode = "wb" if isinstance(data, bytes) else "w"
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, mode) as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def check_output_dir(path: str | Path, what: str) -> None:
+    """Fail early (before any work) if an output location cannot be written."""
+    parent = Path(path).parent if what == "file" else Path(path)
+    probe = parent if parent.exists() else parent.parent
+    if probe.exists() and not os.access(probe, os.W_OK):
+        fail(f"cannot write {what} at {path}: permission denied")
+    if what == "file" and Path(path).is_dir():
+        fail(f"{path} is a directory, expected a file path")

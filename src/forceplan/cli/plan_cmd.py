@@ -1,0 +1,1 @@
+"""`forceplan plan`: to be filled by the planner work."""

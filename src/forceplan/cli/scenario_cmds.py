@@ -1,0 +1,93 @@
+"""Commands on scenario files alone: validate, schema, sources, scenarios."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from forceplan.cli.common import app, console, load_or_exit, write_atomic
+from forceplan.scenario import Scenario, bundled_scenarios, scenario_hash
+
+ScenarioArg = Annotated[
+    str, typer.Argument(help="Scenario TOML file, or the name of a bundled scenario.")
+]
+
+
+@app.command()
+def validate(scenario: ScenarioArg) -> None:
+    """Check a scenario file; print a summary, or every problem and exit 2."""
+    s = load_or_exit(scenario)
+    figures = list(s.sources_list())
+    cited = sum(1 for _, f in figures if f.source)
+    assumed = sum(1 for _, f in figures if f.assumption)
+    console.print(f"[green]ok[/] {scenario}: {s.title}")
+    console.print(
+        f"  {len(s.nations)} nations, {len(s.capabilities)} capabilities, "
+        f"{len(s.missions)} missions, {len(s.phases)} phases over {s.total_months} months, "
+        f"{len(s.uncertainties)} uncertainties"
+    )
+    console.print(
+        f"  {len(figures)} figures: {cited} cited, {assumed} marked as assumptions, "
+        f"{len(figures) - cited - assumed} bare"
+    )
+    console.print(f"  content hash {scenario_hash(s)}")
+
+
+@app.command()
+def schema(
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the JSON Schema to this file.")
+    ] = None,
+) -> None:
+    """Print (or write) the JSON Schema of scenario files, for editors."""
+    text = json.dumps(Scenario.model_json_schema(), indent=2)
+    if output:
+        write_atomic(output, text + "\n")
+        console.print(f"wrote {output}")
+    else:
+        typer.echo(text)
+
+
+@app.command()
+def sources(
+    scenario: ScenarioArg,
+    missing: Annotated[
+        bool, typer.Option("--missing", help="List only figures with no source.")
+    ] = False,
+) -> None:
+    """List every figure in a scenario with its value, range and source."""
+    s = load_or_exit(scenario)
+    table = Table(title=f"Figures in {s.name}", show_lines=False)
+    table.add_column("field")
+    table.add_column("value", justify="right")
+    table.add_column("range", justify="right")
+    table.add_column("source / note", overflow="fold")
+    for path, fig in s.sources_list():
+        if missing and fig.source:
+            continue
+        rng = f"{fig.range[0]:g}-{fig.range[1]:g}" if fig.range else ""
+        text = escape(fig.source or "")
+        if fig.assumption:
+            text = f"[yellow]assumption[/] {text}".strip()
+        if fig.note:
+            text = f"{text} ({escape(fig.note)})" if text else escape(fig.note)
+        table.add_row(escape(path), f"{fig.value:g}", rng, text or "[red]no source[/]")
+    console.print(table)
+    if s.sources:
+        refs = Table(title="References")
+        refs.add_column("key")
+        refs.add_column("citation", overflow="fold")
+        for k, v in s.sources.items():
+            refs.add_row(escape(k), escape(v))
+        console.print(refs)
+
+
+@app.command("scenarios")
+def list_scenarios() -> None:
+    """List the bundled scenarios."""
+    for name, path in bundled_scenarios().items():
+        console.print(f"{name}\t{path}")

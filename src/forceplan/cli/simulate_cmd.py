@@ -1,0 +1,1 @@
+"""`forceplan simulate` and `forceplan compare`: to be filled by the simulation work."""
