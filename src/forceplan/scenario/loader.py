@@ -180,7 +180,9 @@ def _merge(base: Any, over: Any, file: str, path: str = "") -> Any:
             rest = {k: v for k, v in entry.items() if k != "drop"}
             if entry[key] in index:
                 i = index[entry[key]]
-                out_list[i] = None if drop else _merge(out_list[i], rest, file, f"{path}[{entry[key]}]")
+                out_list[i] = (
+                    None if drop else _merge(out_list[i], rest, file, f"{path}[{entry[key]}]")
+                )
             elif not drop:
                 index[entry[key]] = len(out_list)
                 out_list.append(rest)
@@ -198,7 +200,9 @@ def _expand_tables(raw: dict[str, Any], file: Path, origin: _Origin) -> dict[str
     for name, rel in tables.items():
         if name not in CSV_TABLES:
             problems.append(
-                Problem(str(file), f"tables.{name}", f"unknown table (allowed: {', '.join(CSV_TABLES)})")
+                Problem(
+                    str(file), f"tables.{name}", f"unknown table (allowed: {', '.join(CSV_TABLES)})"
+                )
             )
             continue
         if not isinstance(rel, str):
@@ -227,7 +231,9 @@ def _read_csv(path: Path, key: str, origin: _Origin) -> list[dict[str, Any]]:
             rows = list(reader)
             columns = reader.fieldnames or []
     except OSError as exc:
-        raise ScenarioError([Problem(str(path), "", f"cannot read CSV table: {exc.strerror}")]) from None
+        raise ScenarioError(
+            [Problem(str(path), "", f"cannot read CSV table: {exc.strerror}")]
+        ) from None
     except UnicodeDecodeError:
         raise ScenarioError([Problem(str(path), "", "not UTF-8 text")]) from None
     if key not in columns:
@@ -263,7 +269,9 @@ def _read_csv(path: Path, key: str, origin: _Origin) -> list[dict[str, Any]]:
                         fig["range"] = [float(low or value), float(high or value)]
                     except ValueError:
                         problems.append(
-                            Problem(str(path), f"row {lineno}, column low_/high_{col}", "not a number")
+                            Problem(
+                                str(path), f"row {lineno}, column low_/high_{col}", "not a number"
+                            )
                         )
                 value = fig
             _set_dotted(entry, col, value)

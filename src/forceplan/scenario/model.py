@@ -463,7 +463,7 @@ class Simulation(Frozen):
         default=None, description="Months to simulate; default: to the end of the last phase."
     )
     exit_hazard_per_year: dict[Stance, Share] = Field(
-        default_factory=lambda: {
+        default_factory=lambda: {  # type: ignore[arg-type]
             "committed": Figure(value=0.03, assumption=True),
             "willing": Figure(value=0.08, assumption=True),
             "undecided": Figure(value=0.15, assumption=True),
@@ -535,9 +535,11 @@ class Scenario(Frozen):
                     problems.append(
                         f"{where}.commitments[{j}].capability: unknown capability {c.capability!r}"
                     )
-            for cv in n.caveats:
-                if cv not in self.caveats:
-                    problems.append(f"{where}.caveats: unknown caveat {cv!r} (declare it under [caveats])")
+            for cv_name in n.caveats:
+                if cv_name not in self.caveats:
+                    problems.append(
+                        f"{where}.caveats: unknown caveat {cv_name!r} (declare it under [caveats])"
+                    )
 
         for cid, cv in self.caveats.items():
             for field in ("only_missions", "exclude_missions"):
@@ -560,7 +562,9 @@ class Scenario(Frozen):
         for i, m in enumerate(self.missions):
             for cap in m.requirements:
                 if cap not in caps:
-                    problems.append(f"missions[{i}] ({m.id}).requirements.{cap}: unknown capability {cap!r}")
+                    problems.append(
+                        f"missions[{i}] ({m.id}).requirements.{cap}: unknown capability {cap!r}"
+                    )
                 elif cap not in declared_anywhere:
                     problems.append(
                         f"missions[{i}] ({m.id}).requirements.{cap}: no nation or backstop "
@@ -569,7 +573,9 @@ class Scenario(Frozen):
 
         ordered = sorted(enumerate(self.phases), key=lambda ip: ip[1].start_month)
         if ordered[0][1].start_month != 1:
-            problems.append(f"phases: the first phase must start in month 1, not {ordered[0][1].start_month}")
+            problems.append(
+                f"phases: the first phase must start in month 1, not {ordered[0][1].start_month}"
+            )
         for (_, a), (j, b) in zip(ordered, ordered[1:], strict=False):
             if b.start_month <= a.end_month:
                 problems.append(
@@ -588,7 +594,8 @@ class Scenario(Frozen):
                 for cap in reqs:
                     if cap not in caps:
                         problems.append(
-                            f"phases[{i}] ({p.id}).requirements.{m}.{cap}: unknown capability {cap!r}"
+                            f"phases[{i}] ({p.id}).requirements.{m}.{cap}: "
+                            f"unknown capability {cap!r}"
                         )
 
         if self.backstop is not None:
@@ -609,22 +616,30 @@ class Scenario(Frozen):
         for i, t in enumerate(self.constraints.treaty_limits):
             for cap in t.capabilities:
                 if cap not in caps:
-                    problems.append(f"constraints.treaty_limits[{i}].capabilities: unknown capability {cap!r}")
+                    problems.append(
+                        f"constraints.treaty_limits[{i}].capabilities: unknown capability {cap!r}"
+                    )
             for m in t.missions:
                 if m not in missions:
-                    problems.append(f"constraints.treaty_limits[{i}].missions: unknown mission {m!r}")
+                    problems.append(
+                        f"constraints.treaty_limits[{i}].missions: unknown mission {m!r}"
+                    )
             for iso in t.nations:
                 if iso not in iso_set:
-                    problems.append(f"constraints.treaty_limits[{i}].nations: unknown nation {iso!r}")
+                    problems.append(
+                        f"constraints.treaty_limits[{i}].nations: unknown nation {iso!r}"
+                    )
             if t.measure == "displacement_tonnes":
                 named = t.capabilities or tuple(cap_ids)
                 lacking = [
-                    c.id for c in self.capabilities if c.id in named and c.displacement_tonnes is None
+                    c.id
+                    for c in self.capabilities
+                    if c.id in named and c.displacement_tonnes is None
                 ]
                 if t.capabilities and lacking:
                     problems.append(
-                        f"constraints.treaty_limits[{i}]: capabilities without displacement_tonnes: "
-                        f"{', '.join(lacking)}"
+                        f"constraints.treaty_limits[{i}]: capabilities without "
+                        f"displacement_tonnes: {', '.join(lacking)}"
                     )
         if self.constraints.min_nations_on_ground > len(self.nations):
             problems.append(
