@@ -1,14 +1,15 @@
 """The command-line shell: thin wrappers over the Python API.
 
-Each stage's commands live in their own module and register on ``app``.
+Each stage's commands live in their own module and register on ``app`` when
+imported below.
 """
 
 from __future__ import annotations
 
+from forceplan.cli import plan_cmd, scenario_cmds, simulate_cmd
 from forceplan.cli.common import app
-from forceplan.cli import scenario_cmds  # noqa: F401  (registers commands)
-from forceplan.cli import plan_cmd  # noqa: F401
-from forceplan.cli import simulate_cmd  # noqa: F401
+
+COMMAND_MODULES = (scenario_cmds, plan_cmd, simulate_cmd)
 
 
 def main() -> None:
