@@ -5,6 +5,7 @@ Data flows one way: scenario -> plan -> simulate -> explore -> report.
 
 from importlib.metadata import PackageNotFoundError, version
 
+from forceplan.plan import PlanError, PlanResult, plan
 from forceplan.scenario import Scenario, ScenarioError, load_scenario, scenario_hash
 
 try:
@@ -12,4 +13,13 @@ try:
 except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0.0.0+unknown"
 
-__all__ = ["Scenario", "ScenarioError", "__version__", "load_scenario", "scenario_hash"]
+__all__ = [
+    "PlanError",
+    "PlanResult",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "load_scenario",
+    "plan",
+    "scenario_hash",
+]

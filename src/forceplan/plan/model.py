@@ -1,0 +1,712 @@
+"""The force-allocation MIP, built per phase with highspy and solved lexicographically.
+
+See docs/planner.md for the formulation. In short, for every phase (phases
+share no constraint, so each is its own model and the optimum of the whole is
+the union of the phase optima):
+
+* integer units ``x[n, c, m]`` a nation sends, only where its caveats allow
+  and it holds units of the capability;
+* coverage ``sum_n x + backstop + unmet = required`` per (mission, capability);
+* availability after rotation, with standing commitments drawn down to
+  their floors (hard) or below them at a penalty (soft);
+* political caps, treaty limits, minimum flags on the ground, lead nations,
+  burden sharing (penalised or bounded);
+* a pre-emptive (lexicographic) objective: unmet requirement by priority
+  level, backstop use, flank floor breaches, flank drain, burden-sharing
+  deviation, cost. Each tier is minimised in turn and then held at its
+  optimum while the next is minimised.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+
+from forceplan.scenario.model import Capability, Mission, Nation, Phase, Scenario
+
+#: Capability domains whose personnel come out of the army (the political cap
+#: is a share of army personnel). Air and sea units are crewed by air forces
+#: and navies and do not count against it.
+ARMY_DOMAINS: frozenset[str] = frozenset({"land", "enabler", "command", "training"})
+
+#: Stances whose nations the planner may task. "Opposed" nations send nothing.
+DEPLOYABLE_STANCES: frozenset[str] = frozenset({"committed", "willing", "undecided"})
+
+#: HiGHS relative MIP gap per stage: small enough that "optimal" means optimal
+#: to within a thousandth of a dollar per US$ million of cost.
+MIP_REL_GAP = 1e-6
+RANDOM_SEED = 0
+_EPS = 1e-9
+
+
+class PlanError(Exception):
+    """The planner could not produce a plan; the message says why, in words."""
+
+
+class PlanInfeasible(PlanError):
+    """The constraints cannot all hold at once; ``reasons`` explains which."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = reasons
+        super().__init__("no plan satisfies every constraint:\n" + "\n".join(f"  - {r}" for r in reasons))
+
+
+# ---------------------------------------------------------------------------
+# Small pure helpers
+# ---------------------------------------------------------------------------
+
+
+def troop_sets_needed(months: int, tour_months: float) -> int:
+    """Distinct sets of troops needed to hold one post for ``months`` without reuse.
+
+    Each set serves one tour of ``tour_months`` and is not sent again, so the
+    post needs ``ceil(months / tour_months)`` sets: six-month tours over two
+    years (24 months) need four sets.
+    """
+    if months < 0:
+        raise ValueError(f"months must not be negative (got {months})")
+    if tour_months <= 0:
+        raise ValueError(f"tour_months must be positive (got {tour_months})")
+    return math.ceil(months / tour_months - _EPS)
+
+
+def tied_up_personnel(deployed: float, rotation_ratio: float) -> float:
+    """Personnel tied up (preparing + deployed + recovering) for ``deployed`` in theatre."""
+    return deployed * rotation_ratio
+
+
+def units_whole(value: float) -> int:
+    """Whole units contained in a (possibly fractional) unit figure."""
+    return math.floor(value + _EPS)
+
+
+def _new_highs() -> highspy.Highs:
+    """A silent HiGHS instance (the first one per process prints a banner on fd 1)."""
+    if not _BANNER_SHOWN[0]:
+        _BANNER_SHOWN[0] = True
+        sys.stdout.flush()
+        try:
+            saved = os.dup(1)
+        except OSError:  # no stdout at all
+            return _configured(highspy.Highs())
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        try:
+            solver = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(devnull)
+        return _configured(solver)
+    return _configured(highspy.Highs())
+
+
+_BANNER_SHOWN = [False]
+
+
+def _configured(solver: highspy.Highs) -> highspy.Highs:
+    solver.setOptionValue("output_flag", False)
+    solver.setOptionValue("random_seed", RANDOM_SEED)
+    solver.setOptionValue("mip_rel_gap", MIP_REL_GAP)
+    solver.setOptionValue("mip_abs_gap", 1e-7)
+    return solver
+
+
+# ---------------------------------------------------------------------------
+# Model data structures
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Requirement:
+    mission: Mission
+    capability: Capability
+    required: int
+
+
+@dataclass
+class Stage:
+    """One tier of the lexicographic objective."""
+
+    name: str
+    coefficients: dict[int, float]
+    integral: bool
+
+
+@dataclass
+class PhaseModel:
+    """Columns and rows of one phase's MIP, plus the index maps to read a solution."""
+
+    phase: Phase
+    requirements: list[Requirement]
+    col_lower: list[float] = field(default_factory=list)
+    col_upper: list[float] = field(default_factory=list)
+    col_integer: list[bool] = field(default_factory=list)
+    col_names: list[str] = field(default_factory=list)
+    row_lower: list[float] = field(default_factory=list)
+    row_upper: list[float] = field(default_factory=list)
+    row_index: list[list[int]] = field(default_factory=list)
+    row_value: list[list[float]] = field(default_factory=list)
+    row_names: list[str] = field(default_factory=list)
+    x: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (iso, cap, mission)
+    backstop: dict[tuple[str, str], int] = field(default_factory=dict)  # (cap, mission)
+    unmet: dict[tuple[str, str], int] = field(default_factory=dict)  # (mission, cap)
+    drain: dict[tuple[str, int], int] = field(default_factory=dict)  # (iso, commitment idx)
+    below: dict[tuple[str, int], int] = field(default_factory=dict)
+    contributes: dict[str, int] = field(default_factory=dict)
+    dev_cols: list[int] = field(default_factory=list)
+    stages: list[Stage] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add_col(self, name: str, lower: float, upper: float, integer: bool) -> int:
+        self.col_lower.append(lower)
+        self.col_upper.append(upper)
+        self.col_integer.append(integer)
+        self.col_names.append(name)
+        return len(self.col_lower) - 1
+
+    def add_row(
+        self, name: str, terms: Iterable[tuple[int, float]], lower: float, upper: float
+    ) -> None:
+        merged: dict[int, float] = {}
+        for col, coef in terms:
+            merged[col] = merged.get(col, 0.0) + coef
+        self.row_index.append(list(merged))
+        self.row_value.append(list(merged.values()))
+        self.row_lower.append(lower)
+        self.row_upper.append(upper)
+        self.row_names.append(name)
+
+    @property
+    def num_cols(self) -> int:
+        return len(self.col_lower)
+
+    @property
+    def num_rows(self) -> int:
+        return len(self.row_lower)
+
+    @property
+    def num_integers(self) -> int:
+        return sum(self.col_integer)
+
+
+#: Constraint groups that can make a phase infeasible; the diagnosis drops them in turn.
+CONSTRAINT_GROUPS: dict[str, str] = {
+    "min_flags": "the minimum number of nations on the ground (constraints.min_nations_on_ground)",
+    "lead_nations": "the lead-nation rule (constraints.lead_nations)",
+    "burden_bound": "the burden-sharing bound (constraints.burden_sharing, mode 'bound')",
+    "treaty_limits": "the treaty limits (constraints.treaty_limits)",
+    "political_caps": "the political caps on army share (nations.max_army_share)",
+    "flank_floors": "the floors on standing commitments (nations.commitments.floor)",
+}
+
+
+# ---------------------------------------------------------------------------
+# Building one phase
+# ---------------------------------------------------------------------------
+
+
+def phase_requirements(scenario: Scenario, phase: Phase) -> list[Requirement]:
+    return [
+        Requirement(mission, cap, need)
+        for p, mission, cap, need in scenario.requirements()
+        if p.id == phase.id
+    ]
+
+
+def deployable(nation: Nation) -> bool:
+    return nation.stance in DEPLOYABLE_STANCES
+
+
+def treaty_applies(scenario: Scenario, limit_index: int, nation: Nation | None) -> bool:
+    """Whether treaty limit ``limit_index`` binds ``nation`` (None = the backstop provider)."""
+    limit = scenario.constraints.treaty_limits[limit_index]
+    if nation is None:
+        return not limit.nations and limit.applies_to in ("all", "non_black_sea_states")
+    if limit.nations:
+        return nation.iso in limit.nations
+    if limit.applies_to == "non_black_sea_states":
+        return not nation.black_sea_state
+    if limit.applies_to == "black_sea_states":
+        return nation.black_sea_state
+    return True
+
+
+def treaty_coefficient(scenario: Scenario, limit_index: int, cap: Capability, mission_id: str) -> float:
+    limit = scenario.constraints.treaty_limits[limit_index]
+    if limit.capabilities and cap.id not in limit.capabilities:
+        return 0.0
+    if limit.missions and mission_id not in limit.missions:
+        return 0.0
+    if limit.measure == "units":
+        return 1.0
+    if limit.measure == "personnel":
+        return cap.personnel_per_unit.value
+    return cap.displacement_tonnes.value if cap.displacement_tonnes is not None else 0.0
+
+
+def build_phase(
+    scenario: Scenario,
+    phase: Phase,
+    *,
+    backstop_enabled: bool,
+    disabled: frozenset[str] = frozenset(),
+) -> PhaseModel:
+    """Build the MIP of one phase (constraint groups in ``disabled`` are left out)."""
+    reqs = phase_requirements(scenario, phase)
+    model = PhaseModel(phase=phase, requirements=reqs)
+    constraints = scenario.constraints
+    soft_floor = constraints.flank_floor == "soft" or "flank_floors" in disabled
+    caps_needed = {r.capability.id for r in reqs}
+
+    # -- commitments: drain variables -------------------------------------
+    # drain_terms[(iso, cap)] = [(col, ratio)] of units freed by drawing down commitments
+    drain_terms: dict[tuple[str, str], list[int]] = {}
+    held: dict[tuple[str, str], float] = {}
+    for nation in scenario.nations:
+        for k, com in enumerate(nation.commitments):
+            key = (nation.iso, com.capability)
+            held[key] = held.get(key, 0.0) + com.units.value
+            if not deployable(nation) or com.capability not in caps_needed:
+                continue
+            slack = com.units.value - com.floor.value
+            upper = units_whole(com.units.value) if soft_floor else units_whole(slack)
+            if upper <= 0:
+                continue
+            col = model.add_col(f"drain[{nation.iso},{k}]", 0.0, float(upper), True)
+            model.drain[(nation.iso, k)] = col
+            drain_terms.setdefault(key, []).append(col)
+            if soft_floor:
+                below = model.add_col(f"below[{nation.iso},{k}]", 0.0, float(upper), False)
+                model.below[(nation.iso, k)] = below
+                # below >= drain - (units - floor)
+                model.add_row(
+                    f"below_floor[{nation.iso},{k}]",
+                    [(below, 1.0), (col, -1.0)],
+                    -max(slack, 0.0),
+                    math.inf,
+                )
+
+    # -- allocation variables x[n, c, m] -------------------------------------
+    free_units: dict[tuple[str, str], float] = {}
+    for nation in scenario.nations:
+        if not deployable(nation):
+            continue
+        for req in reqs:
+            cap = req.capability
+            owned = nation.units.get(cap.id)
+            key = (nation.iso, cap.id)
+            ratio = cap.rotation_ratio.value
+            committed = held.get(key, 0.0)
+            free = max(0.0, (owned.value if owned else 0.0) - ratio * committed)
+            free_units[key] = free
+            drainable = sum(model.col_upper[c] for c in drain_terms.get(key, []))
+            most = units_whole((free + ratio * drainable) / ratio)
+            upper = min(most, req.required)
+            if upper < 1 or not scenario.allowed(nation, req.mission, cap):
+                continue
+            col = model.add_col(f"x[{nation.iso},{cap.id},{req.mission.id}]", 0.0, float(upper), True)
+            model.x[(nation.iso, cap.id, req.mission.id)] = col
+
+    # -- backstop and unmet --------------------------------------------------
+    backstop = scenario.backstop
+    if backstop_enabled and backstop is not None:
+        for req in reqs:
+            cap_units = backstop.units.get(req.capability.id)
+            if cap_units is None:
+                continue
+            if backstop.missions and req.mission.id not in backstop.missions:
+                continue
+            upper = min(units_whole(cap_units.value), req.required)
+            if upper < 1:
+                continue
+            col = model.add_col(f"backstop[{req.capability.id},{req.mission.id}]", 0.0, float(upper), True)
+            model.backstop[(req.capability.id, req.mission.id)] = col
+        by_cap: dict[str, list[int]] = {}
+        for (cap_id, _), col in model.backstop.items():
+            by_cap.setdefault(cap_id, []).append(col)
+        for cap_id, cols in by_cap.items():
+            if len(cols) > 1:
+                model.add_row(
+                    f"backstop_capacity[{cap_id}]",
+                    [(c, 1.0) for c in cols],
+                    -math.inf,
+                    float(units_whole(backstop.units[cap_id].value)),
+                )
+
+    for req in reqs:
+        col = model.add_col(f"unmet[{req.mission.id},{req.capability.id}]", 0.0, float(req.required), False)
+        model.unmet[(req.mission.id, req.capability.id)] = col
+
+    # -- coverage: sum_n x + backstop + unmet = required ------------------------
+    for req in reqs:
+        terms = [
+            (col, 1.0)
+            for (iso, cap_id, mission_id), col in model.x.items()
+            if cap_id == req.capability.id and mission_id == req.mission.id
+        ]
+        b = model.backstop.get((req.capability.id, req.mission.id))
+        if b is not None:
+            terms.append((b, 1.0))
+        terms.append((model.unmet[(req.mission.id, req.capability.id)], 1.0))
+        need = float(req.required)
+        model.add_row(f"coverage[{req.mission.id},{req.capability.id}]", terms, need, need)
+
+    # -- availability after rotation ----------------------------------------
+    x_by_nation_cap: dict[tuple[str, str], list[int]] = {}
+    for (iso, cap_id, _), col in model.x.items():
+        x_by_nation_cap.setdefault((iso, cap_id), []).append(col)
+    for (iso, cap_id), cols in x_by_nation_cap.items():
+        ratio = scenario.capability(cap_id).rotation_ratio.value
+        terms = [(c, ratio) for c in cols] + [(d, -ratio) for d in drain_terms.get((iso, cap_id), [])]
+        model.add_row(f"availability[{iso},{cap_id}]", terms, -math.inf, free_units[(iso, cap_id)])
+    # drain only where it frees units for this phase
+    for key, cols in drain_terms.items():
+        if key not in x_by_nation_cap:
+            for c in cols:
+                model.col_upper[c] = 0.0
+
+    # -- political caps ------------------------------------------------------
+    if "political_caps" not in disabled:
+        for nation in scenario.nations:
+            terms = [
+                (col, scenario.capability(cap_id).personnel_per_unit.value
+                 * scenario.capability(cap_id).rotation_ratio.value)
+                for (iso, cap_id, _), col in model.x.items()
+                if iso == nation.iso and scenario.capability(cap_id).domain in ARMY_DOMAINS
+            ]
+            if terms:
+                cap_personnel = nation.max_army_share.value * nation.army_personnel.value
+                model.add_row(f"political_cap[{nation.iso}]", terms, -math.inf, cap_personnel)
+
+    # -- treaty limits -----------------------------------------------------------
+    if "treaty_limits" not in disabled:
+        nations_by_iso = {n.iso: n for n in scenario.nations}
+        for i, limit in enumerate(constraints.treaty_limits):
+            terms: list[tuple[int, float]] = []
+            for (iso, cap_id, mission_id), col in model.x.items():
+                if treaty_applies(scenario, i, nations_by_iso[iso]):
+                    coef = treaty_coefficient(scenario, i, scenario.capability(cap_id), mission_id)
+                    if coef:
+                        terms.append((col, coef))
+            if treaty_applies(scenario, i, None):
+                for (cap_id, mission_id), col in model.backstop.items():
+                    coef = treaty_coefficient(scenario, i, scenario.capability(cap_id), mission_id)
+                    if coef:
+                        terms.append((col, coef))
+            if terms:
+                model.add_row(f"treaty[{i}]", terms, -math.inf, limit.maximum.value)
+
+    # -- minimum flags on the ground ------------------------------------------
+    on_ground_need = sum(r.required for r in reqs if r.mission.on_ground)
+    wanted = min(constraints.min_nations_on_ground, on_ground_need)
+    if constraints.min_nations_on_ground > on_ground_need and on_ground_need > 0:
+        model.notes.append(
+            f"phase {phase.id}: only {on_ground_need} on-ground units are required, so at most "
+            f"{on_ground_need} nations (not {constraints.min_nations_on_ground}) can be on the ground"
+        )
+    if wanted > 0 and "min_flags" not in disabled:
+        flag_cols: list[int] = []
+        on_ground = {m.id for m in scenario.missions if m.on_ground}
+        for nation in scenario.nations:
+            cols = [
+                col for (iso, _, mission_id), col in model.x.items()
+                if iso == nation.iso and mission_id in on_ground
+            ]
+            if not cols:
+                continue
+            y = model.add_col(f"on_ground[{nation.iso}]", 0.0, 1.0, True)
+            flag_cols.append(y)
+            model.add_row(
+                f"flag_needs_units[{nation.iso}]",
+                [(y, 1.0)] + [(c, -1.0) for c in cols],
+                -math.inf,
+                0.0,
+            )
+        model.add_row("min_nations_on_ground", [(y, 1.0) for y in flag_cols], float(wanted), math.inf)
+
+    # -- lead nations ----------------------------------------------------------
+    if "lead_nations" not in disabled:
+        missions_needed = {r.mission.id for r in reqs}
+        for mission_id, leads in constraints.lead_nations.items():
+            if mission_id not in missions_needed:
+                continue
+            cols = [
+                col for (iso, _, m_id), col in model.x.items() if m_id == mission_id and iso in leads
+            ]
+            model.add_row(f"lead_nation[{mission_id}]", [(c, 1.0) for c in cols], 1.0, math.inf)
+
+    # -- cost per nation and burden sharing --------------------------------
+    cost_terms: dict[str, list[tuple[int, float]]] = {}
+    for (iso, cap_id, _), col in model.x.items():
+        cost = scenario.capability(cap_id).annual_cost_per_unit_usd_m.value
+        cost_terms.setdefault(iso, []).append((col, cost))
+    all_cost_terms = [t for terms in cost_terms.values() for t in terms]
+    _burden_sharing(scenario, model, cost_terms, all_cost_terms, disabled)
+
+    # -- objective stages -----------------------------------------------------
+    priorities = sorted({r.mission.priority for r in reqs})
+    for level in priorities:
+        coeffs = {
+            model.unmet[(r.mission.id, r.capability.id)]: 1.0
+            for r in reqs
+            if r.mission.priority == level
+        }
+        model.stages.append(Stage(f"unmet_priority_{level}", coeffs, True))
+    if model.backstop:
+        model.stages.append(Stage("backstop_units", {c: 1.0 for c in model.backstop.values()}, True))
+    if model.below:
+        model.stages.append(Stage("below_floor_units", {c: 1.0 for c in model.below.values()}, False))
+    if any(model.col_upper[c] > 0 for c in model.drain.values()):
+        model.stages.append(Stage("flank_drain_units", {c: 1.0 for c in model.drain.values()}, True))
+    if model.dev_cols:
+        model.stages.append(
+            Stage("burden_deviation_usd_m", {c: 1.0 for c in model.dev_cols}, False)
+        )
+    if all_cost_terms:
+        coeffs: dict[int, float] = {}
+        for col, cost in all_cost_terms:
+            coeffs[col] = coeffs.get(col, 0.0) + cost
+        model.stages.append(Stage("annual_cost_usd_m", coeffs, False))
+    return model
+
+
+def _burden_sharing(
+    scenario: Scenario,
+    model: PhaseModel,
+    cost_terms: dict[str, list[tuple[int, float]]],
+    all_cost_terms: list[tuple[int, float]],
+    disabled: frozenset[str],
+) -> None:
+    """Deviation of each nation's cost from its GDP share of the coalition's cost.
+
+    Linearised: with ``T = sum_n cost_n``, the share gap ``cost_n/T - s_n`` is
+    compared as money, ``cost_n - s_n T``. With basis "contributors" the GDP
+    share ``s_n = gdp_n z_n / sum_j gdp_j z_j`` depends on who contributes
+    (binary ``z``); writing ``r = T / sum_j gdp_j z_j`` (cost per US$ bn of
+    contributing GDP) and ``v_n = r z_n`` (exact McCormick product of a
+    bounded continuous and a binary) makes ``s_n T = gdp_n v_n`` and
+    ``T = sum_n gdp_n v_n`` linear.
+    """
+    settings = scenario.constraints.burden_sharing
+    model.dev_cols = []
+    if settings.mode == "off" or not cost_terms:
+        return
+    bound = settings.mode == "bound"
+    if bound and "burden_bound" in disabled:
+        return
+    delta = settings.max_deviation.value
+    nations = scenario.nations
+    gdp = {n.iso: n.gdp_usd_bn.value for n in nations}
+    max_cost = {
+        iso: sum(cost * model.col_upper[col] for col, cost in terms) for iso, terms in cost_terms.items()
+    }
+    total_terms = all_cost_terms
+
+    # target[iso] = terms of s_n * T
+    target: dict[str, list[tuple[int, float]]] = {}
+    contributor: dict[str, int] = {}
+    if settings.basis == "all":
+        total_gdp = sum(gdp.values())
+        for n in nations:
+            share = gdp[n.iso] / total_gdp
+            target[n.iso] = [(col, share * cost) for col, cost in total_terms]
+    else:
+        r_max = max(
+            (max_cost[iso] / gdp[iso] for iso in cost_terms if max_cost[iso] > 0), default=0.0
+        )
+        rate = model.add_col("cost_per_gdp", 0.0, r_max, False)
+        balance: list[tuple[int, float]] = list(total_terms)
+        for iso, terms in cost_terms.items():
+            x_cols = [col for (i, _, _), col in model.x.items() if i == iso]
+            z = model.add_col(f"contributes[{iso}]", 0.0, 1.0, True)
+            contributor[iso] = z
+            model.contributes[iso] = z
+            upper_units = sum(model.col_upper[c] for c in x_cols)
+            model.add_row(
+                f"contributes_if_sends[{iso}]",
+                [(c, 1.0) for c in x_cols] + [(z, -upper_units)],
+                -math.inf,
+                0.0,
+            )
+            model.add_row(
+                f"sends_if_contributes[{iso}]",
+                [(z, 1.0)] + [(c, -1.0) for c in x_cols],
+                -math.inf,
+                0.0,
+            )
+            v = model.add_col(f"rate_if_contributes[{iso}]", 0.0, r_max, False)
+            model.add_row(f"mccormick_a[{iso}]", [(v, 1.0), (z, -r_max)], -math.inf, 0.0)
+            model.add_row(f"mccormick_b[{iso}]", [(v, 1.0), (rate, -1.0)], -math.inf, 0.0)
+            model.add_row(
+                f"mccormick_c[{iso}]", [(v, 1.0), (rate, -1.0), (z, -r_max)], -r_max, math.inf
+            )
+            target[iso] = [(v, gdp[iso])]
+            balance.append((v, -gdp[iso]))
+        model.add_row("cost_equals_rate_times_gdp", balance, 0.0, 0.0)
+
+    for iso, share_terms in target.items():
+        own = cost_terms.get(iso, [])
+        gap = own + [(col, -coef) for col, coef in share_terms]  # cost_n - s_n T
+        if bound:
+            if not own:
+                continue  # non-contributors: the bound is per contributing nation
+            slack_terms = [(col, -delta * cost) for col, cost in total_terms]
+            if settings.basis == "all":
+                # s_n T - cost_n <= delta T only when n contributes (big-M on a binary)
+                x_cols = [col for (i, _, _), col in model.x.items() if i == iso]
+                z = model.add_col(f"contributes[{iso}]", 0.0, 1.0, True)
+                model.contributes[iso] = z
+                upper_units = sum(model.col_upper[c] for c in x_cols)
+                model.add_row(
+                    f"contributes_if_sends[{iso}]",
+                    [(c, 1.0) for c in x_cols] + [(z, -upper_units)],
+                    -math.inf,
+                    0.0,
+                )
+                big_m = gdp[iso] / sum(gdp.values()) * sum(max_cost.values())
+                model.add_row(f"burden_over[{iso}]", gap + slack_terms, -math.inf, 0.0)
+                model.add_row(
+                    f"burden_under[{iso}]",
+                    [(c, -v) for c, v in gap] + slack_terms + [(z, big_m)],
+                    -math.inf,
+                    big_m,
+                )
+            else:
+                model.add_row(f"burden_over[{iso}]", gap + slack_terms, -math.inf, 0.0)
+                model.add_row(
+                    f"burden_under[{iso}]", [(c, -v) for c, v in gap] + slack_terms, -math.inf, 0.0
+                )
+        else:
+            dev = model.add_col(f"deviation[{iso}]", 0.0, math.inf, False)
+            model.dev_cols.append(dev)
+            model.add_row(f"deviation_over[{iso}]", [(dev, 1.0)] + [(c, -v) for c, v in gap], 0.0, math.inf)
+            model.add_row(f"deviation_under[{iso}]", [(dev, 1.0)] + gap, 0.0, math.inf)
+
+
+# ---------------------------------------------------------------------------
+# Solving one phase
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class PhaseSolution:
+    model: PhaseModel
+    values: np.ndarray
+    status: str
+    mip_gap: float
+    stage_values: dict[str, float]
+
+
+def _load(model: PhaseModel) -> highspy.Highs:
+    solver = _new_highs()
+    n = model.num_cols
+    inf = highspy.kHighsInf
+    lower = np.array(model.col_lower, dtype=np.float64)
+    upper = np.array([min(u, inf) for u in model.col_upper], dtype=np.float64)
+    solver.addVars(n, lower, upper)
+    integer_cols = np.array([i for i, flag in enumerate(model.col_integer) if flag], dtype=np.int32)
+    if len(integer_cols):
+        solver.changeColsIntegrality(
+            len(integer_cols),
+            integer_cols,
+            np.full(len(integer_cols), highspy.HighsVarType.kInteger),
+        )
+    starts = np.zeros(model.num_rows, dtype=np.int32)
+    pos = 0
+    for i, idx in enumerate(model.row_index):
+        starts[i] = pos
+        pos += len(idx)
+    index = np.array([c for idx in model.row_index for c in idx], dtype=np.int32)
+    value = np.array([v for vals in model.row_value for v in vals], dtype=np.float64)
+    row_lower = np.array([max(lo, -inf) for lo in model.row_lower], dtype=np.float64)
+    row_upper = np.array([min(up, inf) for up in model.row_upper], dtype=np.float64)
+    if model.num_rows:
+        solver.addRows(model.num_rows, row_lower, row_upper, len(index), starts, index, value)
+    return solver
+
+
+def _set_objective(solver: highspy.Highs, num_cols: int, coefficients: dict[int, float]) -> None:
+    costs = np.zeros(num_cols, dtype=np.float64)
+    for col, coef in coefficients.items():
+        costs[col] = coef
+    solver.changeColsCost(num_cols, np.arange(num_cols, dtype=np.int32), costs)
+
+
+def solve_phase(model: PhaseModel, deadline: float) -> PhaseSolution:
+    """Minimise each stage in turn, holding earlier stages at their optimum.
+
+    Raises :class:`PlanInfeasible` (without reasons) if the phase has no
+    feasible plan; the caller diagnoses it.
+    """
+    solver = _load(model)
+    n = model.num_cols
+    values = np.zeros(n)
+    status = "optimal"
+    worst_gap = 0.0
+    stage_values: dict[str, float] = {}
+    stages = model.stages or [Stage("feasibility", {}, False)]
+    for stage in stages:
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            status = "time_limit"
+            break
+        solver.setOptionValue("time_limit", max(remaining, 0.01))
+        _set_objective(solver, n, stage.coefficients)
+        solver.run()
+        model_status = solver.getModelStatus()
+        info = solver.getInfo()
+        if model_status == highspy.HighsModelStatus.kInfeasible:
+            raise PlanInfeasible([])
+        if model_status == highspy.HighsModelStatus.kUnbounded:
+            raise PlanError(f"phase {model.phase.id}: the model is unbounded in stage {stage.name}")
+        has_solution = info.primal_solution_status == 2
+        if model_status == highspy.HighsModelStatus.kOptimal:
+            pass
+        elif model_status in (
+            highspy.HighsModelStatus.kTimeLimit,
+            highspy.HighsModelStatus.kInterrupt,
+        ) and has_solution:
+            status = "time_limit"
+        elif model_status == highspy.HighsModelStatus.kTimeLimit:
+            raise PlanError(
+                f"phase {model.phase.id}: no feasible plan found within the time limit "
+                f"(stage {stage.name}); raise the time limit"
+            )
+        else:
+            raise PlanError(
+                f"phase {model.phase.id}: the solver stopped with status "
+                f"'{solver.modelStatusToString(model_status)}' in stage {stage.name}"
+            )
+        values = np.array(solver.getSolution().col_value, dtype=np.float64)
+        gap = float(info.mip_gap) if math.isfinite(info.mip_gap) else 0.0
+        worst_gap = max(worst_gap, gap)
+        achieved = float(sum(values[c] * v for c, v in stage.coefficients.items()))
+        stage_values[stage.name] = achieved
+        if status != "optimal":
+            break
+        if stage is not stages[-1] and stage.coefficients:
+            # hold this tier at its optimum while the next ones are minimised
+            tolerance = 1e-6 if stage.integral else max(1e-6, 1e-6 * abs(achieved))
+            cols = np.array(list(stage.coefficients), dtype=np.int32)
+            coefs = np.array(list(stage.coefficients.values()), dtype=np.float64)
+            solver.addRow(-highspy.kHighsInf, achieved + tolerance, len(cols), cols, coefs)
+            solution = highspy.HighsSolution()
+            solution.col_value = list(values)
+            solution.value_valid = True
+            solver.setSolution(solution)
+    return PhaseSolution(model, values, status, worst_gap, stage_values)
+
+
+def is_feasible(model: PhaseModel, time_limit: float = 10.0) -> bool:
+    solver = _load(model)
+    solver.setOptionValue("time_limit", time_limit)
+    solver.run()
+    return solver.getModelStatus() != highspy.HighsModelStatus.kInfeasible

@@ -1,0 +1,337 @@
+"""``plan(scenario)``: build, solve, diagnose and tabulate the allocation."""
+
+from __future__ import annotations
+
+import time
+from importlib.metadata import PackageNotFoundError, version
+
+import pandas as pd
+
+from forceplan.plan.model import (
+    ARMY_DOMAINS,
+    CONSTRAINT_GROUPS,
+    PhaseModel,
+    PhaseSolution,
+    PlanError,
+    PlanInfeasible,
+    Requirement,
+    build_phase,
+    deployable,
+    is_feasible,
+    solve_phase,
+    units_whole,
+)
+from forceplan.plan.result import (
+    ALLOCATION_COLUMNS,
+    FLANK_COLUMNS,
+    NATION_COLUMNS,
+    PHASE_COLUMNS,
+    SHORTFALL_COLUMNS,
+    PlanResult,
+)
+from forceplan.scenario import Scenario, scenario_hash
+from forceplan.scenario.model import Nation, Phase
+
+
+def _forceplan_version() -> str:
+    try:
+        return version("forceplan")
+    except PackageNotFoundError:  # pragma: no cover - source tree without install
+        return "0.0.0+unknown"
+
+
+def plan(
+    scenario: Scenario, *, backstop: bool | None = None, time_limit_s: float = 60.0
+) -> PlanResult:
+    """Allocate the coalition's units to the scenario's missions, phase by phase.
+
+    ``backstop``: use the scenario's backstop (None: its ``backstop.enabled``).
+    ``time_limit_s``: wall-clock budget for all solves together; when it runs
+    out the best plan found so far is returned with status ``"time_limit"``.
+
+    Raises :class:`PlanError` (a :class:`PlanInfeasible` when constraints
+    conflict) with an explanation in words.
+    """
+    if time_limit_s <= 0:
+        raise ValueError(f"time_limit_s must be positive (got {time_limit_s})")
+    started = time.perf_counter()
+    deadline = started + time_limit_s
+    backstop_enabled = scenario.backstop is not None and (
+        scenario.backstop.enabled if backstop is None else backstop
+    )
+
+    solutions: list[PhaseSolution] = []
+    for phase in scenario.ordered_phases:
+        model = build_phase(scenario, phase, backstop_enabled=backstop_enabled)
+        try:
+            solutions.append(solve_phase(model, deadline))
+        except PlanInfeasible:
+            raise PlanInfeasible(
+                diagnose_infeasible(scenario, phase, model, backstop_enabled)
+            ) from None
+    solve_seconds = time.perf_counter() - started
+
+    statuses = {s.status for s in solutions}
+    status = "optimal" if statuses <= {"optimal"} else "time_limit"
+    notes: list[str] = [note for s in solutions for note in s.model.notes]
+    return PlanResult(
+        scenario_name=scenario.name,
+        scenario_title=scenario.title,
+        scenario_hash=scenario_hash(scenario),
+        forceplan_version=_forceplan_version(),
+        backstop_enabled=backstop_enabled,
+        backstop_provider=scenario.backstop.provider if scenario.backstop else None,
+        status=status,
+        mip_gap=max((s.mip_gap for s in solutions), default=0.0),
+        solve_seconds=solve_seconds,
+        model_size={
+            "rows": sum(s.model.num_rows for s in solutions),
+            "columns": sum(s.model.num_cols for s in solutions),
+            "integers": sum(s.model.num_integers for s in solutions),
+            "phases": len(solutions),
+        },
+        objective=_objective(solutions),
+        allocations=_allocations(scenario, solutions),
+        shortfalls=_shortfalls(solutions),
+        nations=_nations(scenario, solutions),
+        flank=_flank(scenario, solutions),
+        phases=pd.DataFrame(
+            [(p.id, p.start_month, p.end_month, p.months) for p in scenario.ordered_phases],
+            columns=PHASE_COLUMNS,
+        ),
+        notes=tuple(notes),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Tables
+# ---------------------------------------------------------------------------
+
+
+def _units(solution: PhaseSolution, col: int | None) -> int:
+    return 0 if col is None else int(round(float(solution.values[col])))
+
+
+def _objective(solutions: list[PhaseSolution]) -> dict[str, float]:
+    """Each tier summed over phases: unit tiers in unit-months, money tiers in US$ m."""
+    out: dict[str, float] = {}
+    for sol in solutions:
+        months = sol.model.phase.months
+        for name, value in sol.stage_values.items():
+            if name.endswith("_usd_m"):
+                key, weight = name.replace("annual_", ""), months / 12
+            else:
+                key, weight = name.removesuffix("_units") + "_unit_months", months
+            out[key] = out.get(key, 0.0) + value * weight
+    order = sorted(out, key=_tier_rank)
+    return {k: round(out[k], 6) for k in order}
+
+
+def _tier_rank(key: str) -> tuple[int, str]:
+    prefixes = ["unmet", "backstop", "below_floor", "flank_drain", "burden", "cost"]
+    for i, prefix in enumerate(prefixes):
+        if key.startswith(prefix):
+            return i, key
+    return len(prefixes), key
+
+
+def _allocations(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFrame:
+    rows = []
+    mission_order = {m.id: i for i, m in enumerate(scenario.missions)}
+    cap_order = {c.id: i for i, c in enumerate(scenario.capabilities)}
+    nation_order = {n.iso: i for i, n in enumerate(scenario.nations)}
+    for sol in solutions:
+        for (iso, cap_id, mission_id), col in sol.model.x.items():
+            units = _units(sol, col)
+            if units <= 0:
+                continue
+            cap = scenario.capability(cap_id)
+            rows.append((
+                sol.model.phase.id, mission_id, cap_id, iso, units,
+                units * cap.personnel_per_unit.value,
+                units * cap.annual_cost_per_unit_usd_m.value,
+                (mission_order[mission_id], cap_order[cap_id], nation_order[iso]),
+            ))
+    phase_order = {p.id: i for i, p in enumerate(scenario.ordered_phases)}
+    rows.sort(key=lambda r: (phase_order[r[0]], *r[-1]))
+    frame = pd.DataFrame([r[:-1] for r in rows], columns=ALLOCATION_COLUMNS)
+    return frame.astype({"units": "int64", "personnel": "float64", "annual_cost_usd_m": "float64"})
+
+
+def _shortfalls(solutions: list[PhaseSolution]) -> pd.DataFrame:
+    rows = []
+    for sol in solutions:
+        model = sol.model
+        for req in model.requirements:
+            mission_id, cap_id = req.mission.id, req.capability.id
+            coalition = sum(
+                _units(sol, col)
+                for (_, c, m), col in model.x.items()
+                if c == cap_id and m == mission_id
+            )
+            if coalition >= req.required:
+                continue
+            backstop = _units(sol, model.backstop.get((cap_id, mission_id)))
+            unmet = req.required - coalition - backstop
+            rows.append((model.phase.id, mission_id, cap_id, req.required, coalition, backstop, unmet))
+    frame = pd.DataFrame(rows, columns=SHORTFALL_COLUMNS)
+    return frame.astype({c: "int64" for c in SHORTFALL_COLUMNS[3:]})
+
+
+def _nations(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFrame:
+    basis = scenario.constraints.burden_sharing.basis
+    all_gdp = sum(n.gdp_usd_bn.value for n in scenario.nations)
+    rows = []
+    for sol in solutions:
+        deployed: dict[str, float] = {}
+        tied: dict[str, float] = {}
+        army_tied: dict[str, float] = {}
+        cost: dict[str, float] = {}
+        for (iso, cap_id, _), col in sol.model.x.items():
+            units = _units(sol, col)
+            if units <= 0:
+                continue
+            cap = scenario.capability(cap_id)
+            people = units * cap.personnel_per_unit.value
+            deployed[iso] = deployed.get(iso, 0.0) + people
+            tied[iso] = tied.get(iso, 0.0) + people * cap.rotation_ratio.value
+            if cap.domain in ARMY_DOMAINS:
+                army_tied[iso] = army_tied.get(iso, 0.0) + people * cap.rotation_ratio.value
+            cost[iso] = cost.get(iso, 0.0) + units * cap.annual_cost_per_unit_usd_m.value
+        total_cost = sum(cost.values())
+        contributors_gdp = sum(n.gdp_usd_bn.value for n in scenario.nations if n.iso in deployed)
+        for nation in scenario.nations:
+            iso = nation.iso
+            gdp = nation.gdp_usd_bn.value
+            if basis == "all":
+                gdp_share = gdp / all_gdp
+            else:
+                gdp_share = gdp / contributors_gdp if iso in deployed else 0.0
+            nation_cost = cost.get(iso, 0.0)
+            rows.append((
+                sol.model.phase.id, iso, deployed.get(iso, 0.0), tied.get(iso, 0.0),
+                army_tied.get(iso, 0.0) / nation.army_personnel.value,
+                nation_cost,
+                nation_cost / (nation.defence_budget_usd_bn.value * 1000.0),
+                nation_cost / total_cost if total_cost > 0 else 0.0,
+                gdp_share,
+            ))
+    return pd.DataFrame(rows, columns=NATION_COLUMNS)
+
+
+def _flank(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFrame:
+    rows = []
+    for sol in solutions:
+        for nation in scenario.nations:
+            for k, com in enumerate(nation.commitments):
+                drain = _units(sol, sol.model.drain.get((nation.iso, k)))
+                held = com.units.value
+                kept = held - drain
+                rows.append((
+                    sol.model.phase.id, nation.iso, com.name, com.capability, held, kept,
+                    drain, com.floor.value, kept < com.floor.value - 1e-9,
+                ))
+    frame = pd.DataFrame(rows, columns=FLANK_COLUMNS)
+    return frame.astype({"drain": "int64", "below_floor": "bool"})
+
+
+# ---------------------------------------------------------------------------
+# Explaining infeasibility
+# ---------------------------------------------------------------------------
+
+
+def _why_not(scenario: Scenario, nation: Nation, reqs: list[Requirement]) -> str:
+    """Why ``nation`` has no unit it may send to any of ``reqs``, in words."""
+    if not deployable(nation):
+        return f"{nation.iso} is {nation.stance}"
+    barred = [r for r in reqs if not scenario.allowed(nation, r.mission, r.capability)]
+    if len(barred) == len(reqs):
+        return f"{nation.iso}'s caveats ({', '.join(nation.caveats)}) bar it"
+    allowed = [r for r in reqs if r not in barred]
+    lacking = [r.capability.id for r in allowed if not nation.units.get(r.capability.id)]
+    if len(lacking) == len(allowed):
+        return f"{nation.iso} has no {' or '.join(sorted(set(lacking)))} units"
+    return (
+        f"{nation.iso}'s units of {', '.join(sorted({r.capability.id for r in allowed}))} "
+        f"are all needed to sustain its rotation and its standing commitments"
+    )
+
+
+def diagnose_infeasible(
+    scenario: Scenario, phase: Phase, model: PhaseModel, backstop_enabled: bool
+) -> list[str]:
+    """Explain, in words, which requirement or constraint makes ``phase`` infeasible."""
+    reasons: list[str] = []
+    where = f"phase '{phase.id}' (months {phase.start_month}-{phase.end_month})"
+    constraints = scenario.constraints
+    reqs = model.requirements
+
+    needed_missions = {r.mission.id for r in reqs}
+    for mission_id, leads in constraints.lead_nations.items():
+        if mission_id not in needed_missions:
+            continue
+        if not any(m == mission_id and iso in leads for (iso, _, m), _c in model.x.items()):
+            mission_reqs = [r for r in reqs if r.mission.id == mission_id]
+            why = "; ".join(_why_not(scenario, scenario.nation(iso), mission_reqs) for iso in leads)
+            reasons.append(
+                f"{where}: mission '{mission_id}' must include one of its lead nations "
+                f"({', '.join(leads)}; constraints.lead_nations) but none can send it a unit: {why}"
+            )
+
+    on_ground_reqs = [r for r in reqs if r.mission.on_ground]
+    wanted = min(constraints.min_nations_on_ground, sum(r.required for r in on_ground_reqs))
+    if wanted > 0:
+        able = sorted({iso for (iso, _, m), _c in model.x.items() if scenario.mission(m).on_ground})
+        if len(able) < wanted:
+            unable = [n for n in scenario.nations if n.iso not in able]
+            why = "; ".join(_why_not(scenario, n, on_ground_reqs) for n in unable)
+            reasons.append(
+                f"{where}: at least {wanted} nations must be on the ground "
+                f"(constraints.min_nations_on_ground) but only {len(able)} can put a unit on an "
+                f"on-ground mission ({', '.join(able) or 'none'}); the others cannot: {why}"
+            )
+    if reasons:
+        return reasons
+
+    present = _present_groups(scenario, model)
+    culprits = [
+        group
+        for group in present
+        if is_feasible(
+            build_phase(
+                scenario, phase, backstop_enabled=backstop_enabled, disabled=frozenset({group})
+            )
+        )
+    ]
+    if culprits:
+        for group in culprits:
+            reasons.append(
+                f"{where}: {CONSTRAINT_GROUPS[group]} cannot be met together with the other "
+                f"constraints; without it this phase has a plan"
+            )
+    else:
+        reasons.append(
+            f"{where}: no single constraint is to blame; together "
+            f"{', '.join(CONSTRAINT_GROUPS[g] for g in present)} leave no feasible plan"
+        )
+    return reasons
+
+
+def _present_groups(scenario: Scenario, model: PhaseModel) -> list[str]:
+    names = set(model.row_names)
+    present = []
+    if "min_nations_on_ground" in names:
+        present.append("min_flags")
+    if any(n.startswith("lead_nation[") for n in names):
+        present.append("lead_nations")
+    if any(n.startswith("burden_") for n in names):
+        present.append("burden_bound")
+    if any(n.startswith("treaty[") for n in names):
+        present.append("treaty_limits")
+    if any(n.startswith("political_cap[") for n in names):
+        present.append("political_caps")
+    if scenario.constraints.flank_floor == "hard" and any(
+        units_whole(c.units.value) > 0 for n in scenario.nations for c in n.commitments
+    ):
+        present.append("flank_floors")
+    return present
