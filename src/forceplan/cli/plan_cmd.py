@@ -1,1 +1,251 @@
-"""`forceplan plan`: to be filled by the planner work."""
+"""`forceplan plan`: solve the allocation and show it as Rich tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from forceplan.cli.common import app, check_output_dir, console, fail, load_or_exit, write_atomic
+from forceplan.plan import PlanError, PlanResult, plan
+from forceplan.scenario import Scenario
+
+EXIT_NO_PLAN = 1
+
+
+@app.command("plan")
+def plan_command(
+    scenario: Annotated[
+        str, typer.Argument(help="Scenario TOML file, or the name of a bundled scenario.")
+    ],
+    json_path: Annotated[
+        str | None, typer.Option("--json", help="Write the plan as JSON to this file.")
+    ] = None,
+    csv_dir: Annotated[
+        str | None,
+        typer.Option("--csv", help="Write one CSV per table (allocations, shortfalls, ...) here."),
+    ] = None,
+    backstop: Annotated[
+        bool | None,
+        typer.Option(
+            "--backstop/--no-backstop",
+            help="Let the backstop fill what the coalition cannot (default: the scenario's "
+            "backstop.enabled).",
+        ),
+    ] = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="Solver time budget in seconds.")
+    ] = 60.0,
+) -> None:
+    """Allocate units to missions phase by phase (a MIP solved with HiGHS) and show the plan."""
+    if json_path:
+        check_output_dir(json_path, "file")
+    if csv_dir:
+        if Path(csv_dir).exists() and not Path(csv_dir).is_dir():
+            fail(f"{csv_dir} is a file, expected a directory for --csv")
+        check_output_dir(csv_dir, "directory")
+    s = load_or_exit(scenario)
+    try:
+        result = plan(s, backstop=backstop, time_limit_s=time_limit)
+    except PlanError as exc:
+        fail(f"{scenario}: {exc}", code=EXIT_NO_PLAN)
+    render(s, result)
+    if json_path:
+        write_atomic(json_path, result.to_json())
+        console.print(f"wrote {json_path}")
+    if csv_dir:
+        for name, frame in result.to_frames().items():
+            write_atomic(Path(csv_dir) / f"{name}.csv", frame.to_csv(index=False))
+        console.print(f"wrote {len(result.to_frames())} CSV files to {csv_dir}")
+
+
+# ---------------------------------------------------------------------------
+# Rendering
+# ---------------------------------------------------------------------------
+
+
+def _num(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def render(s: Scenario, result: PlanResult) -> None:
+    """Print the plan: allocations per phase, shortfalls, nations, flank, solver."""
+    backstop = (
+        f"on ({escape(result.backstop_provider or '')})" if result.backstop_enabled else "off"
+    )
+    console.print(
+        f"[bold]{escape(s.title)}[/] ({s.name}, hash {result.scenario_hash[:12]}), "
+        f"backstop {backstop}",
+        highlight=False,
+    )
+    for phase in s.ordered_phases:
+        _render_phase(
+            s, result, phase.id, f"{phase.name} (months {phase.start_month}-{phase.end_month})"
+        )
+    _render_shortfalls(result)
+    _render_flank(result)
+    _render_solver(result)
+
+
+def _render_phase(s: Scenario, result: PlanResult, phase_id: str, title: str) -> None:
+    alloc = result.allocations[result.allocations["phase"] == phase_id]
+    short = result.shortfalls[result.shortfalls["phase"] == phase_id]
+    table = Table(title=f"{escape(title)}: who sends what", title_justify="left")
+    for col, justify in [
+        ("mission", "left"),
+        ("capability", "left"),
+        ("required", "right"),
+        ("nations (units)", "left"),
+        ("personnel", "right"),
+        ("backstop", "right"),
+        ("unmet", "right"),
+    ]:
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for phase, mission, cap, need in s.requirements():
+        if phase.id != phase_id:
+            continue
+        rows = alloc[(alloc["mission"] == mission.id) & (alloc["capability"] == cap.id)]
+        who = ", ".join(f"{r.nation} {r.units}" for r in rows.itertuples())
+        gap = short[(short["mission"] == mission.id) & (short["capability"] == cap.id)]
+        backstop_units = int(gap["backstop_units"].sum()) if len(gap) else 0
+        unmet = int(gap["unmet"].sum()) if len(gap) else 0
+        table.add_row(
+            mission.id,
+            cap.id,
+            str(need),
+            who or "-",
+            _num(float(rows["personnel"].sum())),
+            str(backstop_units) if backstop_units else "",
+            f"[red]{unmet}[/]" if unmet else "",
+        )
+    console.print(table)
+
+    nations = result.nations[(result.nations["phase"] == phase_id)]
+    nations = nations[nations["deployed_personnel"] > 0]
+    if nations.empty:
+        console.print("  no coalition units deployed in this phase")
+        return
+    ntable = Table(title=f"{escape(title)}: per nation", title_justify="left")
+    for col in [
+        "nation",
+        "deployed",
+        "tied up",
+        "army share",
+        "annual cost US$m",
+        "of budget",
+        "cost share",
+        "GDP share",
+    ]:
+        ntable.add_column(col, justify="left" if col == "nation" else "right")
+    for r in nations.itertuples():
+        ntable.add_row(
+            str(r.nation),
+            _num(r.deployed_personnel),
+            _num(r.tied_up_personnel),
+            _pct(r.army_share),
+            _num(r.annual_cost_usd_m),
+            _pct(r.budget_share),
+            _pct(r.cost_share),
+            _pct(r.gdp_share),
+        )
+    ntable.add_row(
+        "[bold]total[/]",
+        _num(nations["deployed_personnel"].sum()),
+        _num(nations["tied_up_personnel"].sum()),
+        "",
+        _num(nations["annual_cost_usd_m"].sum()),
+        "",
+        "",
+        "",
+    )
+    console.print(ntable)
+
+
+def _render_shortfalls(result: PlanResult) -> None:
+    short = result.shortfalls
+    if short.empty:
+        console.print("[green]No shortfalls:[/] the coalition meets every requirement.")
+        return
+    table = Table(title="Shortfalls the coalition cannot fill", title_justify="left")
+    for col in ["phase", "mission", "capability", "required", "coalition", "backstop", "unmet"]:
+        table.add_column(
+            col,
+            justify="right" if col in ("required", "coalition", "backstop", "unmet") else "left",
+        )
+    for r in short.itertuples():
+        table.add_row(
+            str(r.phase),
+            str(r.mission),
+            str(r.capability),
+            str(r.required),
+            str(r.coalition_units),
+            str(r.backstop_units) if result.backstop_enabled else "off",
+            f"[red]{r.unmet}[/]" if r.unmet else "0",
+        )
+    console.print(table)
+
+
+def _render_flank(result: PlanResult) -> None:
+    flank = result.flank
+    if flank.empty:
+        console.print("Eastern flank: no standing commitments declared.")
+        return
+    touched = flank[(flank["drain"] > 0) | flank["below_floor"]]
+    if touched.empty:
+        console.print("[green]Eastern flank:[/] no standing commitment is drawn down.")
+        return
+    table = Table(title="Eastern-flank drain", title_justify="left")
+    for col in ["phase", "nation", "commitment", "capability", "held", "drained", "kept", "floor"]:
+        table.add_column(col)
+    for r in touched.itertuples():
+        kept = f"[red]{r.units_kept:g} below floor[/]" if r.below_floor else f"{r.units_kept:g}"
+        table.add_row(
+            str(r.phase),
+            str(r.nation),
+            escape(str(r.commitment)),
+            str(r.capability),
+            f"{r.units_held:g}",
+            str(r.drain),
+            kept,
+            f"{r.floor:g}",
+        )
+    console.print(table)
+    below = touched[touched["below_floor"]]
+    if not below.empty:
+        names = sorted(set(below["nation"]))
+        console.print(f"[red]Pushed below a floor:[/] {', '.join(names)}")
+
+
+def _render_solver(result: PlanResult) -> None:
+    size = result.model_size
+    colour = "green" if result.optimal else "yellow"
+    console.print(
+        f"Solver HiGHS: [{colour}]{result.status}[/], gap {result.mip_gap:.2e}, "
+        f"{result.solve_seconds:.2f} s; model {size['rows']} rows, {size['columns']} columns, "
+        f"{size['integers']} integer, in {size['phases']} phase models",
+        highlight=False,
+    )
+    tiers = ", ".join(f"{k} {v:,.1f}" for k, v in result.objective.items())
+    console.print(f"Objective (lexicographic, in order): {tiers}", highlight=False)
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
+
+
+def totals_by_nation(result: PlanResult) -> pd.DataFrame:
+    """Peak deployed and tied-up personnel and campaign cost per nation (for summaries)."""
+    months = result.phases.set_index("phase")["months"]
+    frame = result.nations.copy()
+    frame["cost_usd_m"] = frame["annual_cost_usd_m"] * frame["phase"].map(months) / 12
+    return frame.groupby("nation", sort=False).agg(
+        peak_deployed=("deployed_personnel", "max"),
+        peak_tied_up=("tied_up_personnel", "max"),
+        cost_usd_m=("cost_usd_m", "sum"),
+    )

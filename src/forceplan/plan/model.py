@@ -55,7 +55,9 @@ class PlanInfeasible(PlanError):
 
     def __init__(self, reasons: list[str]) -> None:
         self.reasons = reasons
-        super().__init__("no plan satisfies every constraint:\n" + "\n".join(f"  - {r}" for r in reasons))
+        super().__init__(
+            "no plan satisfies every constraint:\n" + "\n".join(f"  - {r}" for r in reasons)
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -239,7 +241,9 @@ def treaty_applies(scenario: Scenario, limit_index: int, nation: Nation | None) 
     return True
 
 
-def treaty_coefficient(scenario: Scenario, limit_index: int, cap: Capability, mission_id: str) -> float:
+def treaty_coefficient(
+    scenario: Scenario, limit_index: int, cap: Capability, mission_id: str
+) -> float:
     limit = scenario.constraints.treaty_limits[limit_index]
     if limit.capabilities and cap.id not in limit.capabilities:
         return 0.0
@@ -312,7 +316,9 @@ def build_phase(
             upper = min(most, req.required)
             if upper < 1 or not scenario.allowed(nation, req.mission, cap):
                 continue
-            col = model.add_col(f"x[{nation.iso},{cap.id},{req.mission.id}]", 0.0, float(upper), True)
+            col = model.add_col(
+                f"x[{nation.iso},{cap.id},{req.mission.id}]", 0.0, float(upper), True
+            )
             model.x[(nation.iso, cap.id, req.mission.id)] = col
 
     # -- backstop and unmet --------------------------------------------------
@@ -327,7 +333,9 @@ def build_phase(
             upper = min(units_whole(cap_units.value), req.required)
             if upper < 1:
                 continue
-            col = model.add_col(f"backstop[{req.capability.id},{req.mission.id}]", 0.0, float(upper), True)
+            col = model.add_col(
+                f"backstop[{req.capability.id},{req.mission.id}]", 0.0, float(upper), True
+            )
             model.backstop[(req.capability.id, req.mission.id)] = col
         by_cap: dict[str, list[int]] = {}
         for (cap_id, _), col in model.backstop.items():
@@ -342,7 +350,9 @@ def build_phase(
                 )
 
     for req in reqs:
-        col = model.add_col(f"unmet[{req.mission.id},{req.capability.id}]", 0.0, float(req.required), False)
+        col = model.add_col(
+            f"unmet[{req.mission.id},{req.capability.id}]", 0.0, float(req.required), False
+        )
         model.unmet[(req.mission.id, req.capability.id)] = col
 
     # -- coverage: sum_n x + backstop + unmet = required ------------------------
@@ -365,7 +375,9 @@ def build_phase(
         x_by_nation_cap.setdefault((iso, cap_id), []).append(col)
     for (iso, cap_id), cols in x_by_nation_cap.items():
         ratio = scenario.capability(cap_id).rotation_ratio.value
-        terms = [(c, ratio) for c in cols] + [(d, -ratio) for d in drain_terms.get((iso, cap_id), [])]
+        terms = [(c, ratio) for c in cols] + [
+            (d, -ratio) for d in drain_terms.get((iso, cap_id), [])
+        ]
         model.add_row(f"availability[{iso},{cap_id}]", terms, -math.inf, free_units[(iso, cap_id)])
     # drain only where it frees units for this phase
     for key, cols in drain_terms.items():
@@ -377,8 +389,11 @@ def build_phase(
     if "political_caps" not in disabled:
         for nation in scenario.nations:
             terms = [
-                (col, scenario.capability(cap_id).personnel_per_unit.value
-                 * scenario.capability(cap_id).rotation_ratio.value)
+                (
+                    col,
+                    scenario.capability(cap_id).personnel_per_unit.value
+                    * scenario.capability(cap_id).rotation_ratio.value,
+                )
                 for (iso, cap_id, _), col in model.x.items()
                 if iso == nation.iso and scenario.capability(cap_id).domain in ARMY_DOMAINS
             ]
@@ -390,19 +405,19 @@ def build_phase(
     if "treaty_limits" not in disabled:
         nations_by_iso = {n.iso: n for n in scenario.nations}
         for i, limit in enumerate(constraints.treaty_limits):
-            terms: list[tuple[int, float]] = []
+            treaty_terms: list[tuple[int, float]] = []
             for (iso, cap_id, mission_id), col in model.x.items():
                 if treaty_applies(scenario, i, nations_by_iso[iso]):
                     coef = treaty_coefficient(scenario, i, scenario.capability(cap_id), mission_id)
                     if coef:
-                        terms.append((col, coef))
+                        treaty_terms.append((col, coef))
             if treaty_applies(scenario, i, None):
                 for (cap_id, mission_id), col in model.backstop.items():
                     coef = treaty_coefficient(scenario, i, scenario.capability(cap_id), mission_id)
                     if coef:
-                        terms.append((col, coef))
-            if terms:
-                model.add_row(f"treaty[{i}]", terms, -math.inf, limit.maximum.value)
+                        treaty_terms.append((col, coef))
+            if treaty_terms:
+                model.add_row(f"treaty[{i}]", treaty_terms, -math.inf, limit.maximum.value)
 
     # -- minimum flags on the ground ------------------------------------------
     on_ground_need = sum(r.required for r in reqs if r.mission.on_ground)
@@ -410,14 +425,16 @@ def build_phase(
     if constraints.min_nations_on_ground > on_ground_need and on_ground_need > 0:
         model.notes.append(
             f"phase {phase.id}: only {on_ground_need} on-ground units are required, so at most "
-            f"{on_ground_need} nations (not {constraints.min_nations_on_ground}) can be on the ground"
+            f"{on_ground_need} nations (not {constraints.min_nations_on_ground}) "
+            "can be on the ground"
         )
     if wanted > 0 and "min_flags" not in disabled:
         flag_cols: list[int] = []
         on_ground = {m.id for m in scenario.missions if m.on_ground}
         for nation in scenario.nations:
             cols = [
-                col for (iso, _, mission_id), col in model.x.items()
+                col
+                for (iso, _, mission_id), col in model.x.items()
                 if iso == nation.iso and mission_id in on_ground
             ]
             if not cols:
@@ -430,7 +447,9 @@ def build_phase(
                 -math.inf,
                 0.0,
             )
-        model.add_row("min_nations_on_ground", [(y, 1.0) for y in flag_cols], float(wanted), math.inf)
+        model.add_row(
+            "min_nations_on_ground", [(y, 1.0) for y in flag_cols], float(wanted), math.inf
+        )
 
     # -- lead nations ----------------------------------------------------------
     if "lead_nations" not in disabled:
@@ -439,7 +458,9 @@ def build_phase(
             if mission_id not in missions_needed:
                 continue
             cols = [
-                col for (iso, _, m_id), col in model.x.items() if m_id == mission_id and iso in leads
+                col
+                for (iso, _, m_id), col in model.x.items()
+                if m_id == mission_id and iso in leads
             ]
             model.add_row(f"lead_nation[{mission_id}]", [(c, 1.0) for c in cols], 1.0, math.inf)
 
@@ -461,20 +482,26 @@ def build_phase(
         }
         model.stages.append(Stage(f"unmet_priority_{level}", coeffs, True))
     if model.backstop:
-        model.stages.append(Stage("backstop_units", {c: 1.0 for c in model.backstop.values()}, True))
+        model.stages.append(
+            Stage("backstop_units", {c: 1.0 for c in model.backstop.values()}, True)
+        )
     if model.below:
-        model.stages.append(Stage("below_floor_units", {c: 1.0 for c in model.below.values()}, False))
+        model.stages.append(
+            Stage("below_floor_units", {c: 1.0 for c in model.below.values()}, False)
+        )
     if any(model.col_upper[c] > 0 for c in model.drain.values()):
-        model.stages.append(Stage("flank_drain_units", {c: 1.0 for c in model.drain.values()}, True))
+        model.stages.append(
+            Stage("flank_drain_units", {c: 1.0 for c in model.drain.values()}, True)
+        )
     if model.dev_cols:
         model.stages.append(
             Stage("burden_deviation_usd_m", {c: 1.0 for c in model.dev_cols}, False)
         )
     if all_cost_terms:
-        coeffs: dict[int, float] = {}
+        cost_coeffs: dict[int, float] = {}
         for col, cost in all_cost_terms:
-            coeffs[col] = coeffs.get(col, 0.0) + cost
-        model.stages.append(Stage("annual_cost_usd_m", coeffs, False))
+            cost_coeffs[col] = cost_coeffs.get(col, 0.0) + cost
+        model.stages.append(Stage("annual_cost_usd_m", cost_coeffs, False))
     return model
 
 
@@ -506,7 +533,8 @@ def _burden_sharing(
     nations = scenario.nations
     gdp = {n.iso: n.gdp_usd_bn.value for n in nations}
     max_cost = {
-        iso: sum(cost * model.col_upper[col] for col, cost in terms) for iso, terms in cost_terms.items()
+        iso: sum(cost * model.col_upper[col] for col, cost in terms)
+        for iso, terms in cost_terms.items()
     }
     total_terms = all_cost_terms
 
@@ -524,7 +552,7 @@ def _burden_sharing(
         )
         rate = model.add_col("cost_per_gdp", 0.0, r_max, False)
         balance: list[tuple[int, float]] = list(total_terms)
-        for iso, terms in cost_terms.items():
+        for iso in cost_terms:
             x_cols = [col for (i, _, _), col in model.x.items() if i == iso]
             z = model.add_col(f"contributes[{iso}]", 0.0, 1.0, True)
             contributor[iso] = z
@@ -587,7 +615,9 @@ def _burden_sharing(
         else:
             dev = model.add_col(f"deviation[{iso}]", 0.0, math.inf, False)
             model.dev_cols.append(dev)
-            model.add_row(f"deviation_over[{iso}]", [(dev, 1.0)] + [(c, -v) for c, v in gap], 0.0, math.inf)
+            model.add_row(
+                f"deviation_over[{iso}]", [(dev, 1.0)] + [(c, -v) for c, v in gap], 0.0, math.inf
+            )
             model.add_row(f"deviation_under[{iso}]", [(dev, 1.0)] + gap, 0.0, math.inf)
 
 
@@ -670,10 +700,14 @@ def solve_phase(model: PhaseModel, deadline: float) -> PhaseSolution:
         has_solution = info.primal_solution_status == 2
         if model_status == highspy.HighsModelStatus.kOptimal:
             pass
-        elif model_status in (
-            highspy.HighsModelStatus.kTimeLimit,
-            highspy.HighsModelStatus.kInterrupt,
-        ) and has_solution:
+        elif (
+            model_status
+            in (
+                highspy.HighsModelStatus.kTimeLimit,
+                highspy.HighsModelStatus.kInterrupt,
+            )
+            and has_solution
+        ):
             status = "time_limit"
         elif model_status == highspy.HighsModelStatus.kTimeLimit:
             raise PlanError(

@@ -12,7 +12,6 @@ from forceplan.plan.model import (
     CONSTRAINT_GROUPS,
     PhaseModel,
     PhaseSolution,
-    PlanError,
     PlanInfeasible,
     Requirement,
     build_phase,
@@ -146,12 +145,18 @@ def _allocations(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataF
             if units <= 0:
                 continue
             cap = scenario.capability(cap_id)
-            rows.append((
-                sol.model.phase.id, mission_id, cap_id, iso, units,
-                units * cap.personnel_per_unit.value,
-                units * cap.annual_cost_per_unit_usd_m.value,
-                (mission_order[mission_id], cap_order[cap_id], nation_order[iso]),
-            ))
+            rows.append(
+                (
+                    sol.model.phase.id,
+                    mission_id,
+                    cap_id,
+                    iso,
+                    units,
+                    units * cap.personnel_per_unit.value,
+                    units * cap.annual_cost_per_unit_usd_m.value,
+                    (mission_order[mission_id], cap_order[cap_id], nation_order[iso]),
+                )
+            )
     phase_order = {p.id: i for i, p in enumerate(scenario.ordered_phases)}
     rows.sort(key=lambda r: (phase_order[r[0]], *r[-1]))
     frame = pd.DataFrame([r[:-1] for r in rows], columns=ALLOCATION_COLUMNS)
@@ -173,7 +178,9 @@ def _shortfalls(solutions: list[PhaseSolution]) -> pd.DataFrame:
                 continue
             backstop = _units(sol, model.backstop.get((cap_id, mission_id)))
             unmet = req.required - coalition - backstop
-            rows.append((model.phase.id, mission_id, cap_id, req.required, coalition, backstop, unmet))
+            rows.append(
+                (model.phase.id, mission_id, cap_id, req.required, coalition, backstop, unmet)
+            )
     frame = pd.DataFrame(rows, columns=SHORTFALL_COLUMNS)
     return frame.astype({c: "int64" for c in SHORTFALL_COLUMNS[3:]})
 
@@ -208,14 +215,19 @@ def _nations(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFrame
             else:
                 gdp_share = gdp / contributors_gdp if iso in deployed else 0.0
             nation_cost = cost.get(iso, 0.0)
-            rows.append((
-                sol.model.phase.id, iso, deployed.get(iso, 0.0), tied.get(iso, 0.0),
-                army_tied.get(iso, 0.0) / nation.army_personnel.value,
-                nation_cost,
-                nation_cost / (nation.defence_budget_usd_bn.value * 1000.0),
-                nation_cost / total_cost if total_cost > 0 else 0.0,
-                gdp_share,
-            ))
+            rows.append(
+                (
+                    sol.model.phase.id,
+                    iso,
+                    deployed.get(iso, 0.0),
+                    tied.get(iso, 0.0),
+                    army_tied.get(iso, 0.0) / nation.army_personnel.value,
+                    nation_cost,
+                    nation_cost / (nation.defence_budget_usd_bn.value * 1000.0),
+                    nation_cost / total_cost if total_cost > 0 else 0.0,
+                    gdp_share,
+                )
+            )
     return pd.DataFrame(rows, columns=NATION_COLUMNS)
 
 
@@ -227,10 +239,19 @@ def _flank(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFrame:
                 drain = _units(sol, sol.model.drain.get((nation.iso, k)))
                 held = com.units.value
                 kept = held - drain
-                rows.append((
-                    sol.model.phase.id, nation.iso, com.name, com.capability, held, kept,
-                    drain, com.floor.value, kept < com.floor.value - 1e-9,
-                ))
+                rows.append(
+                    (
+                        sol.model.phase.id,
+                        nation.iso,
+                        com.name,
+                        com.capability,
+                        held,
+                        kept,
+                        drain,
+                        com.floor.value,
+                        kept < com.floor.value - 1e-9,
+                    )
+                )
     frame = pd.DataFrame(rows, columns=FLANK_COLUMNS)
     return frame.astype({"drain": "int64", "below_floor": "bool"})
 

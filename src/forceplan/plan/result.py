@@ -10,18 +10,44 @@ from typing import Any
 import pandas as pd
 
 ALLOCATION_COLUMNS = [
-    "phase", "mission", "capability", "nation", "units", "personnel", "annual_cost_usd_m",
+    "phase",
+    "mission",
+    "capability",
+    "nation",
+    "units",
+    "personnel",
+    "annual_cost_usd_m",
 ]
 SHORTFALL_COLUMNS = [
-    "phase", "mission", "capability", "required", "coalition_units", "backstop_units", "unmet",
+    "phase",
+    "mission",
+    "capability",
+    "required",
+    "coalition_units",
+    "backstop_units",
+    "unmet",
 ]
 NATION_COLUMNS = [
-    "phase", "nation", "deployed_personnel", "tied_up_personnel", "army_share",
-    "annual_cost_usd_m", "budget_share", "cost_share", "gdp_share",
+    "phase",
+    "nation",
+    "deployed_personnel",
+    "tied_up_personnel",
+    "army_share",
+    "annual_cost_usd_m",
+    "budget_share",
+    "cost_share",
+    "gdp_share",
 ]
 FLANK_COLUMNS = [
-    "phase", "nation", "commitment", "capability", "units_held", "units_kept", "drain",
-    "floor", "below_floor",
+    "phase",
+    "nation",
+    "commitment",
+    "capability",
+    "units_held",
+    "units_kept",
+    "drain",
+    "floor",
+    "below_floor",
 ]
 PHASE_COLUMNS = ["phase", "start_month", "end_month", "months"]
 
