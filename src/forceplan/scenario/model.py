@@ -404,7 +404,11 @@ class Constraints(Frozen):
 
 
 class Uncertainty(Frozen):
-    """An uncertain parameter, EMA-Workbench style: a named distribution with a source."""
+    """An uncertain parameter, EMA-Workbench style: a named distribution with a source.
+
+    For ``lognormal``, ``mean`` and ``sd`` are those of the quantity itself (not of its
+    logarithm), so ``mean = 1.15, sd = 0.1`` means "about 15% over, give or take 10%".
+    """
 
     distribution: Literal["fixed", "uniform", "triangular", "normal", "lognormal", "beta"]
     value: float | None = Field(default=None, description="For 'fixed'.")
@@ -434,6 +438,8 @@ class Uncertainty(Frozen):
             raise ValueError(f"a {self.distribution} distribution needs {', '.join(missing)}")
         if self.low is not None and self.high is not None and self.low > self.high:
             raise ValueError(f"low ({self.low}) is above high ({self.high})")
+        if self.distribution == "lognormal" and self.mean is not None and self.mean <= 0:
+            raise ValueError("a lognormal distribution needs a positive mean")
         if self.distribution == "triangular":
             assert self.low is not None and self.high is not None and self.mode is not None
             if not self.low <= self.mode <= self.high:
@@ -474,6 +480,33 @@ class Simulation(Frozen):
     extra: dict[str, AnyFigure] = Field(
         default_factory=dict,
         description="Further named model parameters (see docs/model.md for the names).",
+    )
+    cost_pressure_weight: Annotated[float, Field(ge=0, le=10)] = Field(
+        default=0.0,
+        description="Rise in a nation's log exit hazard per percentage point of its defence "
+        "budget that the mission costs it per year (0: cost pressure ignored).",
+    )
+    casualty_weight: Annotated[float, Field(ge=0, le=10)] = Field(
+        default=0.0,
+        description="Rise in a nation's log exit hazard per 100 cumulative casualties "
+        "(0: casualties ignored).",
+    )
+    forced_exits: dict[str, Annotated[int, Field(ge=1, le=241)]] = Field(
+        default_factory=dict,
+        description="ISO code -> month from which that nation is certainly gone (what-if).",
+    )
+    refill: bool = Field(
+        default=True,
+        description="Re-plan what a departing nation leaves from the others' spare capacity.",
+    )
+    refill_stances: tuple[Stance, ...] = Field(
+        default=("committed", "willing"),
+        description="Stances of the nations that may take on a departed nation's units.",
+    )
+    training_mission: Identifier | None = Field(
+        default=None,
+        description="Mission whose deployed personnel train Ukrainian troops; default: the "
+        "mission whose requirements are all training-domain capabilities.",
     )
 
 

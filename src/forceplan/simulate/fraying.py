@@ -1,0 +1,187 @@
+"""Coalition fraying: who leaves when, and how what they leave is re-planned.
+
+Exit (docs/model.md, "Coalition fraying"): nation n's monthly exit hazard is
+
+    h_n(t) = lambda_n * s * exp(beta_cost * pressure_n(t) + beta_cas * casualties_n(t) / 100)
+
+with lambda_n = -ln(1 - p_stance) / 12 from the annual exit probability of its
+stance, s the draw's ``exit_hazard_scale``. Its latent propensity
+X_n = sqrt(rho) Z + sqrt(1 - rho) eps_n (Z shared by all nations of the draw:
+the political climate; eps_n its own; rho = ``political_correlation``) gives
+U_n = Phi(X_n), and the nation is gone from the first month t with
+1 - exp(-H_n(t)) >= U_n, H_n(t) = sum of h_n over months 1..t (a Gaussian
+copula: each nation keeps its stated marginal exit probability).
+
+Re-planning: see :func:`replan`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from forceplan.simulate.inputs import ModelInputs
+
+
+def normal_upper_tail(x: np.ndarray) -> np.ndarray:
+    """Q(x) = 1 - Phi(x), Abramowitz & Stegun 26.2.17 (absolute error < 7.5e-8)."""
+    ax = np.abs(x)
+    t = 1.0 / (1.0 + 0.2316419 * ax)
+    poly = t * (0.319381530 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978
+                                                                           + t * 1.330274429))))
+    tail = np.exp(-0.5 * ax * ax) / np.sqrt(2.0 * np.pi) * poly
+    return np.where(x >= 0, tail, 1.0 - tail)
+
+
+def exit_months(
+    inputs: ModelInputs,
+    params: Mapping[str, np.ndarray],
+    political_factor: np.ndarray,
+    own_factor: np.ndarray,
+    cost_growth: np.ndarray,
+) -> np.ndarray:
+    """(draws, N) month from which each nation is gone; ``months + 1`` if it stays.
+
+    ``political_factor`` (draws,) and ``own_factor`` (draws, N) are standard normal;
+    ``cost_growth`` (draws, T) multiplies planned cost (overrun and inflation).
+    """
+    months = inputs.months
+    rho = np.clip(params["political_correlation"], 0.0, 0.999)[:, None]
+    latent = np.sqrt(rho) * political_factor[:, None] + np.sqrt(1.0 - rho) * own_factor
+    # threshold on the cumulative hazard: -ln(1 - U) = -ln(Q(X))
+    threshold = -np.log(np.maximum(normal_upper_tail(latent), 1e-300))
+    rate = inputs.stance_rate[None, :] * np.maximum(params["exit_hazard_scale"], 0.0)[:, None]
+    never = months + 1
+    if inputs.cost_pressure_weight == 0 and inputs.casualty_weight == 0:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            first = np.ceil(threshold / rate - 1e-9)
+        first = np.where(rate > 0, first, np.inf)
+        out = np.clip(np.nan_to_num(first, posinf=never), 1, never).astype(np.int64)
+    else:
+        planned_units = inputs.planned  # (T, N, J)
+        cap = inputs.line_capability
+        cost_rate = planned_units @ inputs.annual_cost[cap]  # (T, N) US$m/yr
+        pers = planned_units @ inputs.personnel[cap]  # (T, N)
+        pressure = (
+            cost_growth[:, :, None] * cost_rate[None, :, :] / inputs.defence_budget[None, None, :]
+        ) * 100.0  # percentage points of the defence budget, (draws, T, N)
+        casualty_rate = np.maximum(params["casualty_rate_per_1000_per_year"], 0.0)
+        casualties = casualty_rate[:, None, None] / 1000.0 * np.cumsum(pers, axis=0)[None] / 12.0
+        log_mult = (
+            inputs.cost_pressure_weight * pressure + inputs.casualty_weight * casualties / 100.0
+        )
+        hazard = rate[:, None, :] * np.exp(log_mult)
+        cum = np.cumsum(hazard, axis=1)  # (draws, T, N)
+        crossed = cum >= threshold[:, None, :]
+        any_cross = crossed.any(axis=1)
+        out = np.where(any_cross, crossed.argmax(axis=1) + 1, never).astype(np.int64)
+    forced = inputs.forced_exit[None, :]
+    return np.where(forced > 0, np.minimum(out, forced), out)
+
+
+@dataclass(frozen=True)
+class Replanned:
+    """The coalition month by month after departures and re-planning, for one chunk."""
+
+    present: np.ndarray  # (draws, T, N) bool
+    row: np.ndarray  # (draws, T) index into the event rows below
+    gap: np.ndarray  # (R, J) units left behind by departed nations
+    refill_line: np.ndarray  # (R, J) units re-filled by other nations
+    backstop_line: np.ndarray  # (R, J) units re-filled by the backstop
+    refill_pair: np.ndarray  # (R, N, C) units re-filled, by nation and capability
+    refill_ground_personnel: np.ndarray  # (R, N) of which on on-ground missions
+    refill_training_personnel: np.ndarray  # (R, N) of which on the training mission
+
+
+def replan(inputs: ModelInputs, exits: np.ndarray) -> Replanned:
+    """Re-plan every month from the nations still present (vectorised greedy).
+
+    Rule (docs/model.md, "Re-planning"): in every month, the units planned for
+    nations that have left make a gap per requirement line. Lines are served in
+    mission-priority order; each line takes, in a fixed donor order (stance,
+    then most spare units, then ISO code), what present donors still have spare
+    of that capability (after rotation, floors, the army-share cap and what
+    earlier lines took) and whose caveats allow it, then what is left of the
+    backstop's capacity if it is switched on. What remains is a shortfall.
+    Re-planning starts from scratch each month (it is a function of who is
+    present and of the phase), so it only needs computing in "event" months:
+    month 1, phase changes and months in which someone leaves.
+    """
+    n_draws = exits.shape[0]
+    months = inputs.months
+    n_nat = len(inputs.nations)
+    n_lines = inputs.required.shape[1]
+    n_cap = len(inputs.capabilities)
+    month_no = np.arange(1, months + 1)
+    present = exits[:, None, :] > month_no[None, :, None]
+
+    changes = np.zeros(months, dtype=bool)
+    changes[0] = True
+    changes[1:] = (
+        (np.abs(np.diff(inputs.planned, axis=0)).sum(axis=(1, 2)) > 0)
+        | (np.abs(np.diff(inputs.spare, axis=0)).sum(axis=(1, 2)) > 0)
+        | (np.abs(np.diff(inputs.backstop_spare, axis=0)).sum(axis=1) > 0)
+    )
+    event = np.broadcast_to(changes, (n_draws, months)).copy()
+    leave_d, leave_n = np.nonzero(exits <= months)
+    event[leave_d, exits[leave_d, leave_n] - 1] = True
+    flat = event.ravel()
+    row = (np.cumsum(flat) - 1).reshape(n_draws, months)
+    rows = np.flatnonzero(flat)
+    row_draw, row_t = rows // months, rows % months
+    n_rows = rows.size
+    row_present = present[row_draw, row_t]  # (R, N)
+
+    gap = np.zeros((n_rows, n_lines))
+    for t in np.unique(row_t):
+        sel = row_t == t
+        gap[sel] = (~row_present[sel]).astype(float) @ inputs.planned[t]
+
+    refill_line = np.zeros((n_rows, n_lines))
+    backstop_line = np.zeros((n_rows, n_lines))
+    refill_pair = np.zeros((n_rows, n_nat, n_cap))
+    ground = np.zeros((n_rows, n_nat))
+    training = np.zeros((n_rows, n_nat))
+    need = np.flatnonzero(gap.sum(axis=1) > 0) if inputs.refill else np.array([], dtype=np.int64)
+    if need.size:
+        t_need = row_t[need]
+        spare = inputs.spare[t_need] * row_present[need][:, :, None]  # (S, N, C)
+        backstop_left = inputs.backstop_spare[t_need].copy()  # (S, C)
+        taken = np.zeros((need.size, n_nat, n_cap))
+        for j in inputs.line_order:
+            left = gap[need, j].copy()
+            c = int(inputs.line_capability[j])
+            donors = inputs.donor_order[j]
+            if donors.size:
+                avail = spare[:, donors, c]
+                before = np.cumsum(avail, axis=1) - avail
+                fill = np.clip(left[:, None] - before, 0.0, avail)
+                spare[:, donors, c] -= fill
+                taken[:, donors, c] += fill
+                per_nation = np.zeros((need.size, n_nat))
+                per_nation[:, donors] = fill
+                pers = per_nation * inputs.personnel[c]
+                if inputs.line_on_ground[j]:
+                    ground[need] += pers
+                if inputs.line_training[j]:
+                    training[need] += pers
+                got = fill.sum(axis=1)
+                refill_line[need, j] = got
+                left -= got
+            if inputs.backstop_allowed[j]:
+                fill_b = np.minimum(np.maximum(left, 0.0), backstop_left[:, c])
+                backstop_left[:, c] -= fill_b
+                backstop_line[need, j] = fill_b
+        refill_pair[need] = taken
+    return Replanned(
+        present=present,
+        row=row,
+        gap=gap,
+        refill_line=refill_line,
+        backstop_line=backstop_line,
+        refill_pair=refill_pair,
+        refill_ground_personnel=ground,
+        refill_training_personnel=training,
+    )
