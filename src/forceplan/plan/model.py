@@ -164,6 +164,10 @@ class PhaseModel:
     below: dict[tuple[str, int], int] = field(default_factory=dict)
     contributes: dict[str, int] = field(default_factory=dict)
     dev_cols: list[int] = field(default_factory=list)
+    # Columns and rows before these indices are loaded from the start; the rest
+    # (the burden-sharing penalty's) only when its stage comes.
+    core_cols: int = 0
+    core_rows: int = 0
     stages: list[Stage] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -470,7 +474,11 @@ def build_phase(
         cost = scenario.capability(cap_id).annual_cost_per_unit_usd_m.value
         cost_terms.setdefault(iso, []).append((col, cost))
     all_cost_terms = [t for terms in cost_terms.values() for t in terms]
+    model.core_cols, model.core_rows = model.num_cols, model.num_rows
     _burden_sharing(scenario, model, cost_terms, all_cost_terms, disabled)
+    if constraints.burden_sharing.mode != "penalty":
+        # a bound restricts every stage; only a penalty can wait for its own stage
+        model.core_cols, model.core_rows = model.num_cols, model.num_rows
 
     # -- objective stages -----------------------------------------------------
     priorities = sorted({r.mission.priority for r in reqs})
@@ -615,10 +623,14 @@ def _burden_sharing(
         else:
             dev = model.add_col(f"deviation[{iso}]", 0.0, math.inf, False)
             model.dev_cols.append(dev)
+            band = [(col, delta * cost) for col, cost in total_terms]
             model.add_row(
-                f"deviation_over[{iso}]", [(dev, 1.0)] + [(c, -v) for c, v in gap], 0.0, math.inf
+                f"deviation_over[{iso}]",
+                [(dev, 1.0)] + [(c, -v) for c, v in gap] + band,
+                0.0,
+                math.inf,
             )
-            model.add_row(f"deviation_under[{iso}]", [(dev, 1.0)] + gap, 0.0, math.inf)
+            model.add_row(f"deviation_under[{iso}]", [(dev, 1.0)] + gap + band, 0.0, math.inf)
 
 
 # ---------------------------------------------------------------------------
@@ -635,31 +647,44 @@ class PhaseSolution:
     stage_values: dict[str, float]
 
 
-def _load(model: PhaseModel) -> highspy.Highs:
-    solver = _new_highs()
-    n = model.num_cols
+def _load(
+    model: PhaseModel,
+    solver: highspy.Highs | None = None,
+    cols: tuple[int, int] | None = None,
+    rows: tuple[int, int] | None = None,
+) -> highspy.Highs:
+    """Add columns ``cols`` and rows ``rows`` (index ranges; default all) to ``solver``."""
+    solver = solver or _new_highs()
+    first_col, end_col = cols or (0, model.num_cols)
+    first_row, end_row = rows or (0, model.num_rows)
+    n = end_col - first_col
     inf = highspy.kHighsInf
-    lower = np.array(model.col_lower, dtype=np.float64)
-    upper = np.array([min(u, inf) for u in model.col_upper], dtype=np.float64)
-    solver.addVars(n, lower, upper)
-    integer_cols = np.array([i for i, flag in enumerate(model.col_integer) if flag], dtype=np.int32)
+    lower = np.array(model.col_lower[first_col:end_col], dtype=np.float64)
+    upper = np.array([min(u, inf) for u in model.col_upper[first_col:end_col]], dtype=np.float64)
+    if n:
+        solver.addVars(n, lower, upper)
+    integer_cols = np.array(
+        [i for i in range(first_col, end_col) if model.col_integer[i]], dtype=np.int32
+    )
     if len(integer_cols):
         solver.changeColsIntegrality(
             len(integer_cols),
             integer_cols,
             np.full(len(integer_cols), highspy.HighsVarType.kInteger),
         )
-    starts = np.zeros(model.num_rows, dtype=np.int32)
+    row_index = model.row_index[first_row:end_row]
+    row_value = model.row_value[first_row:end_row]
+    starts = np.zeros(len(row_index), dtype=np.int32)
     pos = 0
-    for i, idx in enumerate(model.row_index):
+    for i, idx in enumerate(row_index):
         starts[i] = pos
         pos += len(idx)
-    index = np.array([c for idx in model.row_index for c in idx], dtype=np.int32)
-    value = np.array([v for vals in model.row_value for v in vals], dtype=np.float64)
-    row_lower = np.array([max(lo, -inf) for lo in model.row_lower], dtype=np.float64)
-    row_upper = np.array([min(up, inf) for up in model.row_upper], dtype=np.float64)
-    if model.num_rows:
-        solver.addRows(model.num_rows, row_lower, row_upper, len(index), starts, index, value)
+    index = np.array([c for idx in row_index for c in idx], dtype=np.int32)
+    value = np.array([v for vals in row_value for v in vals], dtype=np.float64)
+    row_lower = np.array([max(lo, -inf) for lo in model.row_lower[first_row:end_row]])
+    row_upper = np.array([min(up, inf) for up in model.row_upper[first_row:end_row]])
+    if len(row_index):
+        solver.addRows(len(row_index), row_lower, row_upper, len(index), starts, index, value)
     return solver
 
 
@@ -676,8 +701,10 @@ def solve_phase(model: PhaseModel, deadline: float) -> PhaseSolution:
     Raises :class:`PlanInfeasible` (without reasons) if the phase has no
     feasible plan; the caller diagnoses it.
     """
-    solver = _load(model)
-    n = model.num_cols
+    core_cols = model.core_cols or model.num_cols
+    core_rows = model.core_rows or model.num_rows
+    solver = _load(model, cols=(0, core_cols), rows=(0, core_rows))
+    n = core_cols
     values = np.zeros(n)
     status = "optimal"
     worst_gap = 0.0
@@ -688,6 +715,13 @@ def solve_phase(model: PhaseModel, deadline: float) -> PhaseSolution:
         if remaining <= 0:
             status = "time_limit"
             break
+        if n < model.num_cols and any(c >= n for c in stage.coefficients):
+            # the burden-sharing penalty's columns and rows join now; HiGHS
+            # completes the previous plan into a starting solution for them
+            _load(model, solver, cols=(n, model.num_cols), rows=(core_rows, model.num_rows))
+            n = model.num_cols
+            known = np.arange(len(values), dtype=np.int32)
+            solver.setSolution(len(known), known, values)
         solver.setOptionValue("time_limit", max(remaining, 0.01))
         _set_objective(solver, n, stage.coefficients)
         solver.run()
@@ -710,10 +744,14 @@ def solve_phase(model: PhaseModel, deadline: float) -> PhaseSolution:
         ):
             status = "time_limit"
         elif model_status == highspy.HighsModelStatus.kTimeLimit:
-            raise PlanError(
-                f"phase {model.phase.id}: no feasible plan found within the time limit "
-                f"(stage {stage.name}); raise the time limit"
-            )
+            if stage is stages[0]:
+                raise PlanError(
+                    f"phase {model.phase.id}: no feasible plan found within the time limit "
+                    f"(stage {stage.name}); raise the time limit"
+                )
+            status = "time_limit"  # keep the previous stage's plan, which is feasible
+            worst_gap = math.inf
+            break
         else:
             raise PlanError(
                 f"phase {model.phase.id}: the solver stopped with status "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 
 import pandas as pd
@@ -60,14 +61,23 @@ def plan(
     )
 
     solutions: list[PhaseSolution] = []
+    # Phases with the same requirements have the same model and so the same optimum.
+    solved: dict[tuple[tuple[str, str, int], ...], PhaseSolution] = {}
     for phase in scenario.ordered_phases:
         model = build_phase(scenario, phase, backstop_enabled=backstop_enabled)
+        signature = tuple((r.mission.id, r.capability.id, r.required) for r in model.requirements)
+        twin = solved.get(signature)
+        if twin is not None:
+            solutions.append(replace(twin, model=model))
+            continue
         try:
-            solutions.append(solve_phase(model, deadline))
+            solution = solve_phase(model, deadline)
         except PlanInfeasible:
             raise PlanInfeasible(
                 diagnose_infeasible(scenario, phase, model, backstop_enabled)
             ) from None
+        solved[signature] = solution
+        solutions.append(solution)
     solve_seconds = time.perf_counter() - started
 
     statuses = {s.status for s in solutions}

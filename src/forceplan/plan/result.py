@@ -132,7 +132,7 @@ class PlanResult:
             "solver": {
                 "name": "HiGHS",
                 "status": self.status,
-                "mip_gap": self.mip_gap,
+                "mip_gap": self.mip_gap if math.isfinite(self.mip_gap) else None,
                 "solve_seconds": self.solve_seconds,
                 "model_size": dict(self.model_size),
             },
