@@ -279,12 +279,20 @@ def _why_not(scenario: Scenario, nation: Nation, reqs: list[Requirement]) -> str
     if len(barred) == len(reqs):
         return f"{nation.iso}'s caveats ({', '.join(nation.caveats)}) bar it"
     allowed = [r for r in reqs if r not in barred]
-    lacking = [r.capability.id for r in allowed if not nation.units.get(r.capability.id)]
+    def held(cap_id: str) -> float:
+        fig = nation.units.get(cap_id)
+        return fig.value if fig is not None else 0.0
+
+    lacking = [r.capability.id for r in allowed if held(r.capability.id) <= 0]
     if len(lacking) == len(allowed):
         return f"{nation.iso} has no {' or '.join(sorted(set(lacking)))} units"
+    detail = ", ".join(
+        f"{held(cap.id):g} {cap.id} at rotation ratio {cap.rotation_ratio.value:g}"
+        for cap in {r.capability.id: r.capability for r in allowed}.values()
+    )
     return (
-        f"{nation.iso}'s units of {', '.join(sorted({r.capability.id for r in allowed}))} "
-        f"are all needed to sustain its rotation and its standing commitments"
+        f"{nation.iso} holds too few units to keep one deployed after rotation and its "
+        f"standing commitments ({detail})"
     )
 
 
