@@ -285,7 +285,10 @@ def test_burden_sharing_moves_units_towards_gdp_shares() -> None:
     BBB 100 (1 unit); swapping the GDPs swaps the split."""
     def case(gdp_a: float, gdp_b: float) -> dict[str, int]:
         s = scenario(
-            [nation("AAA", {"infantry": 30}, gdp=gdp_a), nation("BBB", {"infantry": 30}, gdp=gdp_b)],
+            [
+                nation("AAA", {"infantry": 30}, gdp=gdp_a),
+                nation("BBB", {"infantry": 30}, gdp=gdp_b),
+            ],
             [mission("land", {"infantry": 4})],
             burden="penalty",
             constraints={"burden_sharing": {"mode": "penalty", "basis": "all",

@@ -701,6 +701,8 @@ def solve_phase(model: PhaseModel, deadline: float) -> PhaseSolution:
     Raises :class:`PlanInfeasible` (without reasons) if the phase has no
     feasible plan; the caller diagnoses it.
     """
+    if model.num_cols == 0:  # nothing required in this phase
+        return PhaseSolution(model, np.zeros(0), "optimal", 0.0, {})
     core_cols = model.core_cols or model.num_cols
     core_rows = model.core_rows or model.num_rows
     solver = _load(model, cols=(0, core_cols), rows=(0, core_rows))
