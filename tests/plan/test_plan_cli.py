@@ -1,0 +1,112 @@
+"""`forceplan plan` through Typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from forceplan.cli import app
+
+TINY = Path(__file__).parents[1] / "fixtures" / "tiny.toml"
+runner = CliRunner()
+
+INFEASIBLE = TINY.read_text().replace(
+    'title = "Two-nation toy"',
+    'title = "Two-nation toy"\n\n[constraints]\nmin_nations_on_ground = 2',
+)
+
+
+def test_plan_prints_tables_and_solver_status() -> None:
+    result = runner.invoke(app, ["plan", str(TINY)])
+    assert result.exit_code == 0, result.output
+    for text in ("who sends what", "per nation", "No shortfalls", "optimal", "AAA 2"):
+        assert text in result.output
+
+
+def test_plan_json_holds_the_required_keys(tmp_path: Path) -> None:
+    out = tmp_path / "out" / "plan.json"
+    result = runner.invoke(app, ["plan", str(TINY), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert set(data["scenario"]) >= {"name", "hash"}
+    assert data["scenario"]["name"] == "tiny"
+    assert data["forceplan_version"]
+    assert set(data["solver"]) >= {"status", "mip_gap", "solve_seconds", "model_size"}
+    assert data["solver"]["status"] == "optimal"
+    alloc = data["allocations"][0]
+    assert set(alloc) >= {"nation", "capability", "mission", "phase", "units", "personnel"}
+    assert data["shortfalls"] == []
+    nation = data["nations"][0]
+    assert set(nation) >= {
+        "nation", "phase", "deployed_personnel", "committed_personnel", "annual_cost_usd_m",
+        "cost_share", "gdp_share",
+    }
+    assert "flank" in data
+    # tiny: sustain needs 2 battalions + 1 squadron, all from Alpha
+    sustain = [a for a in data["allocations"] if a["phase"] == "sustain"]
+    assert sum(a["units"] for a in sustain) == 3
+
+
+def test_plan_csv_writes_every_table(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["plan", str(TINY), "--csv", str(tmp_path / "tables")])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (tmp_path / "tables").iterdir())
+    assert names == ["allocations.csv", "flank.csv", "nations.csv", "phases.csv",
+                     "shortfalls.csv"]
+    alloc = pd.read_csv(tmp_path / "tables" / "allocations.csv")
+    assert alloc["units"].sum() == 5  # 3 in sustain, 2 in drawdown
+
+
+def test_backstop_flag_switches_the_backstop(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        TINY.read_text().replace("requirements = { fighter_squadron = 1 }",
+                                 "requirements = { fighter_squadron = 3 }")
+        + '\n[backstop]\nenabled = false\nunits = { fighter_squadron = 4 }\n'
+    )
+    on, off = tmp_path / "on.json", tmp_path / "off.json"
+    with_backstop = runner.invoke(app, ["plan", str(scenario), "--backstop", "--json", str(on)])
+    assert with_backstop.exit_code == 0, with_backstop.output
+    default = runner.invoke(app, ["plan", str(scenario), "--json", str(off)])
+    assert default.exit_code == 0, default.output
+    # sustain: 3 squadrons needed; Alpha and Beta sustain 3/3 = 1 each -> 1 short
+    short_on = json.loads(on.read_text())["shortfalls"][0]
+    short_off = json.loads(off.read_text())["shortfalls"][0]
+    assert (short_on["backstop_units"], short_on["unmet"]) == (1, 0)
+    assert (short_off["backstop_units"], short_off["unmet"]) == (0, 1)
+
+
+def test_infeasible_plan_exits_1_in_words_and_writes_nothing(tmp_path: Path) -> None:
+    """Two flags on the ground, but Beta is air-and-sea only."""
+    scenario = tmp_path / "infeasible.toml"
+    scenario.write_text(INFEASIBLE)
+    out = tmp_path / "plan.json"
+    csv_dir = tmp_path / "tables"
+    result = runner.invoke(app, ["plan", str(scenario), "--json", str(out), "--csv", str(csv_dir)])
+    assert result.exit_code == 1
+    assert "min_nations_on_ground" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+    assert not csv_dir.exists()
+    assert list(tmp_path.iterdir()) == [scenario]
+
+
+def test_bad_input_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    scenario = tmp_path / "bad.toml"
+    scenario.write_text(TINY.read_text().replace("rotation_ratio = 3", "rotation_ratio = -3", 1))
+    out = tmp_path / "plan.json"
+    result = runner.invoke(app, ["plan", str(scenario), "--json", str(out)])
+    assert result.exit_code == 2
+    assert "rotation_ratio" in result.output
+    assert not out.exists()
+
+
+def test_csv_target_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "not_a_dir"
+    target.write_text("keep me")
+    result = runner.invoke(app, ["plan", str(TINY), "--csv", str(target)])
+    assert result.exit_code == 2
+    assert target.read_text() == "keep me"
