@@ -92,23 +92,94 @@ class _Accumulators:
         self.dists = {k: Distribution(s, self.exact_limit) for k, s in shapes.items()}
 
 
-def _year_mean(x: np.ndarray, years: int) -> np.ndarray:
-    """(draws, T, ...) -> (draws, years, ...) mean over each year's months (NaN-aware)."""
-    months = x.shape[1]
-    pad = years * 12 - months
-    if pad:
-        x = np.concatenate([x, np.full((x.shape[0], pad, *x.shape[2:]), np.nan)], axis=1)
-    shaped = x.reshape(x.shape[0], years, 12, *x.shape[2:])
-    with np.errstate(invalid="ignore"):
-        import warnings
+def _year_sums(x: np.ndarray, months: int) -> np.ndarray:
+    """Sum over each year's months along the last axis (the last year may be partial)."""
+    full = months // 12
+    parts = []
+    if full:
+        parts.append(x[..., : full * 12].reshape(*x.shape[:-1], full, 12).sum(axis=-1))
+    if months % 12:
+        parts.append(x[..., full * 12 :].sum(axis=-1, keepdims=True))
+    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return np.asarray(np.nanmean(shaped, axis=2))
+
+def _year_counts(months: int) -> np.ndarray:
+    return np.diff(np.append(np.arange(0, months, 12), months)).astype(float)
 
 
 def _year_end(months: int, years: int) -> np.ndarray:
     return np.minimum(np.arange(1, years + 1) * 12, months) - 1
+
+
+@dataclass(frozen=True)
+class _Tables:
+    """Rotation outcomes of each nation's own planned contingent, for every exit month.
+
+    A nation that leaves in month e takes all its units with it, so without
+    re-planning its trajectory is its plan cut at e; these are computed once
+    per run for e = 1 .. T + 1 and looked up per draw. Donors that take on
+    units are then corrected draw by draw (see _run_chunk).
+    """
+
+    on_ground_personnel: np.ndarray  # (N, T + 2, T), index e = exit month
+    tied_personnel: np.ndarray  # (N, T + 2, T)
+    cost_per_month: np.ndarray  # (N, T + 2, T) US$ m before overrun and inflation
+    planned_ground: np.ndarray  # (T, N) planned personnel on on-ground missions
+    planned_training: np.ndarray  # (T, N) planned personnel on the training mission
+    pair_index: np.ndarray  # (N, C) -> planned pair k, or -1
+    pair_on_ground: np.ndarray  # (K, T + 2, T) units
+    pair_tied: np.ndarray  # (K, T + 2, T) units
+    planned_by_cap: np.ndarray  # (T, N, C)
+    line_to_mission: np.ndarray  # (J, M)
+    mission_required: np.ndarray  # (T, M)
+
+
+def _tables(inputs: ModelInputs) -> _Tables:
+    months = inputs.months
+    n_nat, n_cap = len(inputs.nations), len(inputs.capabilities)
+    planned_by_cap = np.zeros((months, n_nat, n_cap))
+    for j, c in enumerate(inputs.line_capability):
+        planned_by_cap[:, :, c] += inputs.planned[:, :, j]
+    pair_c, pair_n = np.nonzero(planned_by_cap.sum(axis=0).T > 0)  # grouped by capability
+    pair_index = np.full((n_nat, n_cap), -1, dtype=np.int64)
+    pair_index[pair_n, pair_c] = np.arange(pair_n.size)
+    month_no = np.arange(1, months + 1)
+    exit_no = np.arange(0, months + 2)
+    stays = (month_no[None, :] < exit_no[:, None]).astype(float)  # (T + 2, T)
+    deployed = planned_by_cap[:, pair_n, pair_c].T[None, :, :] * stays[:, None, :]
+    on_ground, tied = rotate(
+        deployed,
+        inputs.tour[pair_c],
+        inputs.ratio[pair_c],
+        inputs.overlap[pair_c],
+        continues=inputs.mission_continues,
+    )  # (T + 2, K, T)
+    pair_og = np.ascontiguousarray(on_ground.transpose(1, 0, 2))
+    pair_tied = np.ascontiguousarray(tied.transpose(1, 0, 2))
+    n_pairs = pair_n.size
+    w_pers = np.zeros((n_nat, n_pairs))
+    w_pers[pair_n, np.arange(n_pairs)] = inputs.personnel[pair_c]
+    w_cost = np.zeros((n_nat, n_pairs))
+    w_cost[pair_n, np.arange(n_pairs)] = inputs.annual_cost[pair_c] / 12.0
+    line_pers = inputs.personnel[inputs.line_capability]
+    ground = (inputs.planned * (line_pers * inputs.line_on_ground)).sum(axis=2)  # (T, N)
+    train = (inputs.planned * (line_pers * inputs.line_training)).sum(axis=2)
+    n_mis = len(inputs.missions)
+    line_to_mission = np.zeros((inputs.line_mission.size, n_mis))
+    line_to_mission[np.arange(inputs.line_mission.size), inputs.line_mission] = 1.0
+    return _Tables(
+        on_ground_personnel=np.einsum("nk,ekt->net", w_pers, on_ground),
+        tied_personnel=np.einsum("nk,ekt->net", w_pers, tied),
+        cost_per_month=np.einsum("nk,ekt->net", w_cost, on_ground),
+        planned_ground=ground,
+        planned_training=train,
+        pair_index=pair_index,
+        pair_on_ground=pair_og,
+        pair_tied=pair_tied,
+        planned_by_cap=planned_by_cap,
+        line_to_mission=line_to_mission,
+        mission_required=inputs.required @ line_to_mission,
+    )
 
 
 @dataclass
@@ -120,6 +191,7 @@ class _ChunkResult:
 
 def _run_chunk(
     inputs: ModelInputs,
+    tables: _Tables,
     uncertainties: Mapping[str, Uncertainty],
     seed: int,
     block: int,
@@ -145,51 +217,79 @@ def _run_chunk(
     inflation = np.maximum(params["inflation_per_year"], -0.99)[:, None]
     cost_growth = np.maximum(params["cost_overrun"], 0.0)[:, None] * (1.0 + inflation) ** t_years
 
-    exits = exit_months(inputs, params, political, own, cost_growth)
+    exits = exit_months(inputs, params, political, own, cost_growth)  # (B, N)
     rp = replan(inputs, exits)
-    present = rp.present  # (B, T, N)
-    row = rp.row
+    row = rp.row  # (B, T)
+    # only nations that send or could send units have non-zero trajectories
+    rel = np.flatnonzero(inputs.relevant)
+    n_rel = rel.size
+    slot = np.full(n_nat, -1, dtype=np.int64)
+    slot[rel] = np.arange(n_rel)
+    exits_rel = exits[:, rel]
 
-    # deployed units per active (nation, capability) pair
-    planned_by_cap = np.zeros((months, n_nat, n_cap))
-    for j, c in enumerate(inputs.line_capability):
-        planned_by_cap[:, :, c] += inputs.planned[:, :, j]
-    active = (planned_by_cap.sum(axis=0) > 0) | (rp.refill_pair.sum(axis=0) > 0)
-    pair_n, pair_c = np.nonzero(active)
-    deployed = (
-        planned_by_cap[None, :, pair_n, pair_c] * present[:, :, pair_n]
-        + rp.refill_pair[row][:, :, pair_n, pair_c]
-    )  # (B, T, K)
-    deployed_kt = np.ascontiguousarray(deployed.transpose(0, 2, 1))
-    on_ground, tied = rotate(
-        deployed_kt,
-        inputs.tour[pair_c],
-        inputs.ratio[pair_c],
-        inputs.overlap[pair_c],
-        continues=inputs.mission_continues,
-    )
-    n_pairs = pair_n.size
-    w_pers = np.zeros((n_pairs, n_nat))
-    w_pers[np.arange(n_pairs), pair_n] = inputs.personnel[pair_c]
-    w_cost = np.zeros((n_pairs, n_nat))
-    w_cost[np.arange(n_pairs), pair_n] = inputs.annual_cost[pair_c] / 12.0
-    og_t = on_ground.transpose(0, 2, 1)
-    dep_pers = og_t @ w_pers  # (B, T, N)
-    tied_pers = tied.transpose(0, 2, 1) @ w_pers
-    cost = (og_t @ w_cost) * cost_growth[:, :, None]  # US$ m per month
-    cum_cost = np.cumsum(cost, axis=1)
+    # each nation's own plan cut at its exit month (table look-up), (B, N_rel, T)
+    dep_pers = tables.on_ground_personnel[rel[None, :], exits_rel]
+    tied_pers = tables.tied_personnel[rel[None, :], exits_rel]
+    cost_base = tables.cost_per_month[rel[None, :], exits_rel]
 
-    # flags, foreign personnel on the ground, trainers
-    line_pers = inputs.personnel[inputs.line_capability]  # (J,)
-    planned_ground = (inputs.planned * (line_pers * inputs.line_on_ground)).sum(axis=2)  # (T, N)
-    planned_train = (inputs.planned * (line_pers * inputs.line_training)).sum(axis=2)
-    refill_ground = rp.refill_ground_personnel[row]  # (B, T, N)
-    ground_nations = ((planned_ground[None] > 0) & present) | (refill_ground > 0)
-    flags = ground_nations.sum(axis=2).astype(float)
-    foreign_ground = (planned_ground[None] * present).sum(axis=2) + refill_ground.sum(axis=2)
-    trainers = (planned_train[None] * present).sum(axis=2) + rp.refill_training_personnel[
-        row
-    ].sum(axis=2)
+    # donors that took on units: rotate their whole contingent again, draw by draw
+    p_idx, s_idx = np.nonzero(rp.taken)
+    if s_idx.size:
+        n_draws = exits.shape[0]
+        need_rows = np.flatnonzero(rp.need_pos < rp.taken.shape[1] - 1)
+        draw_of_need = rp.row_draw[need_rows]
+        pair_order = np.argsort(inputs.donor_capability, kind="stable")
+        rank = np.empty_like(pair_order)
+        rank[pair_order] = np.arange(pair_order.size)  # capability-major pair rank
+        key = np.unique(rank[p_idx] * n_draws + draw_of_need[s_idx])
+        p_m = pair_order[key // n_draws]
+        b_m = key % n_draws
+        n_m = inputs.donor_nation[p_m]
+        c_m = inputs.donor_capability[p_m]
+        present_m = exits[b_m, n_m][:, None] > np.arange(1, months + 1)[None, :]  # (M, T)
+        deployed_m = (
+            tables.planned_by_cap[:, n_m, c_m].T * present_m
+            + rp.taken[p_m[:, None], rp.need_pos[row[b_m]]]
+        )
+        og_m, tied_m = rotate(
+            deployed_m[None],
+            inputs.tour[c_m],
+            inputs.ratio[c_m],
+            inputs.overlap[c_m],
+            continues=inputs.mission_continues,
+        )
+        k_m = tables.pair_index[n_m, c_m]
+        e_m = exits[b_m, n_m]
+        has_plan = (k_m >= 0)[:, None]
+        extra_og = og_m[0] - np.where(has_plan, tables.pair_on_ground[k_m, e_m], 0.0)
+        extra_tied = tied_m[0] - np.where(has_plan, tables.pair_tied[k_m, e_m], 0.0)
+        # add each donor's extra into its (draw, nation) row, summing rows that share one
+        flat = b_m * n_rel + slot[n_m]
+        order = np.argsort(flat, kind="stable")
+        flat_sorted = flat[order]
+        starts = np.flatnonzero(np.r_[True, flat_sorted[1:] != flat_sorted[:-1]])
+        targets = flat_sorted[starts]
+        pers = inputs.personnel[c_m][:, None]
+        unit_cost = (inputs.annual_cost[c_m] / 12.0)[:, None]
+        for arr, extra in (
+            (dep_pers, extra_og * pers),
+            (tied_pers, extra_tied * pers),
+            (cost_base, extra_og * unit_cost),
+        ):
+            view = arr.reshape(n_draws * n_rel, months)
+            view[targets] += np.add.reduceat(extra[order], starts, axis=0)
+    cost = cost_base * cost_growth[:, None, :]  # (B, N_rel, T) US$ m per month
+    cum_cost_years = np.cumsum(_year_sums(cost, months), axis=2)  # (B, N_rel, Y)
+
+    # flags, foreign personnel on the ground, trainers: constant between event rows
+    row_t = rp.row_t
+    planned_ground_rows = tables.planned_ground[row_t] * rp.row_present  # (R, N)
+    on_ground_rows = (planned_ground_rows > 0) | (rp.refill_ground_personnel > 0)
+    flags = on_ground_rows.sum(axis=1)[row]  # (B, T)
+    foreign_ground = (planned_ground_rows.sum(axis=1)
+                      + rp.refill_ground_personnel.sum(axis=1))[row]
+    trainers = ((tables.planned_training[row_t] * rp.row_present).sum(axis=1)
+                + rp.refill_training_personnel.sum(axis=1))[row]
 
     # regeneration
     month_no = np.arange(1, months + 1, dtype=float)[None, :]
@@ -216,76 +316,86 @@ def _run_chunk(
         ukraine_force=ukraine,
         russia_force=russia,
         foreign_on_ground=foreign_ground,
-        flags_on_ground=flags,
+        flags_on_ground=flags.astype(float),
         backstop_enabled=inputs.backstop_enabled,
         params={k: v[:, None] for k, v in params.items()},
     )
     h = check_hazard(hazard(h_inputs), (size, months))
     p_off = -np.expm1(-np.cumsum(h, axis=1))
 
-    # coverage per line and per mission
-    planned_line = inputs.planned.sum(axis=1)  # (T, J)
-    covered = (
-        planned_line[None]
-        - rp.gap[row]
-        + rp.refill_line[row]
-        + inputs.backstop_planned[None]
-        + rp.backstop_line[row]
-    )
-    req = inputs.required[None]
-    met = np.minimum(np.maximum(covered, 0.0), req)
+    # coverage: units met per line, computed per event row, then looked up per month
+    base_line = inputs.planned.sum(axis=1) + inputs.backstop_planned  # (T, J)
+    covered_rows = base_line[row_t] + rp.refill_line + rp.backstop_line - rp.gap  # (R, J)
+    met_rows = np.minimum(np.maximum(covered_rows, 0.0), inputs.required[row_t])
+    mis_met = (met_rows @ tables.line_to_mission)[row]  # (B, T, M)
+    mis_req = tables.mission_required  # (T, M)
     with np.errstate(invalid="ignore", divide="ignore"):
-        line_cov = np.where(req > 0, met / np.where(req > 0, req, 1.0), np.nan)
-    mis_met = np.zeros((size, months, n_mis))
-    mis_req = np.zeros((1, months, n_mis))
-    for m in range(n_mis):
-        sel = inputs.line_mission == m
-        mis_met[:, :, m] = met[:, :, sel].sum(axis=2)
-        mis_req[:, :, m] = req[:, :, sel].sum(axis=2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mis_cov = np.where(mis_req > 0, mis_met / np.where(mis_req > 0, mis_req, 1.0), np.nan)
+        yearly_cov = _year_sums(mis_met.transpose(0, 2, 1), months) / _year_sums(
+            mis_req.T, months
+        )[None]  # (B, M, Y)
 
-    # contributors: nations the plan uses at all
     contributors = inputs.planned.sum(axis=(0, 2)) > 0
-    remaining = (present & contributors[None, None, :]).sum(axis=2).astype(float)
-
     ends = _year_end(months, years)
+    counts = _year_counts(months)
+    remaining = (exits[:, None, :] > ends[None, :, None] + 1) & contributors[None, None, :]
+    dep_total = dep_pers.sum(axis=1)
+    tied_total = tied_pers.sum(axis=1)
+
+    def per_nation(x: np.ndarray) -> np.ndarray:
+        """(B, N_rel, Y) -> (B, Y, N), zeros for nations that send nothing."""
+        out = np.zeros((x.shape[0], x.shape[2], n_nat))
+        out[:, :, rel] = x.transpose(0, 2, 1)
+        return out
+
     yearly = {
-        "deployed_personnel": _year_mean(dep_pers, years),
-        "tied_up_personnel": _year_mean(tied_pers, years),
-        "cumulative_cost_usd_m": cum_cost[:, ends, :],
-        "deployed_personnel_total": _year_mean(dep_pers.sum(axis=2), years),
-        "tied_up_personnel_total": _year_mean(tied_pers.sum(axis=2), years),
-        "cumulative_cost_total_usd_m": cum_cost[:, ends, :].sum(axis=2),
-        "coverage": _year_mean(mis_cov, years),
+        "deployed_personnel": per_nation(_year_sums(dep_pers, months) / counts),
+        "tied_up_personnel": per_nation(_year_sums(tied_pers, months) / counts),
+        "cumulative_cost_usd_m": per_nation(cum_cost_years),
+        "deployed_personnel_total": _year_sums(dep_total, months) / counts,
+        "tied_up_personnel_total": _year_sums(tied_total, months) / counts,
+        "cumulative_cost_total_usd_m": cum_cost_years.sum(axis=1),
+        "coverage": yearly_cov.transpose(0, 2, 1),
         "trained_added": trained_cum[:, ends],
         "deterrence_ratio": ratio[:, ends],
         "p_offensive": p_off[:, ends],
-        "nations_remaining": remaining[:, ends],
-        "flags_on_ground": flags[:, ends],
+        "nations_remaining": remaining.sum(axis=2).astype(float),
+        "flags_on_ground": flags[:, ends].astype(float),
     }
-    total_req = req.sum()
+    total_req = inputs.required.sum()
+    met_total = met_rows.sum(axis=1)[row].sum(axis=1)
     outcomes = {
-        "total_cost_usd_m": cum_cost[:, -1, :].sum(axis=1),
+        "total_cost_usd_m": cum_cost_years[:, :, -1].sum(axis=1),
         "p_offensive_end": p_off[:, -1],
         "trained_added_end": trained_cum[:, -1],
         "deterrence_ratio_end": ratio[:, -1],
-        "coverage_mean": met.sum(axis=(1, 2)) / total_req if total_req > 0 else np.ones(size),
+        "coverage_mean": met_total / total_req if total_req > 0 else np.ones(size),
         "nations_left": (contributors[None, :] & (exits <= months)).sum(axis=1).astype(float),
-        "deployed_personnel_peak": dep_pers.sum(axis=2).max(axis=1),
-        "tied_up_personnel_mean": tied_pers.sum(axis=2).mean(axis=1),
+        "deployed_personnel_peak": dep_total.max(axis=1),
+        "tied_up_personnel_mean": tied_total.mean(axis=1),
     }
     trajectories: dict[str, np.ndarray] = {}
     if keep > 0:
         k = slice(0, keep)
+        req = inputs.required[None]
+        met_k = met_rows[row[k]]  # (keep, T, J)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            line_cov = np.where(req > 0, met_k / np.where(req > 0, req, 1.0), np.nan)
+            mis_cov = np.where(mis_req > 0, mis_met[k] / np.where(mis_req > 0, mis_req, 1.0),
+                               np.nan)
         cov_grid = np.full((keep, months, n_mis, n_cap), np.nan, dtype=np.float32)
-        cov_grid[:, :, inputs.line_mission, inputs.line_capability] = line_cov[k]
+        cov_grid[:, :, inputs.line_mission, inputs.line_capability] = line_cov
+
+        def monthly(x: np.ndarray) -> np.ndarray:
+            out = np.zeros((keep, months, n_nat), dtype=np.float32)
+            out[:, :, rel] = x[k].transpose(0, 2, 1)
+            return out
+
         trajectories = {
-            "deployed_personnel": dep_pers[k].astype(np.float32),
-            "tied_up_personnel": tied_pers[k].astype(np.float32),
-            "monthly_cost_usd_m": cost[k].astype(np.float32),
+            "deployed_personnel": monthly(dep_pers),
+            "tied_up_personnel": monthly(tied_pers),
+            "monthly_cost_usd_m": monthly(cost),
             "coverage": cov_grid,
-            "mission_coverage": mis_cov[k].astype(np.float32),
+            "mission_coverage": mis_cov.astype(np.float32),
             "exit_month": exits[k].astype(np.int32),
             "trained_cumulative": trained_cum[k],
             "ukraine_force": ukraine[k],
@@ -331,6 +441,7 @@ def simulate_plan(
     uncertainties = effective_uncertainties(scenario)
     keep_total = min(draws, 1000 if keep_draws is None else max(int(keep_draws), 0))
     hazard_fn = hazard or default_offensive_hazard
+    tables = _tables(inputs)
     acc = _Accumulators(inputs.years, len(inputs.nations), len(inputs.missions), exact_limit)
     outcome_parts: dict[str, list[np.ndarray]] = {k: [] for k in OUTCOMES}
     traj_parts: dict[str, list[np.ndarray]] = {}
@@ -339,7 +450,7 @@ def simulate_plan(
     for block in range(n_blocks):
         size = min(BLOCK, draws - done)
         keep = max(min(keep_total - done, size), 0)
-        res = _run_chunk(inputs, uncertainties, seed, block, size, hazard_fn, keep)
+        res = _run_chunk(inputs, tables, uncertainties, seed, block, size, hazard_fn, keep)
         for name, values in res.yearly.items():
             acc.dists[name].add(values)
         for name, values in res.outcomes.items():

@@ -87,10 +87,14 @@ class Replanned:
 
     present: np.ndarray  # (draws, T, N) bool
     row: np.ndarray  # (draws, T) index into the event rows below
+    row_draw: np.ndarray  # (R,) draw of each event row
+    row_t: np.ndarray  # (R,) month index (0-based) of each event row
+    row_present: np.ndarray  # (R, N) who is present in each event row
     gap: np.ndarray  # (R, J) units left behind by departed nations
     refill_line: np.ndarray  # (R, J) units re-filled by other nations
     backstop_line: np.ndarray  # (R, J) units re-filled by the backstop
-    refill_pair: np.ndarray  # (R, N, C) units re-filled, by nation and capability
+    taken: np.ndarray  # (P, S + 1) units re-filled by each donor pair per re-planned row
+    need_pos: np.ndarray  # (R,) event row -> column of ``taken`` (S: nothing re-planned)
     refill_ground_personnel: np.ndarray  # (R, N) of which on on-ground missions
     refill_training_personnel: np.ndarray  # (R, N) of which on the training mission
 
@@ -113,19 +117,12 @@ def replan(inputs: ModelInputs, exits: np.ndarray) -> Replanned:
     months = inputs.months
     n_nat = len(inputs.nations)
     n_lines = inputs.required.shape[1]
-    n_cap = len(inputs.capabilities)
     month_no = np.arange(1, months + 1)
     present = exits[:, None, :] > month_no[None, :, None]
 
-    changes = np.zeros(months, dtype=bool)
-    changes[0] = True
-    changes[1:] = (
-        (np.abs(np.diff(inputs.planned, axis=0)).sum(axis=(1, 2)) > 0)
-        | (np.abs(np.diff(inputs.spare, axis=0)).sum(axis=(1, 2)) > 0)
-        | (np.abs(np.diff(inputs.backstop_spare, axis=0)).sum(axis=1) > 0)
-    )
-    event = np.broadcast_to(changes, (n_draws, months)).copy()
-    leave_d, leave_n = np.nonzero(exits <= months)
+    event = np.broadcast_to(inputs.change_months, (n_draws, months)).copy()
+    # only departures of nations that matter (they send or could send units) are events
+    leave_d, leave_n = np.nonzero((exits <= months) & inputs.relevant[None, :])
     event[leave_d, exits[leave_d, leave_n] - 1] = True
     flat = event.ravel()
     row = (np.cumsum(flat) - 1).reshape(n_draws, months)
@@ -135,53 +132,75 @@ def replan(inputs: ModelInputs, exits: np.ndarray) -> Replanned:
     row_present = present[row_draw, row_t]  # (R, N)
 
     gap = np.zeros((n_rows, n_lines))
-    for t in np.unique(row_t):
-        sel = row_t == t
-        gap[sel] = (~row_present[sel]).astype(float) @ inputs.planned[t]
+    segment = np.cumsum(inputs.change_months) - 1  # plan is constant within a segment
+    row_segment = segment[row_t]
+    absent = ~row_present
+    for seg in range(int(segment[-1]) + 1):
+        sel = row_segment == seg
+        t0 = int(np.argmax(segment == seg))
+        gap[sel] = absent[sel].astype(float) @ inputs.planned[t0]
 
     refill_line = np.zeros((n_rows, n_lines))
     backstop_line = np.zeros((n_rows, n_lines))
-    refill_pair = np.zeros((n_rows, n_nat, n_cap))
     ground = np.zeros((n_rows, n_nat))
     training = np.zeros((n_rows, n_nat))
     need = np.flatnonzero(gap.sum(axis=1) > 0) if inputs.refill else np.array([], dtype=np.int64)
-    if need.size:
+    n_need = need.size
+    # taken[p, s]: units donor pair p took on in the s-th re-planned row; the extra
+    # last column stays zero (event rows that needed no re-planning point there)
+    n_pairs = inputs.donor_nation.size
+    taken = np.zeros((n_pairs, n_need + 1))
+    need_pos = np.full(n_rows, n_need, dtype=np.int64)
+    need_pos[need] = np.arange(n_need)
+    if n_need:
         t_need = row_t[need]
-        spare = inputs.spare[t_need] * row_present[need][:, :, None]  # (S, N, C)
-        backstop_left = inputs.backstop_spare[t_need].copy()  # (S, C)
-        taken = np.zeros((need.size, n_nat, n_cap))
+        spare = inputs.donor_spare[t_need].T * row_present[need][:, inputs.donor_nation].T
+        backstop_left = np.ascontiguousarray(inputs.backstop_spare[t_need].T)  # (C, S)
+        gap_need = np.ascontiguousarray(gap[need].T)  # (J, S)
+        ground_t = np.zeros((n_pairs, n_need))
+        training_t = np.zeros((n_pairs, n_need))
+        refill_t = np.zeros((n_lines, n_need))
+        backstop_t = np.zeros((n_lines, n_need))
         for j in inputs.line_order:
-            left = gap[need, j].copy()
+            left = gap_need[j].copy()
             c = int(inputs.line_capability[j])
             donors = inputs.donor_order[j]
             if donors.size:
-                avail = spare[:, donors, c]
-                before = np.cumsum(avail, axis=1) - avail
-                fill = np.clip(left[:, None] - before, 0.0, avail)
-                spare[:, donors, c] -= fill
-                taken[:, donors, c] += fill
-                per_nation = np.zeros((need.size, n_nat))
-                per_nation[:, donors] = fill
-                pers = per_nation * inputs.personnel[c]
+                avail = spare[donors]  # (D, S)
+                before = np.cumsum(avail, axis=0) - avail
+                fill = np.clip(left[None, :] - before, 0.0, avail)
+                spare[donors] -= fill
+                taken[donors, :n_need] += fill
                 if inputs.line_on_ground[j]:
-                    ground[need] += pers
+                    ground_t[donors] += fill * inputs.personnel[c]
                 if inputs.line_training[j]:
-                    training[need] += pers
-                got = fill.sum(axis=1)
-                refill_line[need, j] = got
+                    training_t[donors] += fill * inputs.personnel[c]
+                got = fill.sum(axis=0)
+                refill_t[j] = got
                 left -= got
             if inputs.backstop_allowed[j]:
-                fill_b = np.minimum(np.maximum(left, 0.0), backstop_left[:, c])
-                backstop_left[:, c] -= fill_b
-                backstop_line[need, j] = fill_b
-        refill_pair[need] = taken
+                fill_b = np.minimum(np.maximum(left, 0.0), backstop_left[c])
+                backstop_left[c] -= fill_b
+                backstop_t[j] = fill_b
+        to_nation = np.zeros((n_pairs, n_nat))
+        to_nation[np.arange(n_pairs), inputs.donor_nation] = 1.0
+        ground_t = to_nation.T @ ground_t
+        training_t = to_nation.T @ training_t
+        refill_line[need] = refill_t.T
+        backstop_line[need] = backstop_t.T
+        ground[need] = ground_t.T
+        training[need] = training_t.T
     return Replanned(
         present=present,
         row=row,
+        row_draw=row_draw,
+        row_t=row_t,
+        row_present=row_present,
         gap=gap,
         refill_line=refill_line,
         backstop_line=backstop_line,
-        refill_pair=refill_pair,
+        taken=taken,
+        need_pos=need_pos,
         refill_ground_personnel=ground,
         refill_training_personnel=training,
     )

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from forceplan.plan.model import ARMY_DOMAINS
 from forceplan.scenario import Scenario
 
 STANCE_ORDER = {"committed": 0, "willing": 1, "undecided": 2, "opposed": 3}
@@ -63,7 +64,10 @@ class ModelInputs:
     backstop_spare: np.ndarray  # (T, C) backstop units left over per capability (0 if disabled)
     backstop_allowed: np.ndarray  # (J,) the backstop may serve this line
     line_order: np.ndarray  # (J,) lines in re-planning order (priority, then declaration)
-    donor_order: tuple[np.ndarray, ...]  # per line: nation indices in donor order
+    donor_nation: np.ndarray  # (P,) nation of each donor pair (nation, capability with spare)
+    donor_capability: np.ndarray  # (P,) capability of each donor pair
+    donor_spare: np.ndarray  # (T, P) spare units of each donor pair
+    donor_order: tuple[np.ndarray, ...]  # per line: donor pairs in the order they are asked
     # rotation per capability
     personnel: np.ndarray  # (C,)
     annual_cost: np.ndarray  # (C,) US$ m per deployed unit-year
@@ -83,6 +87,8 @@ class ModelInputs:
     cost_pressure_weight: float
     casualty_weight: float
     refill: bool
+    change_months: np.ndarray  # (T,) bool: month 1 and months where plan or capacity change
+    relevant: np.ndarray  # (N,) bool: the nation sends units in the plan or could re-fill
 
 
 def _phase_of_month(scenario: Scenario, months: int) -> list[str | None]:
@@ -185,17 +191,23 @@ def compile_inputs(scenario: Scenario, plan: PlanLike, months: int | None = None
     planned_by_cap = np.zeros((horizon, n_nat, n_cap))
     for j in range(n_lines):
         planned_by_cap[:, :, line_cap[j]] += planned[:, :, j]
+    army = np.array([1.0 if c.domain in ARMY_DOMAINS else 0.0 for c in cap_objs])
     for i, nation in enumerate(scenario.nations):
         can_refill = sim.refill and nation.stance in sim.refill_stances
         floors = np.zeros(n_cap)
         for com in nation.commitments:
             floors[c_idx[com.capability]] += com.floor.value
         held = np.array([nation.units[c].value if c in nation.units else 0.0 for c in caps])
-        deployable = np.floor(np.maximum(held - floors, 0.0) / ratio + 1e-9)
-        tied_planned = (planned_by_cap[:, i, :] * ratio * personnel).sum(axis=1)  # (T,)
+        # as the planner: commitments rotate too, so a floor of f units ties up f * ratio
+        deployable = np.floor(np.maximum(held / ratio - floors, 0.0) + 1e-9)
+        tied_planned = (planned_by_cap[:, i, :] * ratio * personnel * army).sum(axis=1)  # (T,)
         headroom = np.maximum(nation.max_army_share.value * nation.army_personnel.value
                               - tied_planned, 0.0)
-        by_cap = np.floor(headroom[:, None] / (ratio * personnel)[None, :] + 1e-9)
+        by_cap = np.where(
+            army[None, :] > 0,
+            np.floor(headroom[:, None] / (ratio * personnel)[None, :] + 1e-9),
+            np.inf,
+        )
         if can_refill:
             spare[:, i, :] = np.maximum(
                 np.minimum(deployable[None, :] - planned_by_cap[:, i, :], by_cap), 0.0
@@ -222,10 +234,14 @@ def compile_inputs(scenario: Scenario, plan: PlanLike, months: int | None = None
 
     priorities = [scenario.missions[mi].priority for mi in line_mission]
     line_order = np.array(sorted(range(n_lines), key=lambda j: (priorities[j], j)), dtype=np.int64)
+    # donor pairs: (nation, capability) with spare units in some month
+    donor_c, donor_n = np.nonzero(spare.max(axis=0).T > 0)
+    donor_index = {(int(n), int(c)): k for k, (n, c) in enumerate(zip(donor_n, donor_c,
+                                                                      strict=True))}
     donor_order = []
     for j in range(n_lines):
         ci = int(line_cap[j])
-        donors = [i for i in range(n_nat) if allowed[i, j] and spare[:, i, ci].max() > 0]
+        donors = [i for i in range(n_nat) if allowed[i, j] and (i, ci) in donor_index]
         donors.sort(
             key=lambda i: (
                 STANCE_ORDER[scenario.nations[i].stance],
@@ -233,7 +249,7 @@ def compile_inputs(scenario: Scenario, plan: PlanLike, months: int | None = None
                 nations[i],
             )
         )
-        donor_order.append(np.array(donors, dtype=np.int64))
+        donor_order.append(np.array([donor_index[(i, ci)] for i in donors], dtype=np.int64))
 
     stance_rate = np.array(
         [
@@ -246,6 +262,15 @@ def compile_inputs(scenario: Scenario, plan: PlanLike, months: int | None = None
         if iso not in n_idx:
             raise ValueError(f"simulation.forced_exits: unknown nation {iso!r}")
         forced[n_idx[iso]] = month
+
+    changes = np.zeros(horizon, dtype=bool)
+    changes[0] = True
+    changes[1:] = (
+        (np.abs(np.diff(planned, axis=0)).sum(axis=(1, 2)) > 0)
+        | (np.abs(np.diff(spare, axis=0)).sum(axis=(1, 2)) > 0)
+        | (np.abs(np.diff(backstop_spare, axis=0)).sum(axis=1) > 0)
+        | (np.abs(np.diff(backstop_planned, axis=0)).sum(axis=1) > 0)
+    )
 
     mission_objs = scenario.missions
     train_id = training_mission_id(scenario)
@@ -268,6 +293,9 @@ def compile_inputs(scenario: Scenario, plan: PlanLike, months: int | None = None
         backstop_spare=backstop_spare,
         backstop_allowed=backstop_allowed,
         line_order=line_order,
+        donor_nation=donor_n.astype(np.int64),
+        donor_capability=donor_c.astype(np.int64),
+        donor_spare=spare[:, donor_n, donor_c],
         donor_order=tuple(donor_order),
         personnel=personnel,
         annual_cost=annual_cost,
@@ -285,4 +313,6 @@ def compile_inputs(scenario: Scenario, plan: PlanLike, months: int | None = None
         cost_pressure_weight=sim.cost_pressure_weight,
         casualty_weight=sim.casualty_weight,
         refill=sim.refill,
+        change_months=changes,
+        relevant=(planned.sum(axis=(0, 2)) > 0) | (spare.sum(axis=(0, 2)) > 0),
     )

@@ -44,9 +44,8 @@ class Distribution:
         finite = np.isfinite(flat)
         self._sum += np.where(finite, flat, 0.0).sum(axis=0)
         self._count += finite.sum(axis=0)
-        with np.errstate(invalid="ignore"):
-            self._min = np.fmin(self._min, np.nanmin(np.where(finite, flat, np.nan), axis=0))
-            self._max = np.fmax(self._max, np.nanmax(np.where(finite, flat, np.nan), axis=0))
+        self._min = np.fmin(self._min, np.where(finite, flat, np.inf).min(axis=0))
+        self._max = np.fmax(self._max, np.where(finite, flat, -np.inf).max(axis=0))
         self._kept.append(flat.astype(np.float32))
         self._n_kept += flat.shape[0]
         if self._hist is not None and self._n_kept >= 65_536:
@@ -81,19 +80,9 @@ class Distribution:
             mean = np.where(self._count > 0, self._sum / np.maximum(self._count, 1), np.nan)
         out: dict[str, np.ndarray] = {"mean": mean.reshape(self.shape)}
         if self._hist is None:
-            data = (
-                np.concatenate(self._kept, axis=0).astype(np.float64)
-                if self._kept
-                else np.full((1, self.size), np.nan)
-            )
-            with np.errstate(invalid="ignore"):
-                import warnings
-
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    qs = np.nanquantile(data, QUANTILES, axis=0)
-            for name, q in zip(STATS[1:], qs, strict=True):
-                out[name] = q.reshape(self.shape)
+            exact = _exact_quantiles(self._kept, self.size)
+            for name, values in zip(STATS[1:], exact, strict=True):
+                out[name] = values.reshape(self.shape)
             return out
         self._flush()
         cum = np.cumsum(self._hist, axis=1)
@@ -105,3 +94,22 @@ class Distribution:
             val = np.clip(mid, self._min, self._max)
             out[name] = np.where(total > 0, val, np.nan).reshape(self.shape)
         return out
+
+
+def _exact_quantiles(parts: list[np.ndarray], size: int) -> list[np.ndarray]:
+    """Linear-interpolation quantiles per column, ignoring NaN (as numpy's nanquantile)."""
+    if not parts:
+        return [np.full(size, np.nan) for _ in QUANTILES]
+    data = np.sort(np.concatenate(parts, axis=0).astype(np.float64), axis=0)  # NaN sort last
+    valid = np.isfinite(data).sum(axis=0)
+    cols = np.arange(size)
+    out = []
+    for q in QUANTILES:
+        pos = q * np.maximum(valid - 1, 0)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, np.maximum(valid - 1, 0))
+        frac = pos - lo
+        lo_v, hi_v = data[lo, cols], data[hi, cols]
+        value = lo_v + frac * (hi_v - lo_v)
+        out.append(np.where(valid > 0, value, np.nan))
+    return out

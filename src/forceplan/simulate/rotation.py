@@ -28,35 +28,29 @@ from __future__ import annotations
 import numpy as np
 
 
-def _cumulative(x: np.ndarray, pad_after: int) -> np.ndarray:
-    """F[..., i] = sum of x[..., :i]; padded with the last value ``pad_after`` times."""
-    shape = x.shape[:-1]
-    out = np.zeros((*shape, x.shape[-1] + 1 + pad_after))
-    np.cumsum(x, axis=-1, out=out[..., 1 : x.shape[-1] + 1])
-    out[..., x.shape[-1] + 1 :] = out[..., x.shape[-1] : x.shape[-1] + 1]
+def _padded_cumulative(x: np.ndarray, left: int, right: int) -> np.ndarray:
+    """Cumulative sums with ``left`` leading zeros and the total repeated ``right`` times.
+
+    Position ``left + i`` holds the sum of months 1..i (i = 0 .. T), so any
+    window end inside [-left, T + right] can be read by plain slicing.
+    """
+    months = x.shape[-1]
+    out = np.zeros((*x.shape[:-1], left + months + 1 + right))
+    np.cumsum(x, axis=-1, out=out[..., left + 1 : left + months + 1])
+    out[..., left + months + 1 :] = out[..., left + months : left + months + 1]
     return out
 
 
-def _window(cum: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Sum over month positions in (lo, hi] (0-based month index + 1 = position), per pair.
-
-    ``cum`` has shape (draws, K, positions); ``lo``/``hi`` have shape (K, T) and are
-    real-valued positions; out-of-range positions clamp to the ends.
-    """
-    last = cum.shape[-1] - 1
-
-    def at(x: np.ndarray) -> np.ndarray:
-        x = np.clip(x, 0.0, float(last))
-        base = np.floor(x).astype(np.int64)
-        frac = x - base
-        nxt = np.minimum(base + 1, last)
-        lo_v = np.take_along_axis(cum, np.broadcast_to(base, cum.shape[:1] + base.shape), -1)
-        if not frac.any():
-            return lo_v
-        hi_v = np.take_along_axis(cum, np.broadcast_to(nxt, cum.shape[:1] + nxt.shape), -1)
-        return lo_v + frac * (hi_v - lo_v)
-
-    return at(hi) - at(lo)
+def _at(cum: np.ndarray, left: int, offset: float, months: int) -> np.ndarray:
+    """Cumulative value at real positions t + offset for t = 1..T (pro rata inside a month)."""
+    whole = int(np.floor(offset + 1e-12))
+    frac = offset - whole
+    start = left + 1 + whole
+    value = cum[..., start : start + months]
+    if frac > 1e-12:
+        nxt = cum[..., start + 1 : start + 1 + months]
+        return value + frac * (nxt - value)
+    return value
 
 
 def rotation_months(tour: np.ndarray, months: int) -> np.ndarray:
@@ -68,6 +62,17 @@ def rotation_months(tour: np.ndarray, months: int) -> np.ndarray:
     return np.asarray(flags)
 
 
+def _runs(*params: np.ndarray) -> list[slice]:
+    """Contiguous runs of pairs with identical rotation parameters."""
+    n = params[0].size
+    if n == 0:
+        return []
+    stacked = np.stack(params, axis=0)
+    breaks = np.flatnonzero((np.diff(stacked, axis=1) != 0).any(axis=0)) + 1
+    edges = [0, *breaks.tolist(), n]
+    return [slice(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+
+
 def rotate(
     deployed: np.ndarray,
     tour: np.ndarray,
@@ -77,41 +82,45 @@ def rotate(
 ) -> tuple[np.ndarray, np.ndarray]:
     """On-the-ground and tied-up units, shape (draws, K, T), from deployed units (draws, K, T).
 
-    ``tour``, ``ratio`` and ``overlap`` are per pair (K,). ``continues`` says the
+    ``tour``, ``ratio`` and ``overlap`` are per pair (K,); pairs that share them
+    should be adjacent (they are processed as one block). ``continues`` says the
     deployment goes on after the last month (units keep preparing for it);
     otherwise it ends there.
     """
-    n_draws, n_pairs, months = deployed.shape
-    prev = np.zeros_like(deployed)
-    prev[..., 1:] = deployed[..., :-1]
-    up = np.maximum(deployed - prev, 0.0)
-    down = np.maximum(prev - deployed, 0.0)
-    flags = rotation_months(tour, months)
-    relief = np.minimum(deployed, prev) * flags[None, :, :]
-
-    prep = (ratio - 1.0) * tour / 2.0  # (K,)
-    horizon_pad = int(np.ceil((prep + overlap).max())) + 2 if n_pairs else 2
-    if continues:
-        # beyond the horizon the last month's deployment goes on, rotating on schedule
-        ext_months = months + horizon_pad
-        flags_ext = rotation_months(tour, ext_months)[:, months:]
-        last = deployed[..., -1:]
-        relief_ext = last * flags_ext[None, :, :]
-        relief_full = np.concatenate([relief, relief_ext], axis=-1)
-        up_full = np.concatenate([up, np.zeros_like(relief_ext)], axis=-1)
-        cum_relief = _cumulative(relief_full, 1)
-        cum_up = _cumulative(up_full, 1)
-    else:
-        cum_relief = _cumulative(relief, horizon_pad)
-        cum_up = _cumulative(up, horizon_pad)
-    cum_leave = _cumulative(down + relief, 0)
-
-    t = np.arange(1, months + 1, dtype=float)[None, :]  # positions of months 1..T
-    o = overlap[:, None]
-    p = prep[:, None]
-    zeros = np.zeros((n_pairs, 1))
-    on_overlap = _window(cum_relief, t + zeros, t + o)
-    preparing = _window(cum_up, t + zeros, t + p) + _window(cum_relief, t + o, t + o + p)
-    recovering = _window(cum_leave, t - p, t + zeros)
-    on_ground = deployed + on_overlap
-    return on_ground, on_ground + preparing + recovering
+    months = deployed.shape[-1]
+    on_ground = np.empty_like(deployed)
+    tied = np.empty_like(deployed)
+    for run in _runs(tour, ratio, overlap):
+        tau, r, o = float(tour[run.start]), float(ratio[run.start]), float(overlap[run.start])
+        d = deployed[:, run, :]
+        prev = np.zeros_like(d)
+        prev[..., 1:] = d[..., :-1]
+        change = d - prev
+        up = np.maximum(change, 0.0)
+        down = np.maximum(-change, 0.0)
+        flags = rotation_months(np.array([tau]), months)[0]
+        relief = np.minimum(d, prev) * flags
+        prep = (r - 1.0) * tau / 2.0
+        pad = int(np.ceil(prep + o)) + 2
+        if continues:
+            # beyond the horizon the last month's deployment goes on, rotating on schedule
+            flags_ext = rotation_months(np.array([tau]), months + pad)[0, months:]
+            relief_ext = d[..., -1:] * flags_ext
+            cum_relief = _padded_cumulative(np.concatenate([relief, relief_ext], axis=-1), 0, 1)
+            cum_up = _padded_cumulative(
+                np.concatenate([up, np.zeros_like(relief_ext)], axis=-1), 0, 1
+            )
+        else:
+            cum_relief = _padded_cumulative(relief, 0, pad)
+            cum_up = _padded_cumulative(up, 0, pad)
+        cum_leave = _padded_cumulative(down + relief, pad, 0)
+        at_now_relief = _at(cum_relief, 0, 0.0, months)
+        incoming = _at(cum_relief, 0, o, months) - at_now_relief
+        preparing = (_at(cum_up, 0, prep, months) - _at(cum_up, 0, 0.0, months)) + (
+            _at(cum_relief, 0, o + prep, months) - _at(cum_relief, 0, o, months)
+        )
+        recovering = _at(cum_leave, pad, 0.0, months) - _at(cum_leave, pad, -prep, months)
+        ground = d + incoming
+        on_ground[:, run, :] = ground
+        tied[:, run, :] = ground + preparing + recovering
+    return on_ground, tied
