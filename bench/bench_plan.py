@@ -226,7 +226,7 @@ def main() -> None:
             str(size["columns"]),
             str(size["integers"]),
         )
-    Console().print(table)
+    Console(width=130).print(table)
 
 
 if __name__ == "__main__":

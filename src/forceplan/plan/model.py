@@ -544,7 +544,15 @@ def _burden_sharing(
         iso: sum(cost * model.col_upper[col] for col, cost in terms)
         for iso, terms in cost_terms.items()
     }
-    total_terms = all_cost_terms
+    # one column for the coalition's annual cost T keeps every share row sparse
+    total = model.add_col("coalition_cost", 0.0, sum(max_cost.values()), False)
+    model.add_row(
+        "coalition_cost_definition",
+        [(total, 1.0)] + [(col, -cost) for col, cost in all_cost_terms],
+        0.0,
+        0.0,
+    )
+    total_terms = [(total, 1.0)]
 
     # target[iso] = terms of s_n * T
     target: dict[str, list[tuple[int, float]]] = {}
@@ -768,10 +776,17 @@ def solve_phase(model: PhaseModel, deadline: float) -> PhaseSolution:
             break
         if stage is not stages[-1] and stage.coefficients:
             # hold this tier at its optimum while the next ones are minimised
-            tolerance = 1e-6 if stage.integral else max(1e-6, 1e-6 * abs(achieved))
             cols = np.array(list(stage.coefficients), dtype=np.int32)
             coefs = np.array(list(stage.coefficients.values()), dtype=np.float64)
-            solver.addRow(-highspy.kHighsInf, achieved + tolerance, len(cols), cols, coefs)
+            if achieved <= 1e-9 and all(c > 0 for c in coefs):
+                # a sum of non-negative columns at zero: fix them all at zero
+                solver.changeColsBounds(len(cols), cols, np.zeros(len(cols)), np.zeros(len(cols)))
+            elif stage.integral:
+                # the tier is a whole number on every plan: hold it at that number
+                solver.addRow(-highspy.kHighsInf, float(round(achieved)), len(cols), cols, coefs)
+            else:
+                tolerance = max(1e-4, 1e-6 * abs(achieved))
+                solver.addRow(-highspy.kHighsInf, achieved + tolerance, len(cols), cols, coefs)
             solution = highspy.HighsSolution()
             solution.col_value = list(values)
             solution.value_valid = True

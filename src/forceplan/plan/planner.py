@@ -279,6 +279,7 @@ def _why_not(scenario: Scenario, nation: Nation, reqs: list[Requirement]) -> str
     if len(barred) == len(reqs):
         return f"{nation.iso}'s caveats ({', '.join(nation.caveats)}) bar it"
     allowed = [r for r in reqs if r not in barred]
+
     def held(cap_id: str) -> float:
         fig = nation.units.get(cap_id)
         return fig.value if fig is not None else 0.0
