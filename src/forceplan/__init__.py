@@ -7,6 +7,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from forceplan.plan import PlanError, PlanResult, plan
 from forceplan.scenario import Scenario, ScenarioError, load_scenario, scenario_hash
+from forceplan.simulate import compare, simulate
 
 try:
     __version__ = version("forceplan")
@@ -19,7 +20,9 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "__version__",
+    "compare",
     "load_scenario",
     "plan",
     "scenario_hash",
+    "simulate",
 ]

@@ -1,1 +1,392 @@
-"""`forceplan simulate` and `forceplan compare`: to be filled by the simulation work."""
+"""`forceplan simulate` and `forceplan compare`: Monte Carlo runs of a plan, as Rich tables."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+import xarray as xr
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from forceplan.cli.common import app, check_output_dir, console, fail, load_or_exit, write_atomic
+from forceplan.plan import PlanError, PlanResult, plan
+from forceplan.scenario import Scenario
+from forceplan.simulate import (
+    DETERRENCE_NOTE,
+    compare,
+    simulate_plan,
+    summary,
+    summary_to_json,
+    validate_run,
+)
+from forceplan.simulate.compare import OUTCOME_LABELS
+from forceplan.simulate.summary import METRICS
+
+EXIT_NO_PLAN = 1
+#: runs with at least this many draws (in total) show a progress bar
+PROGRESS_FROM = 20_000
+
+ScenarioArg = Annotated[
+    str, typer.Argument(help="Scenario TOML file, or the name of a bundled scenario.")
+]
+DrawsOpt = Annotated[
+    int, typer.Option("--draws", "-n", help="Monte Carlo draws (1 to 10,000,000).")
+]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed (0 or more).")]
+MonthsOpt = Annotated[
+    int | None,
+    typer.Option("--months", help="Months to simulate (1-240; default: the whole mission)."),
+]
+BackstopOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--backstop/--no-backstop",
+        help="Plan with or without the backstop (default: the scenario's backstop.enabled).",
+    ),
+]
+
+
+def _validate_or_exit(draws: int, seed: int, months: int | None) -> None:
+    try:
+        validate_run(draws, seed, months)
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def _plan_or_exit(name: str, scenario: Scenario, backstop: bool | None) -> PlanResult:
+    try:
+        return plan(scenario, backstop=backstop)
+    except PlanError as exc:
+        fail(f"{name}: {exc}", code=EXIT_NO_PLAN)
+
+
+@contextmanager
+def _progress(total: int, label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A Rich progress bar for long runs (None for short ones)."""
+    if total < PROGRESS_FROM:
+        yield None
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,} draws"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+
+        def update(done: int, all_draws: int) -> None:
+            bar.update(task, completed=done, total=all_draws)
+
+        yield update
+
+
+def _netcdf_ready() -> str | None:
+    """Why netCDF cannot be written here, or None if it can."""
+    try:
+        import h5netcdf  # noqa: F401
+        import h5py  # noqa: F401
+    except ImportError as exc:
+        return (
+            f"--netcdf needs h5netcdf with h5py ({exc.name} is missing): "
+            "pip install 'h5netcdf[h5py]'"
+        )
+    return None
+
+
+def _write_netcdf(path: str, ds: xr.Dataset) -> None:
+    """Write a Dataset to netCDF atomically (temporary file beside it, then rename)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        ds.to_netcdf(tmp, engine="h5netcdf")
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _shortfall_warning(name: str, result: PlanResult) -> str | None:
+    frame = result.shortfalls
+    if frame is None or not len(frame):
+        return None
+    unmet = frame[frame["unmet"] > 0] if "unmet" in frame.columns else frame.iloc[0:0]
+    by_backstop = float(frame["backstop_units"].sum()) if "backstop_units" in frame else 0.0
+    if len(unmet):
+        lines = ", ".join(
+            f"{r.mission}/{r.capability} ({r.phase}: {float(str(r.unmet)):g})"
+            for r in unmet.head(6).itertuples(index=False)
+        )
+        more = f" and {len(unmet) - 6} more" if len(unmet) > 6 else ""
+        return (
+            f"the plan for {name} has shortfalls: {int(unmet['unmet'].sum())} unit-phases "
+            f"unmet ({lines}{more}); simulating anyway"
+        )
+    if by_backstop > 0:
+        return (
+            f"the plan for {name} relies on the backstop for {int(by_backstop)} unit-phases "
+            "the coalition cannot fill"
+        )
+    return None
+
+
+# ---------------------------------------------------------------------------
+# forceplan simulate
+# ---------------------------------------------------------------------------
+
+
+@app.command("simulate")
+def simulate_command(
+    scenario: ScenarioArg,
+    draws: DrawsOpt = 10_000,
+    seed: SeedOpt = 0,
+    months: MonthsOpt = None,
+    json_path: Annotated[
+        str | None, typer.Option("--json", help="Write the yearly summary as JSON here.")
+    ] = None,
+    netcdf_path: Annotated[
+        str | None,
+        typer.Option("--netcdf", help="Write the full xarray Dataset as netCDF (h5netcdf) here."),
+    ] = None,
+    backstop: BackstopOpt = None,
+    keep_draws: Annotated[
+        int,
+        typer.Option(
+            "--keep-draws", min=0, help="Draws whose monthly trajectories the netCDF keeps."
+        ),
+    ] = 1000,
+) -> None:
+    """Run the plan forward month by month under uncertainty and show yearly bands."""
+    _validate_or_exit(draws, seed, months)
+    for path in (json_path, netcdf_path):
+        if path:
+            check_output_dir(path, "file")
+    if netcdf_path and (why := _netcdf_ready()):
+        fail(why)
+    s = load_or_exit(scenario)
+    result = _plan_or_exit(scenario, s, backstop)
+    warning = _shortfall_warning(s.name, result)
+    if warning:
+        console.print(f"[bold yellow]warning:[/] {escape(warning)}")
+    with _progress(draws, f"simulating {s.name}") as progress:
+        ds = simulate_plan(
+            s, result, draws, seed, months=months, keep_draws=keep_draws, progress=progress
+        )
+    render(ds, warning)
+    if json_path:
+        payload = summary_to_json(ds)
+        payload["plan_warning"] = warning
+        write_atomic(json_path, json.dumps(payload, indent=2, allow_nan=False) + "\n")
+        console.print(f"wrote {json_path}")
+    if netcdf_path:
+        _write_netcdf(netcdf_path, ds)
+        console.print(f"wrote {netcdf_path}")
+
+
+def _fmt(value: float, unit: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if unit in ("share", "probability"):
+        return f"{100 * value:.1f}%"
+    if unit == "ratio":
+        return f"{value:.2f}"
+    if unit == "US$ m":
+        return f"{value / 1000:,.1f}bn" if abs(value) >= 1000 else f"{value:,.0f}m"
+    if abs(value) >= 10_000:
+        return f"{value / 1000:,.1f}k"
+    return f"{value:,.0f}" if abs(value) >= 10 or value == 0 else f"{value:,.1f}"
+
+
+def _band(row: Any, unit: str) -> str:
+    return f"{_fmt(row.p50, unit)} [{_fmt(row.p05, unit)}-{_fmt(row.p95, unit)}]"
+
+
+def _year_table(
+    title: str, frame: pd.DataFrame, metrics: list[str], by_group: bool, years: list[int]
+) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("metric" if not by_group else "", overflow="fold")
+    for y in years:
+        table.add_column(f"year {y}", justify="right")
+    for metric in metrics:
+        label, unit = METRICS[metric]
+        sub = frame[frame.metric == metric]
+        groups = list(dict.fromkeys(sub.group)) if by_group else ["total"]
+        for group in groups:
+            rows = sub[sub.group == group].sort_values("year")
+            if by_group and (rows[["p50", "p95"]].fillna(0).abs().sum().sum() == 0):
+                continue
+            name = escape(group if by_group else label)
+            table.add_row(name, *[_band(r, unit) for r in rows.itertuples(index=False)])
+    return table
+
+
+def render(ds: xr.Dataset, warning: str | None = None) -> None:
+    """Print the yearly summary tables of a simulation."""
+    frame = summary(ds)
+    years = [int(y) for y in ds["year"].values]
+    attrs = ds.attrs
+    head = (
+        f"[bold]{escape(str(attrs['scenario_name']))}[/]: {attrs['draws']:,} draws, "
+        f"seed {attrs['seed']}, {attrs['months']} months, backstop "
+        f"{'on' if attrs['backstop_enabled'] else 'off'}; cells are median [5th-95th percentile]"
+    )
+    console.print(head)
+    console.print(
+        _year_table(
+            "Coalition",
+            frame,
+            [
+                "deployed_personnel_total",
+                "tied_up_personnel_total",
+                "cumulative_cost_total_usd_m",
+                "nations_remaining",
+                "flags_on_ground",
+            ],
+            False,
+            years,
+        )
+    )
+    for metric, title in (
+        ("deployed_personnel", "Personnel deployed per nation (yearly average)"),
+        ("tied_up_personnel", "Personnel tied up per nation by rotation (yearly average)"),
+        ("cumulative_cost_usd_m", "Cumulative cost per nation (year end, US$)"),
+        ("coverage", "Requirement coverage per mission line (yearly, unit-months met)"),
+    ):
+        console.print(_year_table(title, frame, [metric], True, years))
+    console.print(
+        _year_table(
+            "Regeneration and deterrence",
+            frame,
+            ["trained_added", "deterrence_ratio", "p_offensive"],
+            False,
+            years,
+        )
+    )
+    mean_p = frame[(frame.metric == "p_offensive")].sort_values("year")["mean"]
+    console.print(
+        "P(renewed offensive) averaged over draws, by year: "
+        + ", ".join(f"{_fmt(v, 'probability')}" for v in mean_p)
+    )
+    console.print(f"[italic]{escape(DETERRENCE_NOTE)}[/]")
+    if warning:
+        console.print(f"[bold yellow]warning:[/] {escape(warning)}")
+    console.print(
+        f"[dim]scenario hash {attrs['scenario_hash'][:16]}, forceplan "
+        f"{attrs['forceplan_version']}, quantiles {attrs['quantiles']}[/]"
+    )
+
+
+# ---------------------------------------------------------------------------
+# forceplan compare
+# ---------------------------------------------------------------------------
+
+
+@app.command("compare")
+def compare_command(
+    scenarios: Annotated[
+        list[str], typer.Argument(help="Scenario files or bundled scenario names (2 or more).")
+    ],
+    draws: DrawsOpt = 10_000,
+    seed: SeedOpt = 0,
+    months: MonthsOpt = None,
+    json_path: Annotated[
+        str | None, typer.Option("--json", help="Write the comparison as JSON here.")
+    ] = None,
+) -> None:
+    """Compare scenarios side by side with common random numbers (paired draws)."""
+    _validate_or_exit(draws, seed, months)
+    if json_path:
+        check_output_dir(json_path, "file")
+    loaded = [load_or_exit(name) for name in scenarios]
+    labels = [s.name for s in loaded]
+    if len(set(labels)) != len(labels):
+        labels = [Path(n).stem for n in scenarios]
+    plans: dict[int, PlanResult] = {}
+    warnings: list[str] = []
+    for k, (name, s) in enumerate(zip(scenarios, loaded, strict=True)):
+        plans[k] = _plan_or_exit(name, s, None)
+        w = _shortfall_warning(labels[k], plans[k])
+        if w:
+            warnings.append(w)
+            console.print(f"[bold yellow]warning:[/] {escape(w)}")
+    with _progress(draws * len(loaded), "simulating") as progress:
+        frame = compare(
+            loaded,
+            draws,
+            seed,
+            labels=labels,
+            months=months,
+            plans=[plans[k] for k in range(len(loaded))],
+            progress=progress,
+        )
+    render_compare(frame)
+    if json_path:
+        payload = {
+            **{k: v for k, v in frame.attrs.items()},
+            "plan_warnings": warnings,
+            "rows": json.loads(frame.to_json(orient="records")),
+        }
+        write_atomic(json_path, json.dumps(payload, indent=2) + "\n")
+        console.print(f"wrote {json_path}")
+
+
+def render_compare(frame: pd.DataFrame) -> None:
+    """One table: outcomes down, scenarios across; paired difference against the first."""
+    names = list(dict.fromkeys(frame.scenario))
+    attrs = frame.attrs
+    table = Table(
+        title=f"Comparison, {attrs['draws']:,} paired draws, seed {attrs['seed']} "
+        "(median [5th-95th]; second line: paired difference from the first scenario)",
+        title_justify="left",
+        show_lines=True,
+    )
+    table.add_column("outcome", overflow="fold")
+    for name in names:
+        table.add_column(escape(name), justify="right", overflow="fold")
+    for outcome, (label, unit) in OUTCOME_LABELS.items():
+        cells = []
+        for k, name in enumerate(names):
+            r = frame[(frame.scenario == name) & (frame.outcome == outcome)].iloc[0]
+            cell = f"{_fmt(r.p50, unit)} [{_fmt(r.p05, unit)}-{_fmt(r.p95, unit)}]"
+            if outcome == "p_offensive_end":
+                cell += f"\nmean {_fmt(r['mean'], unit)}"
+            if k > 0:
+                sign = "+" if r.diff_p50 > 0 else ""
+                cell += f"\nΔ {sign}{_fmt(r.diff_p50, unit)} [{_fmt(r.diff_p05, unit)}"
+                cell += f"-{_fmt(r.diff_p95, unit)}]"
+            cells.append(cell)
+        table.add_row(escape(label), *cells)
+    table.add_row(
+        "months simulated", *[str(m) for m in attrs["months"]]
+    )
+    table.add_row(
+        "backstop", *["on" if b else "off" for b in attrs["backstop_enabled"]]
+    )
+    table.add_row(
+        "plan unmet (unit-phases)", *[f"{u:,.0f}" for u in attrs["plan_unmet_units"]]
+    )
+    console.print(table)
+    console.print(f"[italic]{escape(str(attrs['deterrence_note']))}[/]")
+    console.print(
+        f"[dim]forceplan {attrs['forceplan_version']}; scenario hashes "
+        + ", ".join(h[:12] for h in attrs["scenario_hashes"])
+        + "[/]"
+    )
+
+
+__all__ = ["compare_command", "render", "render_compare", "simulate_command"]

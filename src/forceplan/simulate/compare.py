@@ -50,11 +50,14 @@ def compare(
     backstop: bool | None = None,
     months: int | None = None,
     planner: Planner | None = None,
+    plans: Sequence[PlanLike] | None = None,
     progress: ProgressCallback | None = None,
 ) -> pd.DataFrame:
     """One row per (scenario, outcome): mean, 5/50/95th percentiles, and the paired
     difference against the first scenario (mean and percentiles of x_s - x_0 per draw).
 
+    ``plans`` (one per scenario) skips planning; otherwise ``planner`` (default
+    ``forceplan.plan.plan``) is called with each scenario and ``backstop``.
     ``attrs`` of the frame carry seed, draws, scenario hashes and version.
     """
     validate_run(draws, seed, months)
@@ -64,6 +67,8 @@ def compare(
     if len(names) != len(scenarios):
         raise ValueError("one label per scenario")
     make_plan = planner or _default_planner
+    if plans is not None and len(plans) != len(scenarios):
+        raise ValueError("one plan per scenario")
     runs: list[xr.Dataset] = []
     for k, scenario in enumerate(scenarios):
         done_before = k * draws
@@ -75,7 +80,7 @@ def compare(
         runs.append(
             simulate_plan(
                 scenario,
-                make_plan(scenario, backstop),
+                plans[k] if plans is not None else make_plan(scenario, backstop),
                 draws,
                 seed,
                 months=months,
