@@ -1,0 +1,107 @@
+"""`forceplan simulate` and `forceplan compare` through Typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from forceplan.cli import app
+
+TINY = str(Path(__file__).parents[1] / "fixtures" / "tiny.toml")
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--draws", "0"], "draws must be"),
+        (["--draws", "10000001"], "at most 10,000,000"),
+        (["--seed", "-1"], "seed must be"),
+        (["--months", "0"], "months must be between 1 and 240"),
+        (["--months", "241"], "months must be between 1 and 240"),
+    ],
+)
+def test_simulate_rejects_bad_settings(tmp_path: Path, args: list[str], message: str) -> None:
+    out = tmp_path / "out.json"
+    nc = tmp_path / "out.nc"
+    result = runner.invoke(
+        app, ["simulate", TINY, *args, "--json", str(out), "--netcdf", str(nc)]
+    )
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists() and not nc.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_simulate_rejects_non_numbers() -> None:
+    result = runner.invoke(app, ["simulate", TINY, "--draws", "many"])
+    assert result.exit_code == 2
+
+
+def test_simulate_missing_scenario(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    result = runner.invoke(app, ["simulate", str(tmp_path / "nope.toml"), "--json", str(out)])
+    assert result.exit_code == 2
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--draws", "0"], ["--seed", "-3"], ["--months", "999"]],
+)
+def test_compare_rejects_bad_settings(tmp_path: Path, args: list[str]) -> None:
+    out = tmp_path / "cmp.json"
+    result = runner.invoke(app, ["compare", TINY, TINY, *args, "--json", str(out)])
+    assert result.exit_code == 2
+    assert not out.exists()
+
+
+def test_simulate_writes_reproducible_outputs(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    for path in (first, second):
+        result = runner.invoke(
+            app, ["simulate", TINY, "--draws", "500", "--seed", "7", "--json", str(path)]
+        )
+        assert result.exit_code == 0, result.output
+    assert first.read_bytes() == second.read_bytes()
+    data = json.loads(first.read_text())
+    assert data["seed"] == 7 and data["draws"] == 500
+    assert len(data["scenario_hash"]) == 64 and data["forceplan_version"]
+    assert "median" in result.output
+    assert "assumptions, not facts" in result.output
+    metrics = {row["metric"] for row in data["summary"]}
+    assert {"deployed_personnel", "tied_up_personnel", "coverage", "cumulative_cost_usd_m",
+            "trained_added", "deterrence_ratio", "p_offensive"} <= metrics
+
+
+def test_simulate_netcdf_carries_provenance(tmp_path: Path) -> None:
+    pytest.importorskip("h5py")
+    import xarray as xr
+
+    nc = tmp_path / "run.nc"
+    result = runner.invoke(
+        app, ["simulate", TINY, "--draws", "300", "--seed", "2", "--netcdf", str(nc)]
+    )
+    assert result.exit_code == 0, result.output
+    with xr.open_dataset(nc, engine="h5netcdf") as ds:
+        assert ds.attrs["seed"] == 2
+        assert len(ds.attrs["scenario_hash"]) == 64
+        assert "forceplan_version" in ds.attrs
+        assert set(ds.deployed_personnel.dims) == {"draw", "month", "nation"}
+        assert set(ds.coverage.dims) == {"draw", "month", "mission", "capability"}
+
+
+def test_compare_side_by_side(tmp_path: Path) -> None:
+    out = tmp_path / "cmp.json"
+    result = runner.invoke(
+        app, ["compare", TINY, TINY, "--draws", "400", "--seed", "1", "--json", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert data["seed"] == 1
+    assert all(row["diff_p05"] == 0 and row["diff_p95"] == 0 for row in data["rows"])
+    assert "Comparison" in result.output
