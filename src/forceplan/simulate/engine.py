@@ -189,20 +189,14 @@ class _ChunkResult:
     trajectories: dict[str, np.ndarray]
 
 
-def _run_chunk(
+def _sample_chunk(
     inputs: ModelInputs,
-    tables: _Tables,
     uncertainties: Mapping[str, Uncertainty],
     seed: int,
     block: int,
     size: int,
-    hazard: HazardFunction,
-    keep: int,
-) -> _ChunkResult:
-    months, years = inputs.months, inputs.years
-    n_nat = len(inputs.nations)
-    n_cap = len(inputs.capabilities)
-    n_mis = len(inputs.missions)
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Parameters (draws,), political factor (draws,) and own exit factors (draws, N)."""
     raw = sample_block(uncertainties, seed, block)
     params = {k: v[:size] for k, v in raw.items()}
     political = stream(seed, "political-factor", block).standard_normal(BLOCK)[:size]
@@ -213,6 +207,29 @@ def _run_chunk(
         ],
         axis=1,
     )
+    return params, political, own
+
+
+def evaluate(
+    inputs: ModelInputs,
+    tables: _Tables,
+    params: Mapping[str, np.ndarray],
+    political: np.ndarray,
+    own: np.ndarray,
+    hazard: HazardFunction,
+    keep: int = 0,
+) -> _ChunkResult:
+    """The model for a batch of draws with given parameter values (no sampling here).
+
+    ``params`` maps every uncertainty name to an array (draws,); ``political`` is
+    the shared standard-normal political factor (draws,), ``own`` each nation's
+    standard-normal exit factor (draws, N).
+    """
+    months, years = inputs.months, inputs.years
+    size = political.shape[0]
+    n_nat = len(inputs.nations)
+    n_cap = len(inputs.capabilities)
+    n_mis = len(inputs.missions)
     t_years = (np.arange(months) / 12.0)[None, :]
     inflation = np.maximum(params["inflation_per_year"], -0.99)[:, None]
     cost_growth = np.maximum(params["cost_overrun"], 0.0)[:, None] * (1.0 + inflation) ** t_years
@@ -450,7 +467,8 @@ def simulate_plan(
     for block in range(n_blocks):
         size = min(BLOCK, draws - done)
         keep = max(min(keep_total - done, size), 0)
-        res = _run_chunk(inputs, tables, uncertainties, seed, block, size, hazard_fn, keep)
+        params, political, own = _sample_chunk(inputs, uncertainties, seed, block, size)
+        res = evaluate(inputs, tables, params, political, own, hazard_fn, keep)
         for name, values in res.yearly.items():
             acc.dists[name].add(values)
         for name, values in res.outcomes.items():

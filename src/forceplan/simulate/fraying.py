@@ -54,29 +54,28 @@ def exit_months(
     threshold = -np.log(np.maximum(normal_upper_tail(latent), 1e-300))
     rate = inputs.stance_rate[None, :] * np.maximum(params["exit_hazard_scale"], 0.0)[:, None]
     never = months + 1
-    if inputs.cost_pressure_weight == 0 and inputs.casualty_weight == 0:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            first = np.ceil(threshold / rate - 1e-9)
-        first = np.where(rate > 0, first, np.inf)
-        out = np.clip(np.nan_to_num(first, posinf=never), 1, never).astype(np.int64)
-    else:
-        planned_units = inputs.planned  # (T, N, J)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        first = np.ceil(threshold / rate - 1e-9)
+    first = np.where(rate > 0, first, np.inf)
+    out = np.clip(np.nan_to_num(first, posinf=never), 1, never).astype(np.int64)
+    if inputs.cost_pressure_weight > 0 or inputs.casualty_weight > 0:
+        # time-varying hazard only for nations whose own plan costs money or people
         cap = inputs.line_capability
-        cost_rate = planned_units @ inputs.annual_cost[cap]  # (T, N) US$m/yr
-        pers = planned_units @ inputs.personnel[cap]  # (T, N)
-        pressure = (
-            cost_growth[:, :, None] * cost_rate[None, :, :] / inputs.defence_budget[None, None, :]
-        ) * 100.0  # percentage points of the defence budget, (draws, T, N)
-        casualty_rate = np.maximum(params["casualty_rate_per_1000_per_year"], 0.0)
-        casualties = casualty_rate[:, None, None] / 1000.0 * np.cumsum(pers, axis=0)[None] / 12.0
-        log_mult = (
-            inputs.cost_pressure_weight * pressure + inputs.casualty_weight * casualties / 100.0
-        )
-        hazard = rate[:, None, :] * np.exp(log_mult)
-        cum = np.cumsum(hazard, axis=1)  # (draws, T, N)
-        crossed = cum >= threshold[:, None, :]
-        any_cross = crossed.any(axis=1)
-        out = np.where(any_cross, crossed.argmax(axis=1) + 1, never).astype(np.int64)
+        cost_rate = inputs.planned @ inputs.annual_cost[cap]  # (T, N) US$m/yr
+        pers = inputs.planned @ inputs.personnel[cap]  # (T, N)
+        varying = np.flatnonzero((cost_rate.sum(axis=0) > 0) | (pers.sum(axis=0) > 0))
+        if varying.size:
+            # percentage points of the defence budget per unit of cost growth, (T, Nv)
+            budget_share = cost_rate[:, varying] / inputs.defence_budget[varying] * 100.0
+            casualties_per_rate = np.cumsum(pers[:, varying], axis=0) / 12.0 / 1000.0
+            casualty_rate = np.maximum(params["casualty_rate_per_1000_per_year"], 0.0)
+            log_mult = inputs.cost_pressure_weight * (
+                cost_growth[:, :, None] * budget_share[None]
+            ) + inputs.casualty_weight / 100.0 * (
+                casualty_rate[:, None, None] * casualties_per_rate[None]
+            )  # (draws, T, Nv)
+            cum = np.cumsum(np.exp(log_mult), axis=1) * rate[:, None, varying]
+            out[:, varying] = (cum < threshold[:, None, varying]).sum(axis=1) + 1
     forced = inputs.forced_exit[None, :]
     return np.where(forced > 0, np.minimum(out, forced), out)
 
