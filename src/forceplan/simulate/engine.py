@@ -112,7 +112,7 @@ def _year_end(months: int, years: int) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _Tables:
+class Tables:
     """Rotation outcomes of each nation's own planned contingent, for every exit month.
 
     A nation that leaves in month e takes all its units with it, so without
@@ -134,7 +134,7 @@ class _Tables:
     mission_required: np.ndarray  # (T, M)
 
 
-def _tables(inputs: ModelInputs) -> _Tables:
+def build_tables(inputs: ModelInputs) -> Tables:
     months = inputs.months
     n_nat, n_cap = len(inputs.nations), len(inputs.capabilities)
     planned_by_cap = np.zeros((months, n_nat, n_cap))
@@ -167,7 +167,7 @@ def _tables(inputs: ModelInputs) -> _Tables:
     n_mis = len(inputs.missions)
     line_to_mission = np.zeros((inputs.line_mission.size, n_mis))
     line_to_mission[np.arange(inputs.line_mission.size), inputs.line_mission] = 1.0
-    return _Tables(
+    return Tables(
         on_ground_personnel=np.einsum("nk,ekt->net", w_pers, on_ground),
         tied_personnel=np.einsum("nk,ekt->net", w_pers, tied),
         cost_per_month=np.einsum("nk,ekt->net", w_cost, on_ground),
@@ -212,7 +212,7 @@ def _sample_chunk(
 
 def evaluate(
     inputs: ModelInputs,
-    tables: _Tables,
+    tables: Tables,
     params: Mapping[str, np.ndarray],
     political: np.ndarray,
     own: np.ndarray,
@@ -458,7 +458,7 @@ def simulate_plan(
     uncertainties = effective_uncertainties(scenario)
     keep_total = min(draws, 1000 if keep_draws is None else max(int(keep_draws), 0))
     hazard_fn = hazard or default_offensive_hazard
-    tables = _tables(inputs)
+    tables = build_tables(inputs)
     acc = _Accumulators(inputs.years, len(inputs.nations), len(inputs.missions), exact_limit)
     outcome_parts: dict[str, list[np.ndarray]] = {k: [] for k in OUTCOMES}
     traj_parts: dict[str, list[np.ndarray]] = {}
