@@ -449,3 +449,18 @@ def test_plan_is_deterministic() -> None:
 def test_time_limit_must_be_positive() -> None:
     with pytest.raises(ValueError):
         plan(load_scenario(TINY), time_limit_s=0)
+
+
+def test_flagship_stages_match_cold_solves() -> None:
+    """Regression: on the flagship's build-up phase a MIP start once made
+    HiGHS report 5 unmet priority-3 units as optimal when 0 was reachable.
+    Warm-started and cold lexicographic solves must agree on every tier."""
+    from forceplan.plan.model import build_phase, solve_phase
+    from forceplan.scenario import bundled_scenarios
+
+    s = load_scenario(bundled_scenarios()["reassurance-2025"])
+    for phase in s.ordered_phases:
+        warm = solve_phase(build_phase(s, phase, backstop_enabled=True), 1e12)
+        cold = solve_phase(build_phase(s, phase, backstop_enabled=True), 1e12, warm_start=False)
+        for name, value in warm.stage_values.items():
+            assert abs(value - cold.stage_values[name]) <= 1e-6 * max(1.0, abs(value)), name

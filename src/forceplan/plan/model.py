@@ -23,7 +23,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import highspy
@@ -168,6 +168,8 @@ class PhaseModel:
     # (the burden-sharing penalty's) only when its stage comes.
     core_cols: int = 0
     core_rows: int = 0
+    # maps a solution of the core columns to one of all columns (deferred burden columns)
+    complete: Callable[[np.ndarray], np.ndarray] | None = None
     stages: list[Stage] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -557,6 +559,8 @@ def _burden_sharing(
     # target[iso] = terms of s_n * T
     target: dict[str, list[tuple[int, float]]] = {}
     contributor: dict[str, int] = {}
+    rate_if_contributes: dict[str, int] = {}
+    rate = -1
     if settings.basis == "all":
         total_gdp = sum(gdp.values())
         for n in nations:
@@ -587,6 +591,7 @@ def _burden_sharing(
                 0.0,
             )
             v = model.add_col(f"rate_if_contributes[{iso}]", 0.0, r_max, False)
+            rate_if_contributes[iso] = v
             model.add_row(f"mccormick_a[{iso}]", [(v, 1.0), (z, -r_max)], -math.inf, 0.0)
             model.add_row(f"mccormick_b[{iso}]", [(v, 1.0), (rate, -1.0)], -math.inf, 0.0)
             model.add_row(
@@ -596,6 +601,7 @@ def _burden_sharing(
             balance.append((v, -gdp[iso]))
         model.add_row("cost_equals_rate_times_gdp", balance, 0.0, 0.0)
 
+    dev_by_iso: dict[str, int] = {}
     for iso, share_terms in target.items():
         own = cost_terms.get(iso, [])
         gap = own + [(col, -coef) for col, coef in share_terms]  # cost_n - s_n T
@@ -631,6 +637,7 @@ def _burden_sharing(
         else:
             dev = model.add_col(f"deviation[{iso}]", 0.0, math.inf, False)
             model.dev_cols.append(dev)
+            dev_by_iso[iso] = dev
             band = [(col, delta * cost) for col, cost in total_terms]
             model.add_row(
                 f"deviation_over[{iso}]",
@@ -639,6 +646,39 @@ def _burden_sharing(
                 math.inf,
             )
             model.add_row(f"deviation_under[{iso}]", [(dev, 1.0)] + gap + band, 0.0, math.inf)
+
+    if bound:
+        return
+    all_gdp = sum(gdp.values())
+    basis_all = settings.basis == "all"
+    x_by_nation = {iso: [(col, cost) for col, cost in terms] for iso, terms in cost_terms.items()}
+    num_cols = model.num_cols
+
+    def complete(core: np.ndarray) -> np.ndarray:
+        """Fill the burden columns from a plan: they are determined by it."""
+        full = np.zeros(num_cols)
+        full[: len(core)] = core
+        cost_n = {iso: sum(core[c] * k for c, k in terms) for iso, terms in x_by_nation.items()}
+        sends = {iso: sum(core[c] for c, _ in terms) > 0.5 for iso, terms in x_by_nation.items()}
+        coalition = sum(cost_n.values())
+        full[total] = coalition
+        target_n: dict[str, float] = {}
+        if basis_all:
+            target_n = {iso: gdp[iso] / all_gdp * coalition for iso in dev_by_iso}
+        else:
+            sending_gdp = sum(gdp[iso] for iso, flag in sends.items() if flag)
+            r = coalition / sending_gdp if sending_gdp > 0 else 0.0
+            full[rate] = r
+            for iso, z in contributor.items():
+                full[z] = 1.0 if sends[iso] else 0.0
+                full[rate_if_contributes[iso]] = r if sends[iso] else 0.0
+                target_n[iso] = gdp[iso] * full[rate_if_contributes[iso]]
+        for iso, dev in dev_by_iso.items():
+            gap = abs(cost_n.get(iso, 0.0) - target_n.get(iso, 0.0))
+            full[dev] = max(0.0, gap - delta * coalition)
+        return full
+
+    model.complete = complete
 
 
 # ---------------------------------------------------------------------------
@@ -703,8 +743,11 @@ def _set_objective(solver: highspy.Highs, num_cols: int, coefficients: dict[int,
     solver.changeColsCost(num_cols, np.arange(num_cols, dtype=np.int32), costs)
 
 
-def solve_phase(model: PhaseModel, deadline: float) -> PhaseSolution:
+def solve_phase(model: PhaseModel, deadline: float, warm_start: bool = True) -> PhaseSolution:
     """Minimise each stage in turn, holding earlier stages at their optimum.
+
+    With ``warm_start`` each stage starts from the previous stage's plan (it
+    stays feasible: the earlier tiers are held at the values it has).
 
     Raises :class:`PlanInfeasible` (without reasons) if the phase has no
     feasible plan; the caller diagnoses it.
@@ -720,20 +763,26 @@ def solve_phase(model: PhaseModel, deadline: float) -> PhaseSolution:
     worst_gap = 0.0
     stage_values: dict[str, float] = {}
     stages = model.stages or [Stage("feasibility", {}, False)]
+    warm: np.ndarray | None = None
     for stage in stages:
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
             status = "time_limit"
             break
         if n < model.num_cols and any(c >= n for c in stage.coefficients):
-            # the burden-sharing penalty's columns and rows join now; HiGHS
-            # completes the previous plan into a starting solution for them
+            # the burden-sharing penalty's columns and rows join now, and the
+            # previous plan, completed with them, is the starting solution
             _load(model, solver, cols=(n, model.num_cols), rows=(core_rows, model.num_rows))
             n = model.num_cols
-            known = np.arange(len(values), dtype=np.int32)
-            solver.setSolution(len(known), known, values)
+            if warm is not None and model.complete is not None:
+                warm = model.complete(warm)
         solver.setOptionValue("time_limit", max(remaining, 0.01))
         _set_objective(solver, n, stage.coefficients)
+        if warm is not None and len(warm) == n:
+            start = highspy.HighsSolution()
+            start.col_value = list(warm)
+            start.value_valid = True
+            solver.setSolution(start)
         solver.run()
         model_status = solver.getModelStatus()
         info = solver.getInfo()
@@ -768,9 +817,21 @@ def solve_phase(model: PhaseModel, deadline: float) -> PhaseSolution:
                 f"'{solver.modelStatusToString(model_status)}' in stage {stage.name}"
             )
         values = np.array(solver.getSolution().col_value, dtype=np.float64)
+        achieved = float(sum(values[c] * v for c, v in stage.coefficients.items()))
+        reported = float(info.objective_function_value)
+        if warm is not None and abs(achieved - reported) > 1e-6 * max(1.0, abs(achieved)):
+            # HiGHS 1.16 can mis-evaluate a MIP start after presolve and return
+            # it as "optimal" with the wrong objective: solve again from scratch.
+            solver.clearSolver()
+            solver.run()
+            model_status = solver.getModelStatus()
+            info = solver.getInfo()
+            if model_status != highspy.HighsModelStatus.kOptimal:
+                status = "time_limit"
+            values = np.array(solver.getSolution().col_value, dtype=np.float64)
+            achieved = float(sum(values[c] * v for c, v in stage.coefficients.items()))
         gap = float(info.mip_gap) if math.isfinite(info.mip_gap) else 0.0
         worst_gap = max(worst_gap, gap)
-        achieved = float(sum(values[c] * v for c, v in stage.coefficients.items()))
         stage_values[stage.name] = achieved
         if status != "optimal":
             break
@@ -787,10 +848,7 @@ def solve_phase(model: PhaseModel, deadline: float) -> PhaseSolution:
             else:
                 tolerance = max(1e-4, 1e-6 * abs(achieved))
                 solver.addRow(-highspy.kHighsInf, achieved + tolerance, len(cols), cols, coefs)
-            solution = highspy.HighsSolution()
-            solution.col_value = list(values)
-            solution.value_valid = True
-            solver.setSolution(solution)
+            warm = values if warm_start else None
     return PhaseSolution(model, values, status, worst_gap, stage_values)
 
 
