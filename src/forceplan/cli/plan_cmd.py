@@ -90,6 +90,7 @@ def render(s: Scenario, result: PlanResult) -> None:
         _render_phase(
             s, result, phase.id, f"{phase.name} (months {phase.start_month}-{phase.end_month})"
         )
+    _render_totals(result)
     _render_shortfalls(result)
     _render_flank(result)
     _render_solver(result)
@@ -145,28 +146,47 @@ def _render_phase(s: Scenario, result: PlanResult, phase_id: str, title: str) ->
         "GDP share",
     ]:
         ntable.add_column(col, justify="left" if col == "nation" else "right")
-    for r in nations.itertuples():
+    for r in nations.to_dict(orient="records"):
         ntable.add_row(
-            str(r.nation),
-            _num(r.deployed_personnel),
-            _num(r.tied_up_personnel),
-            _pct(r.army_share),
-            _num(r.annual_cost_usd_m),
-            _pct(r.budget_share),
-            _pct(r.cost_share),
-            _pct(r.gdp_share),
+            str(r["nation"]),
+            _num(float(r["deployed_personnel"])),
+            _num(float(r["tied_up_personnel"])),
+            _pct(float(r["army_share"])),
+            _num(float(r["annual_cost_usd_m"])),
+            _pct(float(r["budget_share"])),
+            _pct(float(r["cost_share"])),
+            _pct(float(r["gdp_share"])),
         )
     ntable.add_row(
         "[bold]total[/]",
-        _num(nations["deployed_personnel"].sum()),
-        _num(nations["tied_up_personnel"].sum()),
+        _num(float(nations["deployed_personnel"].sum())),
+        _num(float(nations["tied_up_personnel"].sum())),
         "",
-        _num(nations["annual_cost_usd_m"].sum()),
+        _num(float(nations["annual_cost_usd_m"].sum())),
         "",
         "",
         "",
     )
     console.print(ntable)
+
+
+def _render_totals(result: PlanResult) -> None:
+    totals = totals_by_nation(result)
+    totals = totals[totals["peak_deployed"] > 0]
+    if totals.empty:
+        return
+    table = Table(title="Whole plan, per nation", title_justify="left")
+    for col in ["nation", "peak deployed", "peak tied up", "cost over the plan US$m"]:
+        table.add_column(col, justify="left" if col == "nation" else "right")
+    for iso, row in zip(totals.index, totals.to_dict(orient="records"), strict=True):
+        table.add_row(
+            str(iso),
+            _num(float(row["peak_deployed"])),
+            _num(float(row["peak_tied_up"])),
+            _num(float(row["cost_usd_m"])),
+        )
+    table.add_row("[bold]total[/]", "", "", _num(float(totals["cost_usd_m"].sum())))
+    console.print(table)
 
 
 def _render_shortfalls(result: PlanResult) -> None:
@@ -180,15 +200,16 @@ def _render_shortfalls(result: PlanResult) -> None:
             col,
             justify="right" if col in ("required", "coalition", "backstop", "unmet") else "left",
         )
-    for r in short.itertuples():
+    for r in short.to_dict(orient="records"):
+        unmet = int(r["unmet"])
         table.add_row(
-            str(r.phase),
-            str(r.mission),
-            str(r.capability),
-            str(r.required),
-            str(r.coalition_units),
-            str(r.backstop_units) if result.backstop_enabled else "off",
-            f"[red]{r.unmet}[/]" if r.unmet else "0",
+            str(r["phase"]),
+            str(r["mission"]),
+            str(r["capability"]),
+            str(r["required"]),
+            str(r["coalition_units"]),
+            str(r["backstop_units"]) if result.backstop_enabled else "off",
+            f"[red]{unmet}[/]" if unmet else "0",
         )
     console.print(table)
 
@@ -198,30 +219,39 @@ def _render_flank(result: PlanResult) -> None:
     if flank.empty:
         console.print("Eastern flank: no standing commitments declared.")
         return
-    touched = flank[(flank["drain"] > 0) | flank["below_floor"]]
-    if touched.empty:
-        console.print("[green]Eastern flank:[/] no standing commitment is drawn down.")
-        return
-    table = Table(title="Eastern-flank drain", title_justify="left")
-    for col in ["phase", "nation", "commitment", "capability", "held", "drained", "kept", "floor"]:
-        table.add_column(col)
-    for r in touched.itertuples():
-        kept = f"[red]{r.units_kept:g} below floor[/]" if r.below_floor else f"{r.units_kept:g}"
+    phases = list(result.phases["phase"])
+    table = Table(
+        title="Eastern-flank drain (units drawn from each commitment)", title_justify="left"
+    )
+    for col in ["nation", "commitment", "capability", "held", "floor"]:
+        table.add_column(col, justify="right" if col in ("held", "floor") else "left")
+    for phase in phases:
+        table.add_column(phase, justify="right")
+    # rows come phase by phase, each phase listing the commitments in the same order
+    records = flank.to_dict(orient="records")
+    per_phase = len(records) // len(phases)
+    for i in range(per_phase):
+        rows = [records[k * per_phase + i] for k in range(len(phases))]
+        cells = []
+        for row in rows:
+            drain = int(row["drain"])
+            text = str(drain) if drain else "-"
+            cells.append(f"[red]{text} below floor[/]" if row["below_floor"] else text)
+        first = rows[0]
         table.add_row(
-            str(r.phase),
-            str(r.nation),
-            escape(str(r.commitment)),
-            str(r.capability),
-            f"{r.units_held:g}",
-            str(r.drain),
-            kept,
-            f"{r.floor:g}",
+            str(first["nation"]),
+            escape(str(first["commitment"])),
+            str(first["capability"]),
+            f"{float(first['units_held']):g}",
+            f"{float(first['floor']):g}",
+            *cells,
         )
     console.print(table)
-    below = touched[touched["below_floor"]]
-    if not below.empty:
-        names = sorted(set(below["nation"]))
-        console.print(f"[red]Pushed below a floor:[/] {', '.join(names)}")
+    pushed = sorted({str(r["nation"]) for r in records if r["below_floor"]})
+    if pushed:
+        console.print(f"[red]Pushed below a floor:[/] {', '.join(pushed)}")
+    else:
+        console.print("[green]No commitment is pushed below its floor.[/]")
 
 
 def _render_solver(result: PlanResult) -> None:
