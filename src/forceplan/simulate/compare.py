@@ -22,7 +22,7 @@ from forceplan.simulate.inputs import PlanLike
 
 #: outcome -> (label, unit)
 OUTCOME_LABELS: dict[str, tuple[str, str]] = {
-    "deployed_personnel_peak": ("Peak personnel deployed", "personnel"),
+    "deployed_personnel_mean": ("Personnel deployed, average", "personnel"),
     "tied_up_personnel_mean": ("Personnel tied up, average", "personnel"),
     "coverage_mean": ("Requirement coverage, whole mission", "share"),
     "total_cost_usd_m": ("Total cost", "US$ m"),

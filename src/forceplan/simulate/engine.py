@@ -51,7 +51,7 @@ OUTCOMES = (
     "deterrence_ratio_end",
     "coverage_mean",
     "nations_left",
-    "deployed_personnel_peak",
+    "deployed_personnel_mean",
     "tied_up_personnel_mean",
 )
 
@@ -123,6 +123,8 @@ class Tables:
 
     on_ground_personnel: np.ndarray  # (N, T + 2, T), index e = exit month
     tied_personnel: np.ndarray  # (N, T + 2, T)
+    on_ground_personnel_years: np.ndarray  # (N, T + 2, Y) sums over each year's months
+    tied_personnel_years: np.ndarray  # (N, T + 2, Y)
     cost_per_month: np.ndarray  # (N, T + 2, T) US$ m before overrun and inflation
     planned_ground: np.ndarray  # (T, N) planned personnel on on-ground missions
     planned_training: np.ndarray  # (T, N) planned personnel on the training mission
@@ -167,9 +169,13 @@ def build_tables(inputs: ModelInputs) -> Tables:
     n_mis = len(inputs.missions)
     line_to_mission = np.zeros((inputs.line_mission.size, n_mis))
     line_to_mission[np.arange(inputs.line_mission.size), inputs.line_mission] = 1.0
+    og_personnel = np.einsum("nk,ekt->net", w_pers, on_ground)
+    tied_personnel = np.einsum("nk,ekt->net", w_pers, tied)
     return Tables(
-        on_ground_personnel=np.einsum("nk,ekt->net", w_pers, on_ground),
-        tied_personnel=np.einsum("nk,ekt->net", w_pers, tied),
+        on_ground_personnel=og_personnel,
+        tied_personnel=tied_personnel,
+        on_ground_personnel_years=_year_sums(og_personnel, months),
+        tied_personnel_years=_year_sums(tied_personnel, months),
         cost_per_month=np.einsum("nk,ekt->net", w_cost, on_ground),
         planned_ground=ground,
         planned_training=train,
@@ -245,8 +251,11 @@ def evaluate(
     exits_rel = exits[:, rel]
 
     # each nation's own plan cut at its exit month (table look-up), (B, N_rel, T)
-    dep_pers = tables.on_ground_personnel[rel[None, :], exits_rel]
-    tied_pers = tables.tied_personnel[rel[None, :], exits_rel]
+    dep_years = tables.on_ground_personnel_years[rel[None, :], exits_rel]  # (B, N_rel, Y)
+    tied_years = tables.tied_personnel_years[rel[None, :], exits_rel]
+    if keep > 0:  # monthly trajectories only for the kept draws
+        dep_pers = tables.on_ground_personnel[rel[None, :], exits_rel[:keep]]
+        tied_pers = tables.tied_personnel[rel[None, :], exits_rel[:keep]]
     cost_base = tables.cost_per_month[rel[None, :], exits_rel]
 
     # donors that took on units: rotate their whole contingent again, draw by draw
@@ -280,21 +289,34 @@ def evaluate(
         has_plan = (k_m >= 0)[:, None]
         extra_og = og_m[0] - np.where(has_plan, tables.pair_on_ground[k_m, e_m], 0.0)
         extra_tied = tied_m[0] - np.where(has_plan, tables.pair_tied[k_m, e_m], 0.0)
-        # add each donor's extra into its (draw, nation) row, summing rows that share one
+        # add each donor's extra into its (draw, nation) row; within one capability
+        # every (draw, nation) appears once, so plain fancy-index addition is exact
         flat = b_m * n_rel + slot[n_m]
-        order = np.argsort(flat, kind="stable")
-        flat_sorted = flat[order]
-        starts = np.flatnonzero(np.r_[True, flat_sorted[1:] != flat_sorted[:-1]])
-        targets = flat_sorted[starts]
         pers = inputs.personnel[c_m][:, None]
         unit_cost = (inputs.annual_cost[c_m] / 12.0)[:, None]
-        for arr, extra in (
-            (dep_pers, extra_og * pers),
-            (tied_pers, extra_tied * pers),
-            (cost_base, extra_og * unit_cost),
-        ):
-            view = arr.reshape(n_draws * n_rel, months)
-            view[targets] += np.add.reduceat(extra[order], starts, axis=0)
+        bounds = np.flatnonzero(np.r_[True, c_m[1:] != c_m[:-1], True])
+        extra_og_years = _year_sums(extra_og * pers, months)
+        extra_tied_years = _year_sums(extra_tied * pers, months)
+        n_years = dep_years.shape[2]
+        views = (
+            (dep_years.reshape(n_draws * n_rel, n_years), extra_og_years),
+            (tied_years.reshape(n_draws * n_rel, n_years), extra_tied_years),
+            (cost_base.reshape(n_draws * n_rel, months), extra_og * unit_cost),
+        )
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):  # per capability
+            for view, extra in views:
+                view[flat[lo:hi]] += extra[lo:hi]
+        if keep > 0:
+            kept = np.flatnonzero(b_m < keep)
+            flat_k = b_m[kept] * n_rel + slot[n_m[kept]]
+            c_k = c_m[kept]
+            bounds_k = np.flatnonzero(np.r_[True, c_k[1:] != c_k[:-1], True])
+            for view, extra in (
+                (dep_pers.reshape(keep * n_rel, months), (extra_og * pers)[kept]),
+                (tied_pers.reshape(keep * n_rel, months), (extra_tied * pers)[kept]),
+            ):
+                for lo, hi in zip(bounds_k[:-1], bounds_k[1:], strict=True):
+                    view[flat_k[lo:hi]] += extra[lo:hi]
     cost = cost_base * cost_growth[:, None, :]  # (B, N_rel, T) US$ m per month
     cum_cost_years = np.cumsum(_year_sums(cost, months), axis=2)  # (B, N_rel, Y)
 
@@ -355,8 +377,8 @@ def evaluate(
     ends = _year_end(months, years)
     counts = _year_counts(months)
     remaining = (exits[:, None, :] > ends[None, :, None] + 1) & contributors[None, None, :]
-    dep_total = dep_pers.sum(axis=1)
-    tied_total = tied_pers.sum(axis=1)
+    dep_total = dep_years.sum(axis=1)  # (B, Y) personnel-months
+    tied_total = tied_years.sum(axis=1)
 
     def per_nation(x: np.ndarray) -> np.ndarray:
         """(B, N_rel, Y) -> (B, Y, N), zeros for nations that send nothing."""
@@ -365,11 +387,11 @@ def evaluate(
         return out
 
     yearly = {
-        "deployed_personnel": per_nation(_year_sums(dep_pers, months) / counts),
-        "tied_up_personnel": per_nation(_year_sums(tied_pers, months) / counts),
+        "deployed_personnel": per_nation(dep_years / counts),
+        "tied_up_personnel": per_nation(tied_years / counts),
         "cumulative_cost_usd_m": per_nation(cum_cost_years),
-        "deployed_personnel_total": _year_sums(dep_total, months) / counts,
-        "tied_up_personnel_total": _year_sums(tied_total, months) / counts,
+        "deployed_personnel_total": dep_total / counts,
+        "tied_up_personnel_total": tied_total / counts,
         "cumulative_cost_total_usd_m": cum_cost_years.sum(axis=1),
         "coverage": yearly_cov.transpose(0, 2, 1),
         "trained_added": trained_cum[:, ends],
@@ -387,8 +409,8 @@ def evaluate(
         "deterrence_ratio_end": ratio[:, -1],
         "coverage_mean": met_total / total_req if total_req > 0 else np.ones(size),
         "nations_left": (contributors[None, :] & (exits <= months)).sum(axis=1).astype(float),
-        "deployed_personnel_peak": dep_total.max(axis=1),
-        "tied_up_personnel_mean": tied_total.mean(axis=1),
+        "deployed_personnel_mean": dep_total.sum(axis=1) / months,
+        "tied_up_personnel_mean": tied_total.sum(axis=1) / months,
     }
     trajectories: dict[str, np.ndarray] = {}
     if keep > 0:
@@ -404,7 +426,7 @@ def evaluate(
 
         def monthly(x: np.ndarray) -> np.ndarray:
             out = np.zeros((keep, months, n_nat), dtype=np.float32)
-            out[:, :, rel] = x[k].transpose(0, 2, 1)
+            out[:, :, rel] = x[:keep].transpose(0, 2, 1)
             return out
 
         trajectories = {

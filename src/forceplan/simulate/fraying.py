@@ -80,6 +80,19 @@ def exit_months(
     return np.where(forced > 0, np.minimum(out, forced), out)
 
 
+def _by_nation(per_pair: np.ndarray, nation: np.ndarray, n_nat: int) -> np.ndarray:
+    """Sum rows of (P, S) per donor pair into (N, S) per nation."""
+    out = np.zeros((n_nat, per_pair.shape[1]))
+    used = np.flatnonzero(per_pair.any(axis=1))
+    if used.size == 0:
+        return out
+    order = used[np.argsort(nation[used], kind="stable")]
+    nat_sorted = nation[order]
+    starts = np.flatnonzero(np.r_[True, nat_sorted[1:] != nat_sorted[:-1]])
+    out[nat_sorted[starts]] = np.add.reduceat(per_pair[order], starts, axis=0)
+    return out
+
+
 @dataclass(frozen=True)
 class Replanned:
     """The coalition month by month after departures and re-planning, for one chunk."""
@@ -181,10 +194,8 @@ def replan(inputs: ModelInputs, exits: np.ndarray) -> Replanned:
                 fill_b = np.minimum(np.maximum(left, 0.0), backstop_left[c])
                 backstop_left[c] -= fill_b
                 backstop_t[j] = fill_b
-        to_nation = np.zeros((n_pairs, n_nat))
-        to_nation[np.arange(n_pairs), inputs.donor_nation] = 1.0
-        ground_t = to_nation.T @ ground_t
-        training_t = to_nation.T @ training_t
+        ground_t = _by_nation(ground_t, inputs.donor_nation, n_nat)
+        training_t = _by_nation(training_t, inputs.donor_nation, n_nat)
         refill_line[need] = refill_t.T
         backstop_line[need] = backstop_t.T
         ground[need] = ground_t.T
