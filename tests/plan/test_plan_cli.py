@@ -41,8 +41,13 @@ def test_plan_json_holds_the_required_keys(tmp_path: Path) -> None:
     assert data["shortfalls"] == []
     nation = data["nations"][0]
     assert set(nation) >= {
-        "nation", "phase", "deployed_personnel", "committed_personnel", "annual_cost_usd_m",
-        "cost_share", "gdp_share",
+        "nation",
+        "phase",
+        "deployed_personnel",
+        "committed_personnel",
+        "annual_cost_usd_m",
+        "cost_share",
+        "gdp_share",
     }
     assert "flank" in data
     # tiny: sustain needs 2 battalions + 1 squadron, all from Alpha
@@ -54,8 +59,7 @@ def test_plan_csv_writes_every_table(tmp_path: Path) -> None:
     result = runner.invoke(app, ["plan", str(TINY), "--csv", str(tmp_path / "tables")])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "tables").iterdir())
-    assert names == ["allocations.csv", "flank.csv", "nations.csv", "phases.csv",
-                     "shortfalls.csv"]
+    assert names == ["allocations.csv", "flank.csv", "nations.csv", "phases.csv", "shortfalls.csv"]
     alloc = pd.read_csv(tmp_path / "tables" / "allocations.csv")
     assert alloc["units"].sum() == 5  # 3 in sustain, 2 in drawdown
 
@@ -63,9 +67,10 @@ def test_plan_csv_writes_every_table(tmp_path: Path) -> None:
 def test_backstop_flag_switches_the_backstop(tmp_path: Path) -> None:
     scenario = tmp_path / "s.toml"
     scenario.write_text(
-        TINY.read_text().replace("requirements = { fighter_squadron = 1 }",
-                                 "requirements = { fighter_squadron = 3 }")
-        + '\n[backstop]\nenabled = false\nunits = { fighter_squadron = 4 }\n'
+        TINY.read_text().replace(
+            "requirements = { fighter_squadron = 1 }", "requirements = { fighter_squadron = 3 }"
+        )
+        + "\n[backstop]\nenabled = false\nunits = { fighter_squadron = 4 }\n"
     )
     on, off = tmp_path / "on.json", tmp_path / "off.json"
     with_backstop = runner.invoke(app, ["plan", str(scenario), "--backstop", "--json", str(on)])
@@ -77,6 +82,25 @@ def test_backstop_flag_switches_the_backstop(tmp_path: Path) -> None:
     short_off = json.loads(off.read_text())["shortfalls"][0]
     assert (short_on["backstop_units"], short_on["unmet"]) == (1, 0)
     assert (short_off["backstop_units"], short_off["unmet"]) == (0, 1)
+
+
+def test_no_backstop_overrides_an_enabled_backstop(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        TINY.read_text().replace(
+            "requirements = { fighter_squadron = 1 }", "requirements = { fighter_squadron = 3 }"
+        )
+        + "\n[backstop]\nenabled = true\nunits = { fighter_squadron = 4 }\n"
+    )
+    on, off = tmp_path / "on.json", tmp_path / "off.json"
+    assert runner.invoke(app, ["plan", str(scenario), "--json", str(on)]).exit_code == 0
+    assert (
+        runner.invoke(app, ["plan", str(scenario), "--no-backstop", "--json", str(off)]).exit_code
+        == 0
+    )
+    assert json.loads(on.read_text())["backstop"]["enabled"] is True
+    assert json.loads(off.read_text())["backstop"]["enabled"] is False
+    assert json.loads(off.read_text())["shortfalls"][0]["unmet"] == 1
 
 
 def test_infeasible_plan_exits_1_in_words_and_writes_nothing(tmp_path: Path) -> None:

@@ -117,8 +117,13 @@ def test_caveats_are_respected() -> None:
     so 2 stay unmet rather than break the caveat."""
     base = load_scenario(TINY)
     land = base.mission("land").model_copy(
-        update={"requirements": {"infantry_battalion": base.mission("land").requirements[
-            "infantry_battalion"].model_copy(update={"value": 5})}}
+        update={
+            "requirements": {
+                "infantry_battalion": base.mission("land")
+                .requirements["infantry_battalion"]
+                .model_copy(update={"value": 5})
+            }
+        }
     )
     s = base.model_copy(update={"missions": (land, base.mission("skies"))})
     result = plan(s)
@@ -184,8 +189,11 @@ def test_political_cap_limits_army_units_only() -> None:
         capability("fighters", domain="air", personnel=300),
     ]
     s = scenario(
-        [nation("AAA", {"infantry": 30, "fighters": 30}, army_personnel=10_000,
-                max_army_share=0.1)],
+        [
+            nation(
+                "AAA", {"infantry": 30, "fighters": 30}, army_personnel=10_000, max_army_share=0.1
+            )
+        ],
         [mission("land", {"infantry": 2, "fighters": 2})],
         caps,
     )
@@ -213,11 +221,14 @@ def test_minimum_flags_on_the_ground() -> None:
     """Need 3 battalions; AAA alone could send all 3 (15 held). With
     min_nations_on_ground = 3 three different nations must each send one."""
     nations = [nation(iso, {"infantry": 15}) for iso in ("AAA", "BBB", "CCC")]
-    s = scenario(nations, [mission("land", {"infantry": 3})],
-                 constraints={"min_nations_on_ground": 3})
+    s = scenario(
+        nations, [mission("land", {"infantry": 3})], constraints={"min_nations_on_ground": 3}
+    )
     result = plan(s)
     assert result.allocations.set_index("nation")["units"].to_dict() == {
-        "AAA": 1, "BBB": 1, "CCC": 1
+        "AAA": 1,
+        "BBB": 1,
+        "CCC": 1,
     }
 
 
@@ -253,10 +264,15 @@ def _treaty_case(limit: float | None) -> forceplan.Scenario:
     caps = [capability("frigate", domain="sea", personnel=200, displacement_tonnes=4000)]
     constraints: dict[str, object] = {}
     if limit is not None:
-        constraints["treaty_limits"] = [{
-            "name": "Montreux", "measure": "displacement_tonnes", "maximum": limit,
-            "capabilities": ["frigate"], "applies_to": "non_black_sea_states",
-        }]
+        constraints["treaty_limits"] = [
+            {
+                "name": "Montreux",
+                "measure": "displacement_tonnes",
+                "maximum": limit,
+                "capabilities": ["frigate"],
+                "applies_to": "non_black_sea_states",
+            }
+        ]
     return scenario(
         [nation("AAA", {"frigate": 9}), nation("TUR", {"frigate": 3}, black_sea_state=True)],
         [mission("seas", {"frigate": 3}, region="Black Sea", on_ground=False)],
@@ -283,6 +299,7 @@ def test_burden_sharing_moves_units_towards_gdp_shares() -> None:
     cost is 400 whatever the split. With a penalty on |cost - share x T|
     beyond a band of 0, the only zero-deviation split is AAA 300 (3 units),
     BBB 100 (1 unit); swapping the GDPs swaps the split."""
+
     def case(gdp_a: float, gdp_b: float) -> dict[str, int]:
         s = scenario(
             [
@@ -291,8 +308,9 @@ def test_burden_sharing_moves_units_towards_gdp_shares() -> None:
             ],
             [mission("land", {"infantry": 4})],
             burden="penalty",
-            constraints={"burden_sharing": {"mode": "penalty", "basis": "all",
-                                            "max_deviation": 0.0}},
+            constraints={
+                "burden_sharing": {"mode": "penalty", "basis": "all", "max_deviation": 0.0}
+            },
         )
         result = plan(s)
         assert result.objective["burden_deviation_usd_m"] == pytest.approx(0.0, abs=1e-6)
@@ -310,8 +328,10 @@ def test_burden_bound_caps_a_nations_share() -> None:
     s = scenario(
         [nation("AAA", {"infantry": 30}), nation("BBB", {"infantry": 30})],
         [mission("land", {"infantry": 4})],
-        constraints={"min_nations_on_ground": 2, "burden_sharing": {
-            "mode": "bound", "basis": "contributors", "max_deviation": 0.25}},
+        constraints={
+            "min_nations_on_ground": 2,
+            "burden_sharing": {"mode": "bound", "basis": "contributors", "max_deviation": 0.25},
+        },
     )
     split = plan(s).allocations.set_index("nation")["units"].to_dict()
     assert sum(split.values()) == 4
@@ -392,8 +412,10 @@ def test_infeasible_combination_names_the_conflicting_constraint() -> None:
     passes (both have units and no caveat), so the planner drops constraint
     groups in turn and names the political caps and the minimum flags."""
     s = scenario(
-        [nation("AAA", {"infantry": 15}, army_personnel=10_000, max_army_share=0.01),
-         nation("BBB", {"infantry": 15})],
+        [
+            nation("AAA", {"infantry": 15}, army_personnel=10_000, max_army_share=0.01),
+            nation("BBB", {"infantry": 15}),
+        ],
         [mission("land", {"infantry": 2})],
         constraints={"min_nations_on_ground": 2},
     )
@@ -419,20 +441,51 @@ def test_result_contract_on_tiny() -> None:
     assert result.mip_gap <= 1e-6
     assert set(result.model_size) >= {"rows", "columns", "integers"}
     assert list(result.allocations.columns) == [
-        "phase", "mission", "capability", "nation", "units", "personnel", "annual_cost_usd_m"]
+        "phase",
+        "mission",
+        "capability",
+        "nation",
+        "units",
+        "personnel",
+        "annual_cost_usd_m",
+    ]
     assert list(result.shortfalls.columns) == [
-        "phase", "mission", "capability", "required", "coalition_units", "backstop_units",
-        "unmet"]
+        "phase",
+        "mission",
+        "capability",
+        "required",
+        "coalition_units",
+        "backstop_units",
+        "unmet",
+    ]
     assert list(result.nations.columns) == [
-        "phase", "nation", "deployed_personnel", "tied_up_personnel", "army_share",
-        "annual_cost_usd_m", "budget_share", "cost_share", "gdp_share"]
+        "phase",
+        "nation",
+        "deployed_personnel",
+        "tied_up_personnel",
+        "army_share",
+        "annual_cost_usd_m",
+        "budget_share",
+        "cost_share",
+        "gdp_share",
+    ]
     assert list(result.flank.columns) == [
-        "phase", "nation", "commitment", "capability", "units_held", "units_kept", "drain",
-        "floor", "below_floor"]
+        "phase",
+        "nation",
+        "commitment",
+        "capability",
+        "units_held",
+        "units_kept",
+        "drain",
+        "floor",
+        "below_floor",
+    ]
     assert result.phases["months"].tolist() == [12, 12]
     # every requirement is met: sustain needs 2 + 1, drawdown ceil(0.5 x 2) + ceil(0.5 x 1)
     assert result.allocations.groupby("phase")["units"].sum().to_dict() == {
-        "sustain": 3, "drawdown": 2}
+        "sustain": 3,
+        "drawdown": 2,
+    }
     assert (result.allocations["units"] > 0).all()
     data = json.loads(result.to_json())
     assert data["scenario"]["hash"] == result.scenario_hash

@@ -43,24 +43,30 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         if units and draw(st.booleans()):
             cap = draw(st.sampled_from(sorted(units)))
             held = draw(st.integers(0, 3))
-            commitments.append({
-                "name": "standing", "capability": cap, "units": held,
-                "floor": draw(st.integers(0, held)),
-            })
-        nations.append({
-            "name": f"N{i}",
-            "iso": f"N{chr(65 + i)}A",
-            "gdp_usd_bn": draw(st.integers(10, 4000)),
-            "defence_budget_usd_bn": 5,
-            "active_personnel": 50_000,
-            "army_personnel": draw(st.integers(1_000, 50_000)),
-            "stance": draw(st.sampled_from(["committed", "willing", "undecided", "opposed"])),
-            "caveats": draw(st.lists(st.sampled_from(sorted(CAVEATS)), max_size=1)),
-            "max_army_share": draw(st.sampled_from([0.05, 0.2, 0.5])),
-            "units": units,
-            "commitments": commitments,
-            "black_sea_state": draw(st.booleans()),
-        })
+            commitments.append(
+                {
+                    "name": "standing",
+                    "capability": cap,
+                    "units": held,
+                    "floor": draw(st.integers(0, held)),
+                }
+            )
+        nations.append(
+            {
+                "name": f"N{i}",
+                "iso": f"N{chr(65 + i)}A",
+                "gdp_usd_bn": draw(st.integers(10, 4000)),
+                "defence_budget_usd_bn": 5,
+                "active_personnel": 50_000,
+                "army_personnel": draw(st.integers(1_000, 50_000)),
+                "stance": draw(st.sampled_from(["committed", "willing", "undecided", "opposed"])),
+                "caveats": draw(st.lists(st.sampled_from(sorted(CAVEATS)), max_size=1)),
+                "max_army_share": draw(st.sampled_from([0.05, 0.2, 0.5])),
+                "units": units,
+                "commitments": commitments,
+                "black_sea_state": draw(st.booleans()),
+            }
+        )
     nations[0]["units"] = {cap: max(1, nations[0]["units"].get(cap, 1)) for cap in CAPS}
     missions = [
         {
@@ -82,8 +88,13 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         "nations": nations,
         "missions": missions,
         "phases": [
-            {"id": "a", "name": "a", "start_month": 1, "end_month": 6,
-             "multiplier": draw(st.sampled_from([0.5, 1.0, 1.5]))},
+            {
+                "id": "a",
+                "name": "a",
+                "start_month": 1,
+                "end_month": 6,
+                "multiplier": draw(st.sampled_from([0.5, 1.0, 1.5])),
+            },
             {"id": "b", "name": "b", "start_month": 7, "end_month": 12, "multiplier": 1.0},
         ],
         "constraints": {
@@ -92,10 +103,15 @@ def scenarios(draw: st.DrawFn) -> Scenario:
                 "mode": draw(st.sampled_from(["off", "penalty"])),
                 "basis": draw(st.sampled_from(["contributors", "all"])),
             },
-            "treaty_limits": [{
-                "name": "tonnage", "measure": "units", "maximum": draw(st.integers(0, 3)),
-                "capabilities": ["frigate"], "applies_to": "non_black_sea_states",
-            }],
+            "treaty_limits": [
+                {
+                    "name": "tonnage",
+                    "measure": "units",
+                    "maximum": draw(st.integers(0, 3)),
+                    "capabilities": ["frigate"],
+                    "applies_to": "non_black_sea_states",
+                }
+            ],
         },
     }
     if draw(st.booleans()):
@@ -125,8 +141,9 @@ def _check(s: Scenario, result: PlanResult) -> None:
         nation = by_iso[iso]
         cap = s.capability(cap_id)
         ratio = cap.rotation_ratio.value
-        kept = flank[(flank["phase"] == phase) & (flank["nation"] == iso)
-                     & (flank["capability"] == cap_id)]["units_kept"].sum()
+        kept = flank[
+            (flank["phase"] == phase) & (flank["nation"] == iso) & (flank["capability"] == cap_id)
+        ]["units_kept"].sum()
         held = nation.units[cap_id].value if cap_id in nation.units else 0.0
         # availability after rotation: what is deployed and what is kept on
         # commitments, each times the ratio, fits in what the nation holds
@@ -143,9 +160,11 @@ def _check(s: Scenario, result: PlanResult) -> None:
     for phase, mission, cap, need in s.requirements():
         coalition = int(totals.get((phase.id, mission.id, cap.id), 0))
         assert coalition <= need
-        short = result.shortfalls[(result.shortfalls["phase"] == phase.id)
-                                  & (result.shortfalls["mission"] == mission.id)
-                                  & (result.shortfalls["capability"] == cap.id)]
+        short = result.shortfalls[
+            (result.shortfalls["phase"] == phase.id)
+            & (result.shortfalls["mission"] == mission.id)
+            & (result.shortfalls["capability"] == cap.id)
+        ]
         if coalition < need:
             row = short.iloc[0]
             assert row["coalition_units"] == coalition
