@@ -277,7 +277,7 @@ def build_phase(
     caps_needed = {r.capability.id for r in reqs}
 
     # -- commitments: drain variables -------------------------------------
-    # drain_terms[(iso, cap)] = [(col, ratio)] of units freed by drawing down commitments
+    # drain_terms[(iso, cap)] = drain columns: units drawn from that nation's commitments
     drain_terms: dict[tuple[str, str], list[int]] = {}
     held: dict[tuple[str, str], float] = {}
     for nation in scenario.nations:
@@ -315,7 +315,7 @@ def build_phase(
             key = (nation.iso, cap.id)
             ratio = cap.rotation_ratio.value
             committed = held.get(key, 0.0)
-            free = max(0.0, (owned.value if owned else 0.0) - ratio * committed)
+            free = max(0.0, (owned.value if owned is not None else 0.0) - ratio * committed)
             free_units[key] = free
             drainable = sum(model.col_upper[c] for c in drain_terms.get(key, []))
             most = units_whole((free + ratio * drainable) / ratio)
