@@ -25,16 +25,24 @@ def _upper_tail(x: float) -> float:
     return tail if x >= 0 else 1.0 - tail
 
 
-def _window(values: list[float], lo: float, hi: float) -> float:
-    """Sum of values over month positions in (lo, hi] (month s occupies (s-1, s]), pro rata."""
-    total = 0.0
-    for s, v in enumerate(values, start=1):
-        if v == 0.0:
-            continue
-        overlap = min(hi, s) - max(lo, s - 1)
-        if overlap > 0:
-            total += v * min(overlap, 1.0)
-    return total
+def _cumulative(values: list[float]) -> list[float]:
+    out = [0.0]
+    for v in values:
+        out.append(out[-1] + v)
+    return out
+
+
+def _window(cum: list[float], lo: float, hi: float) -> float:
+    """Sum over month positions in (lo, hi] (month s occupies (s-1, s]), pro rata."""
+
+    def at(x: float) -> float:
+        x = min(max(x, 0.0), float(len(cum) - 1))
+        i = int(math.floor(x))
+        frac = x - i
+        j = min(i + 1, len(cum) - 1)
+        return cum[i] + frac * (cum[j] - cum[i])
+
+    return at(hi) - at(lo)
 
 
 def _rotate_one(
@@ -59,12 +67,13 @@ def _rotate_one(
     for t in range(months + 1, months + pad + 1):
         relief_ext.append(deployed[-1] if continues and rotation_month(t) else 0.0)
         up_ext.append(0.0)
-    leave = [d + r for d, r in zip(down, relief, strict=True)]
+    leave = _cumulative([d + r for d, r in zip(down, relief, strict=True)])
+    relief_cum, up_cum = _cumulative(relief_ext), _cumulative(up_ext)
     ground, tied = [], []
     for t in range(1, months + 1):
-        incoming = _window(relief_ext, t, t + overlap)
-        preparing = _window(up_ext, t, t + prep) + _window(relief_ext, t + overlap,
-                                                            t + overlap + prep)
+        incoming = _window(relief_cum, t, t + overlap)
+        preparing = _window(up_cum, t, t + prep) + _window(relief_cum, t + overlap,
+                                                          t + overlap + prep)
         recovering = _window(leave, t - prep, t)
         on_ground = deployed[t - 1] + incoming
         ground.append(on_ground)
