@@ -100,7 +100,8 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         "constraints": {
             "flank_floor": draw(st.sampled_from(["hard", "soft"])),
             "burden_sharing": {
-                "mode": draw(st.sampled_from(["off", "penalty"])),
+                "mode": draw(st.sampled_from(["off", "penalty", "bound"])),
+                "max_deviation": draw(st.sampled_from([0.0, 0.1, 0.3])),
                 "basis": draw(st.sampled_from(["contributors", "all"])),
             },
             "treaty_limits": [
@@ -174,6 +175,13 @@ def _check(s: Scenario, result: PlanResult) -> None:
                 assert row["backstop_units"] == 0
         else:
             assert short.empty
+    # burden bound: each contributing nation's cost share within max_deviation of its GDP share
+    burden = s.constraints.burden_sharing
+    if burden.mode == "bound":
+        contributors = result.nations[result.nations["deployed_personnel"] > 0]
+        gap = (contributors["cost_share"] - contributors["gdp_share"]).abs()
+        costly = contributors["annual_cost_usd_m"].groupby(contributors["phase"]).transform("sum")
+        assert ((gap <= burden.max_deviation.value + 1e-6) | (costly <= 1e-9)).all()
     # treaty: at most `maximum` frigates of non-Black-Sea states on any one phase
     limit = s.constraints.treaty_limits[0].maximum.value
     frigates = result.allocations[result.allocations["capability"] == "frigate"]
