@@ -81,6 +81,8 @@ def test_backstop_flag_switches_the_backstop(tmp_path: Path) -> None:
     short_on = json.loads(on.read_text())["shortfalls"][0]
     short_off = json.loads(off.read_text())["shortfalls"][0]
     assert (short_on["backstop_units"], short_on["unmet"]) == (1, 0)
+    assert set(short_on) >= {"capability", "mission", "phase", "units"}
+    assert short_on["units"] == 1
     assert (short_off["backstop_units"], short_off["unmet"]) == (0, 1)
 
 

@@ -118,6 +118,10 @@ class PlanResult:
         }
 
     def to_dict(self) -> dict[str, Any]:
+        shortfalls = _records(self.shortfalls)
+        for row in shortfalls:
+            # the coalition's shortfall in units, before the backstop
+            row["units"] = row["required"] - row["coalition_units"]
         nations = _records(self.nations)
         for row in nations:
             # the personnel the nation commits under its rotation rule
@@ -141,7 +145,7 @@ class PlanResult:
             "notes": list(self.notes),
             "phases": _records(self.phases),
             "allocations": _records(self.allocations),
-            "shortfalls": _records(self.shortfalls),
+            "shortfalls": shortfalls,
             "nations": nations,
             "flank": _records(self.flank),
         }
