@@ -32,7 +32,7 @@ from forceplan.simulate.fraying import exit_months, replan
 from forceplan.simulate.inputs import ModelInputs, PlanLike, compile_inputs
 from forceplan.simulate.parameters import BLOCK, effective_uncertainties, sample_block, stream
 from forceplan.simulate.quantiles import STATS, Distribution
-from forceplan.simulate.rotation import rotate
+from forceplan.simulate.rotation import rotate, rotate_yearly
 
 MAX_DRAWS = 10_000_000
 DETERRENCE_NOTE = (
@@ -131,6 +131,8 @@ class Tables:
     pair_index: np.ndarray  # (N, C) -> planned pair k, or -1
     pair_on_ground: np.ndarray  # (K, T + 2, T) units
     pair_tied: np.ndarray  # (K, T + 2, T) units
+    pair_on_ground_years: np.ndarray  # (K, T + 2, Y) units summed per year
+    pair_tied_years: np.ndarray  # (K, T + 2, Y)
     planned_by_cap: np.ndarray  # (T, N, C)
     line_to_mission: np.ndarray  # (J, M)
     mission_required: np.ndarray  # (T, M)
@@ -182,6 +184,8 @@ def build_tables(inputs: ModelInputs) -> Tables:
         pair_index=pair_index,
         pair_on_ground=pair_og,
         pair_tied=pair_tied,
+        pair_on_ground_years=_year_sums(pair_og, months),
+        pair_tied_years=_year_sums(pair_tied, months),
         planned_by_cap=planned_by_cap,
         line_to_mission=line_to_mission,
         mission_required=inputs.required @ line_to_mission,
@@ -277,8 +281,8 @@ def evaluate(
             tables.planned_by_cap[:, n_m, c_m].T * present_m
             + rp.taken[p_m[:, None], rp.need_pos[row[b_m]]]
         )
-        og_m, tied_m = rotate(
-            deployed_m[None],
+        og_m, og_years_m, tied_years_m = rotate_yearly(
+            deployed_m,
             inputs.tour[c_m],
             inputs.ratio[c_m],
             inputs.overlap[c_m],
@@ -287,16 +291,19 @@ def evaluate(
         k_m = tables.pair_index[n_m, c_m]
         e_m = exits[b_m, n_m]
         has_plan = (k_m >= 0)[:, None]
-        extra_og = og_m[0] - np.where(has_plan, tables.pair_on_ground[k_m, e_m], 0.0)
-        extra_tied = tied_m[0] - np.where(has_plan, tables.pair_tied[k_m, e_m], 0.0)
+        extra_og = og_m - np.where(has_plan, tables.pair_on_ground[k_m, e_m], 0.0)
+        pers = inputs.personnel[c_m][:, None]
+        extra_og_years = (
+            og_years_m - np.where(has_plan, tables.pair_on_ground_years[k_m, e_m], 0.0)
+        ) * pers
+        extra_tied_years = (
+            tied_years_m - np.where(has_plan, tables.pair_tied_years[k_m, e_m], 0.0)
+        ) * pers
         # add each donor's extra into its (draw, nation) row; within one capability
         # every (draw, nation) appears once, so plain fancy-index addition is exact
         flat = b_m * n_rel + slot[n_m]
-        pers = inputs.personnel[c_m][:, None]
         unit_cost = (inputs.annual_cost[c_m] / 12.0)[:, None]
         bounds = np.flatnonzero(np.r_[True, c_m[1:] != c_m[:-1], True])
-        extra_og_years = _year_sums(extra_og * pers, months)
-        extra_tied_years = _year_sums(extra_tied * pers, months)
         n_years = dep_years.shape[2]
         views = (
             (dep_years.reshape(n_draws * n_rel, n_years), extra_og_years),
@@ -306,14 +313,23 @@ def evaluate(
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):  # per capability
             for view, extra in views:
                 view[flat[lo:hi]] += extra[lo:hi]
-        if keep > 0:
+        if keep > 0:  # monthly tied-up personnel of the kept draws' donors
             kept = np.flatnonzero(b_m < keep)
+            _, tied_k = rotate(
+                deployed_m[kept][None],
+                inputs.tour[c_m[kept]],
+                inputs.ratio[c_m[kept]],
+                inputs.overlap[c_m[kept]],
+                continues=inputs.mission_continues,
+            )
+            base_k = np.where(has_plan[kept], tables.pair_tied[k_m[kept], e_m[kept]], 0.0)
+            extra_tied_k = (tied_k[0] - base_k) * pers[kept]
             flat_k = b_m[kept] * n_rel + slot[n_m[kept]]
             c_k = c_m[kept]
             bounds_k = np.flatnonzero(np.r_[True, c_k[1:] != c_k[:-1], True])
             for view, extra in (
                 (dep_pers.reshape(keep * n_rel, months), (extra_og * pers)[kept]),
-                (tied_pers.reshape(keep * n_rel, months), (extra_tied * pers)[kept]),
+                (tied_pers.reshape(keep * n_rel, months), extra_tied_k),
             ):
                 for lo, hi in zip(bounds_k[:-1], bounds_k[1:], strict=True):
                     view[flat_k[lo:hi]] += extra[lo:hi]

@@ -25,6 +25,8 @@ tied_up = (r + o / tau) * D exactly when P, R and tau are whole months.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 
@@ -124,3 +126,89 @@ def rotate(
         on_ground[:, run, :] = ground
         tied[:, run, :] = ground + preparing + recovering
     return on_ground, tied
+
+
+@lru_cache(maxsize=256)
+def _year_kernels(
+    tour: float, ratio: float, overlap: float, months: int, continues: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Linear maps from monthly flows to yearly sums of the rotation windows.
+
+    Returns (K_up, K_relief, K_leave, K_overlap, tail): yearly sums over t of
+    W(up; t, t+P), W(relief; t+o, t+o+P), W(leave; t-P, t) and W(relief; t, t+o)
+    are ``up @ K_up``, ``relief_ext @ K_relief``, ``leave @ K_leave`` and
+    ``relief_ext @ K_overlap``; ``tail`` (pad,) are the rotation flags after the
+    last month (the continuing deployment's reliefs), zero if it does not continue.
+    """
+    prep = (ratio - 1.0) * tour / 2.0
+    pad = int(np.ceil(prep + overlap)) + 2
+    ext = months + pad
+    eye = np.eye(ext)[None]  # each row a unit flow in one month
+    cum = _padded_cumulative(eye, pad, pad)
+
+    def window(lo_offset: float, hi_offset: float) -> np.ndarray:
+        hi = _at(cum, pad, hi_offset, months)
+        lo = _at(cum, pad, lo_offset, months)
+        return (hi - lo)[0]  # (ext, T)
+
+    def yearly(kernel: np.ndarray) -> np.ndarray:
+        full = months // 12
+        parts = [kernel[:, : full * 12].reshape(ext, full, 12).sum(axis=2)] if full else []
+        if months % 12:
+            parts.append(kernel[:, full * 12 :].sum(axis=1, keepdims=True))
+        return np.concatenate(parts, axis=1)
+
+    k_up = yearly(window(0.0, prep))[:months]
+    k_relief = yearly(window(overlap, overlap + prep))
+    k_leave = yearly(window(-prep, 0.0))[:months]
+    k_overlap = yearly(window(0.0, overlap))
+    tail = rotation_months(np.array([tour]), ext)[0, months:].astype(float)
+    if not continues:
+        tail = np.zeros_like(tail)
+    return k_up, k_relief, k_leave, k_overlap, tail
+
+
+def rotate_yearly(
+    deployed: np.ndarray,
+    tour: np.ndarray,
+    ratio: np.ndarray,
+    overlap: np.ndarray,
+    continues: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """As :func:`rotate` for rows (M, T), but tied-up units summed per year.
+
+    Returns on_ground (M, T) per month, on_ground (M, Y) and tied_up (M, Y) per
+    year; identical (up to rounding) to year sums of :func:`rotate`'s output.
+    """
+    months = deployed.shape[-1]
+    years = -(-months // 12)
+    on_ground = np.empty_like(deployed)
+    ground_years = np.empty((deployed.shape[0], years))
+    tied_years = np.empty((deployed.shape[0], years))
+    for run in _runs(tour, ratio, overlap):
+        tau, r, o = float(tour[run.start]), float(ratio[run.start]), float(overlap[run.start])
+        k_up, k_relief, k_leave, k_overlap, tail = _year_kernels(tau, r, o, months, continues)
+        d = deployed[run]
+        prev = np.zeros_like(d)
+        prev[:, 1:] = d[:, :-1]
+        change = d - prev
+        up = np.maximum(change, 0.0)
+        flags = rotation_months(np.array([tau]), months)[0]
+        relief = np.minimum(d, prev) * flags
+        leave = up - change + relief  # down + relief
+        relief_ext = np.concatenate([relief, d[:, -1:] * tail[None, :]], axis=1)
+        if o > 0:
+            cum = _padded_cumulative(relief_ext[None], 0, 1)
+            ground = d + (_at(cum, 0, o, months) - _at(cum, 0, 0.0, months))[0]
+        else:
+            ground = d
+        on_ground[run] = ground
+        full = months // 12
+        g_years = ground[:, : full * 12].reshape(-1, full, 12).sum(axis=2) if full else None
+        if months % 12:
+            rest = ground[:, full * 12 :].sum(axis=1, keepdims=True)
+            g_years = rest if g_years is None else np.concatenate([g_years, rest], axis=1)
+        assert g_years is not None
+        ground_years[run] = g_years
+        tied_years[run] = g_years + up @ k_up + relief_ext @ k_relief + leave @ k_leave
+    return on_ground, ground_years, tied_years
