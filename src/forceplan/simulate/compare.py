@@ -22,10 +22,10 @@ from forceplan.simulate.inputs import PlanLike
 
 #: outcome -> (label, unit)
 OUTCOME_LABELS: dict[str, tuple[str, str]] = {
-    "deployed_personnel_mean": ("Personnel deployed, average", "personnel"),
-    "tied_up_personnel_mean": ("Personnel tied up, average", "personnel"),
-    "coverage_mean": ("Requirement coverage, whole mission", "share"),
-    "total_cost_usd_m": ("Total cost", "US$ m"),
+    "deployed_personnel_mean": ("Deployed, average", "personnel"),
+    "tied_up_personnel_mean": ("Tied up by rotation, average", "personnel"),
+    "coverage_mean": ("Requirement coverage", "share"),
+    "total_cost_usd_m": ("Total cost (US$)", "US$ m"),
     "nations_left": ("Contributors that leave", "nations"),
     "trained_added_end": ("Ukrainians trained", "personnel"),
     "deterrence_ratio_end": ("Deterrence ratio at end", "ratio"),
@@ -39,6 +39,20 @@ def _default_planner(scenario: Scenario, backstop: bool | None) -> PlanLike:
     from forceplan.plan import plan
 
     return plan(scenario, backstop=backstop)
+
+
+def _stats(x: np.ndarray, prefix: str = "") -> dict[str, float]:
+    """Mean and 5/50/95th percentiles over the finite values (NaN if none)."""
+    finite = x[np.isfinite(x)]
+    if finite.size == 0:
+        return {f"{prefix}{k}": float("nan") for k in ("mean", "p05", "p50", "p95")}
+    q05, q50, q95 = np.quantile(finite, [0.05, 0.5, 0.95])
+    return {
+        f"{prefix}mean": float(finite.mean()),
+        f"{prefix}p05": float(q05),
+        f"{prefix}p50": float(q50),
+        f"{prefix}p95": float(q95),
+    }
 
 
 def compare(
@@ -94,20 +108,7 @@ def compare(
         for o in OUTCOME_LABELS:
             x = np.asarray(ds[f"outcome_{o}"].values, dtype=float)
             d = x - base[o]
-            rows.append(
-                {
-                    "scenario": name,
-                    "outcome": o,
-                    "mean": float(x.mean()),
-                    "p05": float(np.quantile(x, 0.05)),
-                    "p50": float(np.quantile(x, 0.5)),
-                    "p95": float(np.quantile(x, 0.95)),
-                    "diff_mean": float(d.mean()),
-                    "diff_p05": float(np.quantile(d, 0.05)),
-                    "diff_p50": float(np.quantile(d, 0.5)),
-                    "diff_p95": float(np.quantile(d, 0.95)),
-                }
-            )
+            rows.append({"scenario": name, "outcome": o, **_stats(x), **_stats(d, "diff_")})
     frame = pd.DataFrame(rows)
     frame.attrs = {
         "seed": seed,

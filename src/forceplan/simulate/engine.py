@@ -423,7 +423,7 @@ def evaluate(
         "p_offensive_end": p_off[:, -1],
         "trained_added_end": trained_cum[:, -1],
         "deterrence_ratio_end": ratio[:, -1],
-        "coverage_mean": met_total / total_req if total_req > 0 else np.ones(size),
+        "coverage_mean": met_total / total_req if total_req > 0 else np.full(size, np.nan),
         "nations_left": (contributors[None, :] & (exits <= months)).sum(axis=1).astype(float),
         "deployed_personnel_mean": dep_total.sum(axis=1) / months,
         "tied_up_personnel_mean": tied_total.sum(axis=1) / months,

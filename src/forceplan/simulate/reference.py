@@ -251,7 +251,7 @@ def one_draw(
         "p_offensive_end": -math.expm1(-cumulative_hazard),
         "trained_added_end": trained,
         "deterrence_ratio_end": ratio,
-        "coverage_mean": met_total / total_required if total_required > 0 else 1.0,
+        "coverage_mean": met_total / total_required if total_required > 0 else math.nan,
         "nations_left": float(sum(1 for n in nations if contributors[n] and exits[n] <= months)),
         "deployed_personnel_mean": deployed_total / months,
         "tied_up_personnel_mean": tied_total / months,

@@ -59,16 +59,21 @@ def summary_to_json(ds: xr.Dataset) -> dict[str, Any]:
         {k: (_clean(v) if isinstance(v, float) else v) for k, v in rec.items()}
         for rec in table.to_dict(orient="records")
     ]
-    outcomes = {}
+    outcomes: dict[str, dict[str, float] | None] = {}
     for name in ds.data_vars:
         if str(name).startswith("outcome_"):
             arr = np.asarray(ds[name].values, dtype=float)
-            outcomes[str(name).removeprefix("outcome_")] = {
-                "mean": float(arr.mean()),
-                "p05": float(np.quantile(arr, 0.05)),
-                "p50": float(np.quantile(arr, 0.5)),
-                "p95": float(np.quantile(arr, 0.95)),
-            }
+            arr = arr[np.isfinite(arr)]
+            outcomes[str(name).removeprefix("outcome_")] = (
+                {
+                    "mean": float(arr.mean()),
+                    "p05": float(np.quantile(arr, 0.05)),
+                    "p50": float(np.quantile(arr, 0.5)),
+                    "p95": float(np.quantile(arr, 0.95)),
+                }
+                if arr.size
+                else None
+            )
     attrs = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in ds.attrs.items()}
     return {
         "scenario_name": attrs.get("scenario_name"),
