@@ -267,7 +267,11 @@ def render(ds: xr.Dataset, warning: str | None = None) -> None:
         ("cumulative_cost_usd_m", "Cumulative cost per nation (year end, US$)"),
         ("coverage", "Requirement coverage per mission line (yearly, unit-months met)"),
     ):
-        console.print(_year_table(title, frame, [metric], True, years))
+        table = _year_table(title, frame, [metric], True, years)
+        if table.row_count:
+            console.print(table)
+        else:
+            console.print(f"{title}: [dim]nothing deployed or required[/]")
     console.print(
         _year_table(
             "Regeneration and deterrence",
