@@ -765,6 +765,11 @@ def solve_phase(model: PhaseModel, deadline: float, warm_start: bool = True) -> 
     stages = model.stages or [Stage("feasibility", {}, False)]
     warm: np.ndarray | None = None
     for stage in stages:
+        # Each stage starts from the previous plan (for the burden stage,
+        # completed with the burden columns). HiGHS 1.16 sometimes
+        # mis-evaluates such a start after presolve; that is detected below
+        # and the stage solved again without it.
+        start_from_warm = warm is not None
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
             status = "time_limit"
@@ -776,9 +781,22 @@ def solve_phase(model: PhaseModel, deadline: float, warm_start: bool = True) -> 
             n = model.num_cols
             if warm is not None and model.complete is not None:
                 warm = model.complete(warm)
+        if (
+            warm is not None
+            and len(warm) == n
+            and stage is not stages[-1]
+            and _zero_sum_of_nonnegatives(model, stage, warm)
+        ):
+            # the plan in hand already scores 0 on a tier that cannot go below
+            # 0: it is optimal for this tier, no solve needed
+            cols = np.array(list(stage.coefficients), dtype=np.int32)
+            solver.changeColsBounds(len(cols), cols, np.zeros(len(cols)), np.zeros(len(cols)))
+            values = warm
+            stage_values[stage.name] = 0.0
+            continue
         solver.setOptionValue("time_limit", max(remaining, 0.01))
         _set_objective(solver, n, stage.coefficients)
-        if warm is not None and len(warm) == n:
+        if start_from_warm and warm is not None and len(warm) == n:
             start = highspy.HighsSolution()
             start.col_value = list(warm)
             start.value_valid = True
@@ -819,7 +837,7 @@ def solve_phase(model: PhaseModel, deadline: float, warm_start: bool = True) -> 
         values = np.array(solver.getSolution().col_value, dtype=np.float64)
         achieved = float(sum(values[c] * v for c, v in stage.coefficients.items()))
         reported = float(info.objective_function_value)
-        if warm is not None and abs(achieved - reported) > 1e-6 * max(1.0, abs(achieved)):
+        if start_from_warm and abs(achieved - reported) > 1e-6 * max(1.0, abs(achieved)):
             # HiGHS 1.16 can mis-evaluate a MIP start after presolve and return
             # it as "optimal" with the wrong objective: solve again from scratch.
             solver.clearSolver()
@@ -850,6 +868,14 @@ def solve_phase(model: PhaseModel, deadline: float, warm_start: bool = True) -> 
                 solver.addRow(-highspy.kHighsInf, achieved + tolerance, len(cols), cols, coefs)
             warm = values if warm_start else None
     return PhaseSolution(model, values, status, worst_gap, stage_values)
+
+
+def _zero_sum_of_nonnegatives(model: PhaseModel, stage: Stage, values: np.ndarray) -> bool:
+    """Whether ``stage`` is a positive sum of columns bounded below by 0, all at 0 in ``values``."""
+    return bool(stage.coefficients) and all(
+        coef > 0 and model.col_lower[col] >= 0 and abs(values[col]) <= 1e-9
+        for col, coef in stage.coefficients.items()
+    )
 
 
 def is_feasible(model: PhaseModel, time_limit: float = 10.0) -> bool:
