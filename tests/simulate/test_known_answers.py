@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sim_helpers import make_plan, make_scenario
@@ -166,3 +168,27 @@ def test_training_throughput() -> None:
     ds = simulate_plan(s, make_plan(s), draws=1, seed=0)
     assert ds.trained_cumulative.values[0] == pytest.approx(2_000.0 * np.arange(1, 25))
     assert ds.ukraine_force.values[0, -1] == pytest.approx(800_000 + 48_000)
+
+
+def test_public_api_plans_then_simulates_with_a_custom_hazard() -> None:
+    import forceplan
+    from forceplan.scenario import load_scenario
+
+    tiny = load_scenario(Path(__file__).parents[1] / "fixtures" / "tiny.toml")
+    calls: list[int] = []
+
+    def never(x: HazardInputs) -> np.ndarray:
+        calls.append(x.deterrence_ratio.shape[0])
+        return np.zeros_like(x.deterrence_ratio)
+
+    ds = forceplan.simulate(tiny, draws=50, seed=2, hazard=never)
+    assert calls == [50]
+    assert np.all(ds.p_offensive.values == 0.0)
+    assert ds.attrs["seed"] == 2 and ds.attrs["draws"] == 50
+    assert set(ds.tied_up_personnel.dims) == {"draw", "month", "nation"}
+    with pytest.raises(ValueError, match="draws"):
+        forceplan.simulate(tiny, draws=0, seed=1)
+    with pytest.raises(ValueError, match="seed"):
+        forceplan.simulate(tiny, draws=5, seed=-1)
+    with pytest.raises(ValueError, match="months"):
+        forceplan.simulate(tiny, draws=5, seed=1, months=241)
