@@ -373,7 +373,8 @@ class BurdenSharing(Frozen):
     mode: Literal["penalty", "bound", "off"] = "penalty"
     max_deviation: Share = Field(
         default_factory=lambda: Figure(value=0.10, assumption=True),
-        description="With mode='bound': |cost share - GDP share| <= this, per contributing nation.",
+        description="Tolerance band on |cost share - GDP share| per nation: with mode='bound' "
+        "a hard limit; with mode='penalty' only the excess beyond it is penalised.",
     )
     basis: Literal["contributors", "all"] = Field(
         default="contributors",
