@@ -71,6 +71,7 @@ class _Accumulators:
     n_nat: int
     n_mis: int
     exact_limit: int
+    total: int
     dists: dict[str, Distribution] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -89,7 +90,9 @@ class _Accumulators:
             "nations_remaining": (y,),
             "flags_on_ground": (y,),
         }
-        self.dists = {k: Distribution(s, self.exact_limit) for k, s in shapes.items()}
+        self.dists = {
+            k: Distribution(s, self.exact_limit, self.total) for k, s in shapes.items()
+        }
 
 
 def _year_sums(x: np.ndarray, months: int) -> np.ndarray:
@@ -462,7 +465,12 @@ def evaluate(
         }
         for name, values in params.items():
             trajectories[f"param_{name}"] = values[k]
-    return _ChunkResult(yearly=yearly, outcomes=outcomes, trajectories=trajectories)
+    # copies, so that nothing kept refers back to (and keeps alive) a whole chunk array
+    return _ChunkResult(
+        yearly=yearly,
+        outcomes={k: np.array(v, dtype=np.float64) for k, v in outcomes.items()},
+        trajectories={k: np.array(v) for k, v in trajectories.items()},
+    )
 
 
 def validate_run(draws: int, seed: int, months: int | None) -> None:
@@ -497,7 +505,9 @@ def simulate_plan(
     keep_total = min(draws, 1000 if keep_draws is None else max(int(keep_draws), 0))
     hazard_fn = hazard or default_offensive_hazard
     tables = build_tables(inputs)
-    acc = _Accumulators(inputs.years, len(inputs.nations), len(inputs.missions), exact_limit)
+    acc = _Accumulators(
+        inputs.years, len(inputs.nations), len(inputs.missions), exact_limit, draws
+    )
     outcome_parts: dict[str, list[np.ndarray]] = {k: [] for k in OUTCOMES}
     traj_parts: dict[str, list[np.ndarray]] = {}
     n_blocks = -(-draws // BLOCK)

@@ -22,18 +22,23 @@ _CEILING = 1e13
 _GAMMA = 1.002
 _LOG_GAMMA = float(np.log(_GAMMA))
 _N_BINS = int(np.ceil(np.log(_CEILING / _FLOOR) / _LOG_GAMMA)) + 2
+_FLUSH_ROWS = 16_384
 
 
 class Distribution:
     """Quantile-ready summary of a per-draw array of fixed shape."""
 
-    def __init__(self, shape: tuple[int, ...], exact_limit: int = 100_000) -> None:
+    def __init__(
+        self, shape: tuple[int, ...], exact_limit: int = 100_000, total: int | None = None
+    ) -> None:
         self.shape = shape
         self.size = int(np.prod(shape)) if shape else 1
         self.exact_limit = exact_limit
         self._kept: list[np.ndarray] = []
         self._n_kept = 0
         self._hist: np.ndarray | None = None
+        if total is not None and total > exact_limit:  # histogram from the start
+            self._hist = np.zeros((self.size, _N_BINS), dtype=np.int64)
         self._sum = np.zeros(self.size)
         self._count = np.zeros(self.size, dtype=np.int64)
         self._min = np.full(self.size, np.inf)
@@ -48,31 +53,29 @@ class Distribution:
         self._max = np.fmax(self._max, np.where(finite, flat, -np.inf).max(axis=0))
         self._kept.append(flat.astype(np.float32))
         self._n_kept += flat.shape[0]
-        if self._hist is not None and self._n_kept >= 65_536:
+        if self._hist is not None and self._n_kept >= _FLUSH_ROWS:
             self._flush()
         elif self._hist is None and self._n_kept > self.exact_limit:
             self._hist = np.zeros((self.size, _N_BINS), dtype=np.int64)
             self._flush()
 
     def _flush(self) -> None:
+        """Bin the kept values, a slice of rows at a time (bounded temporaries)."""
         assert self._hist is not None
-        if not self._kept:
-            return
-        block = np.concatenate(self._kept, axis=0).astype(np.float64)
-        self._kept, self._n_kept = [], 0
-        finite = np.isfinite(block)
-        safe = np.where(finite & (block >= _FLOOR), block, _FLOOR)
-        bins = np.where(
-            block >= _FLOOR,
-            np.minimum(np.floor(np.log(safe / _FLOOR) / _LOG_GAMMA).astype(np.int64) + 1,
-                       _N_BINS - 1),
-            0,
-        )
+        kept, self._kept, self._n_kept = self._kept, [], 0
         offsets = np.arange(self.size, dtype=np.int64)[None, :] * _N_BINS
-        flat_idx = (bins + offsets)[finite]
-        self._hist += np.bincount(flat_idx, minlength=self.size * _N_BINS).reshape(
-            self.size, _N_BINS
-        )
+        hist_flat = self._hist.reshape(-1)
+        while kept:
+            part = kept.pop(0).astype(np.float64)
+            finite = np.isfinite(part)
+            positive = finite & (part >= _FLOOR)
+            safe = np.where(positive, part, _FLOOR)
+            bins = np.minimum(
+                np.floor(np.log(safe / _FLOOR) / _LOG_GAMMA).astype(np.int64) + 1, _N_BINS - 1
+            )
+            bins = np.where(positive, bins, 0)
+            idx = (bins + offsets)[finite]
+            hist_flat += np.bincount(idx, minlength=hist_flat.size)
 
     def stats(self) -> dict[str, np.ndarray]:
         """mean, p05, p50, p95, each of ``shape`` (NaN where no finite value)."""
