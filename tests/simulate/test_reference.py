@@ -7,7 +7,7 @@ import pytest
 from sim_helpers import make_plan, make_scenario
 
 from forceplan.simulate.deterrence import default_offensive_hazard
-from forceplan.simulate.engine import OUTCOMES, _sample_chunk, build_tables, evaluate
+from forceplan.simulate.engine import OUTCOMES, build_tables, evaluate, sample_chunk
 from forceplan.simulate.inputs import compile_inputs
 from forceplan.simulate.parameters import effective_uncertainties
 from forceplan.simulate.reference import one_draw
@@ -38,7 +38,7 @@ def test_engine_matches_reference(settings: dict[str, object]) -> None:
     plan = make_plan(s, {"NAA": 3, "NBA": 3, "NCA": 2, "NDA": 1})
     inputs = compile_inputs(s, plan)
     tables = build_tables(inputs)
-    params, political, own = _sample_chunk(inputs, effective_uncertainties(s), 5, 0, 40)
+    params, political, own = sample_chunk(inputs, effective_uncertainties(s), 5, 0, 40)
     res = evaluate(inputs, tables, params, political, own, default_offensive_hazard)
     assert res.outcomes["nations_left"].sum() > 0  # departures do happen
     for i in range(40):
@@ -62,7 +62,7 @@ def test_engine_matches_reference_on_flagship(backstop: bool) -> None:
     plan = make_flagship_plan(s, backstop=backstop)
     inputs = compile_inputs(s, plan)
     tables = build_tables(inputs)
-    params, political, own = _sample_chunk(inputs, effective_uncertainties(s), 7, 3, 25)
+    params, political, own = sample_chunk(inputs, effective_uncertainties(s), 7, 3, 25)
     res = evaluate(inputs, tables, params, political, own, default_offensive_hazard)
     for i in range(25):
         ref = one_draw(

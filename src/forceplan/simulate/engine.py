@@ -202,7 +202,7 @@ class _ChunkResult:
     trajectories: dict[str, np.ndarray]
 
 
-def _sample_chunk(
+def sample_chunk(
     inputs: ModelInputs,
     uncertainties: Mapping[str, Uncertainty],
     seed: int,
@@ -515,7 +515,7 @@ def simulate_plan(
     for block in range(n_blocks):
         size = min(BLOCK, draws - done)
         keep = max(min(keep_total - done, size), 0)
-        params, political, own = _sample_chunk(inputs, uncertainties, seed, block, size)
+        params, political, own = sample_chunk(inputs, uncertainties, seed, block, size)
         res = evaluate(inputs, tables, params, political, own, hazard_fn, keep)
         for name, values in res.yearly.items():
             acc.dists[name].add(values)

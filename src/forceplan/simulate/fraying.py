@@ -69,13 +69,23 @@ def exit_months(
             budget_share = cost_rate[:, varying] / inputs.defence_budget[varying] * 100.0
             casualties_per_rate = np.cumsum(pers[:, varying], axis=0) / 12.0 / 1000.0
             casualty_rate = np.maximum(params["casualty_rate_per_1000_per_year"], 0.0)
-            log_mult = inputs.cost_pressure_weight * (
-                cost_growth[:, :, None] * budget_share[None]
-            ) + inputs.casualty_weight / 100.0 * (
-                casualty_rate[:, None, None] * casualties_per_rate[None]
-            )  # (draws, T, Nv)
-            cum = np.cumsum(np.exp(log_mult), axis=1) * rate[:, None, varying]
-            out[:, varying] = (cum < threshold[:, None, varying]).sum(axis=1) + 1
+            beta_cost = inputs.cost_pressure_weight
+            beta_cas = inputs.casualty_weight / 100.0
+            # an upper bound on H(T) rules out most (draw, nation) pairs cheaply
+            bound = beta_cost * cost_growth.max(axis=1)[:, None] * budget_share.max(axis=0)[
+                None
+            ] + beta_cas * casualty_rate[:, None] * casualties_per_rate.max(axis=0)[None]
+            rate_v = rate[:, varying]
+            thr_v = threshold[:, varying]
+            maybe = thr_v <= rate_v * months * np.exp(bound)
+            out[:, varying] = np.where(maybe, out[:, varying], never)
+            bi, vi = np.nonzero(maybe)
+            if bi.size:
+                log_mult = beta_cost * cost_growth[bi] * budget_share[:, vi].T + beta_cas * (
+                    casualty_rate[bi][:, None] * casualties_per_rate[:, vi].T
+                )  # (pairs, T)
+                cum = np.cumsum(np.exp(log_mult), axis=1) * rate_v[bi, vi][:, None]
+                out[bi, varying[vi]] = (cum < thr_v[bi, vi][:, None]).sum(axis=1) + 1
     forced = inputs.forced_exit[None, :]
     return np.where(forced > 0, np.minimum(out, forced), out)
 
@@ -97,7 +107,6 @@ def _by_nation(per_pair: np.ndarray, nation: np.ndarray, n_nat: int) -> np.ndarr
 class Replanned:
     """The coalition month by month after departures and re-planning, for one chunk."""
 
-    present: np.ndarray  # (draws, T, N) bool
     row: np.ndarray  # (draws, T) index into the event rows below
     row_draw: np.ndarray  # (R,) draw of each event row
     row_t: np.ndarray  # (R,) month index (0-based) of each event row
@@ -129,8 +138,6 @@ def replan(inputs: ModelInputs, exits: np.ndarray) -> Replanned:
     months = inputs.months
     n_nat = len(inputs.nations)
     n_lines = inputs.required.shape[1]
-    month_no = np.arange(1, months + 1)
-    present = exits[:, None, :] > month_no[None, :, None]
 
     event = np.broadcast_to(inputs.change_months, (n_draws, months)).copy()
     # only departures of nations that matter (they send or could send units) are events
@@ -141,7 +148,7 @@ def replan(inputs: ModelInputs, exits: np.ndarray) -> Replanned:
     rows = np.flatnonzero(flat)
     row_draw, row_t = rows // months, rows % months
     n_rows = rows.size
-    row_present = present[row_draw, row_t]  # (R, N)
+    row_present = exits[row_draw] > (row_t + 1)[:, None]  # (R, N): present in that month
 
     gap = np.zeros((n_rows, n_lines))
     segment = np.cumsum(inputs.change_months) - 1  # plan is constant within a segment
@@ -201,7 +208,6 @@ def replan(inputs: ModelInputs, exits: np.ndarray) -> Replanned:
         ground[need] = ground_t.T
         training[need] = training_t.T
     return Replanned(
-        present=present,
         row=row,
         row_draw=row_draw,
         row_t=row_t,
