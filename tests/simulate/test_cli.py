@@ -105,3 +105,14 @@ def test_compare_side_by_side(tmp_path: Path) -> None:
     assert data["seed"] == 1
     assert all(row["diff_p05"] == 0 and row["diff_p95"] == 0 for row in data["rows"])
     assert "Comparison" in result.output
+
+
+def test_simulate_reports_bad_simulation_settings(tmp_path: Path) -> None:
+    text = Path(TINY).read_text() + '\n[simulation]\nforced_exits = { ZZZ = 5 }\n'
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text)
+    out = tmp_path / "out.json"
+    result = runner.invoke(app, ["simulate", str(bad), "--draws", "10", "--json", str(out)])
+    assert result.exit_code == 2
+    assert "unknown nation 'ZZZ'" in result.output
+    assert not out.exists()

@@ -183,9 +183,12 @@ def simulate_command(
     if warning:
         console.print(f"[bold yellow]warning:[/] {escape(warning)}")
     with _progress(draws, f"simulating {s.name}") as progress:
-        ds = simulate_plan(
-            s, result, draws, seed, months=months, keep_draws=keep_draws, progress=progress
-        )
+        try:
+            ds = simulate_plan(
+                s, result, draws, seed, months=months, keep_draws=keep_draws, progress=progress
+            )
+        except ValueError as exc:  # a setting the schema cannot check alone
+            fail(f"{scenario}: {exc}")
     render(ds, warning)
     if json_path:
         payload = summary_to_json(ds)
@@ -329,15 +332,18 @@ def compare_command(
             warnings.append(w)
             console.print(f"[bold yellow]warning:[/] {escape(w)}")
     with _progress(draws * len(loaded), "simulating") as progress:
-        frame = compare(
-            loaded,
-            draws,
-            seed,
-            labels=labels,
-            months=months,
-            plans=[plans[k] for k in range(len(loaded))],
-            progress=progress,
-        )
+        try:
+            frame = compare(
+                loaded,
+                draws,
+                seed,
+                labels=labels,
+                months=months,
+                plans=[plans[k] for k in range(len(loaded))],
+                progress=progress,
+            )
+        except ValueError as exc:
+            fail(str(exc))
     render_compare(frame)
     if json_path:
         payload = {

@@ -274,6 +274,8 @@ def compile_inputs(scenario: Scenario, plan: PlanLike, months: int | None = None
 
     mission_objs = scenario.missions
     train_id = training_mission_id(scenario)
+    if train_id is not None and train_id not in m_idx:
+        raise ValueError(f"simulation.training_mission: unknown mission {train_id!r}")
     line_on_ground = np.array([mission_objs[mi].on_ground for mi in line_mission], dtype=bool)
     line_training = np.array([missions[mi] == train_id for mi in line_mission], dtype=bool)
 
