@@ -181,26 +181,30 @@ def replan(inputs: ModelInputs, exits: np.ndarray) -> Replanned:
         refill_t = np.zeros((n_lines, n_need))
         backstop_t = np.zeros((n_lines, n_need))
         for j in inputs.line_order:
-            left = gap_need[j].copy()
+            cols = np.flatnonzero(gap_need[j] > 0)  # rows where this line has a gap
+            if cols.size == 0:
+                continue
+            left = gap_need[j, cols]
             c = int(inputs.line_capability[j])
             donors = inputs.donor_order[j]
             if donors.size:
-                avail = spare[donors]  # (D, S)
+                block = np.ix_(donors, cols)
+                avail = spare[block]  # (D, rows)
                 before = np.cumsum(avail, axis=0) - avail
                 fill = np.clip(left[None, :] - before, 0.0, avail)
-                spare[donors] -= fill
-                taken[donors, :n_need] += fill
+                spare[block] -= fill
+                taken[block] += fill
                 if inputs.line_on_ground[j]:
-                    ground_t[donors] += fill * inputs.personnel[c]
+                    ground_t[block] += fill * inputs.personnel[c]
                 if inputs.line_training[j]:
-                    training_t[donors] += fill * inputs.personnel[c]
+                    training_t[block] += fill * inputs.personnel[c]
                 got = fill.sum(axis=0)
-                refill_t[j] = got
-                left -= got
+                refill_t[j, cols] = got
+                left = left - got
             if inputs.backstop_allowed[j]:
-                fill_b = np.minimum(np.maximum(left, 0.0), backstop_left[c])
-                backstop_left[c] -= fill_b
-                backstop_t[j] = fill_b
+                fill_b = np.minimum(np.maximum(left, 0.0), backstop_left[c, cols])
+                backstop_left[c, cols] -= fill_b
+                backstop_t[j, cols] = fill_b
         ground_t = _by_nation(ground_t, inputs.donor_nation, n_nat)
         training_t = _by_nation(training_t, inputs.donor_nation, n_nat)
         refill_line[need] = refill_t.T
