@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sim_helpers import make_plan, make_scenario
 
 from forceplan.simulate.deterrence import default_offensive_hazard
@@ -71,5 +73,59 @@ def test_engine_matches_reference_on_flagship(backstop: bool) -> None:
         )
         for name in OUTCOMES:
             assert res.outcomes[name][i] == pytest.approx(ref[name], rel=1e-9, abs=1e-9), (
+                name, i
+            )
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    nations=st.integers(1, 4),
+    months=st.integers(3, 40),
+    tour=st.sampled_from([1.0, 2.0, 3.0, 4.5, 6.0, 9.0]),
+    ratio=st.sampled_from([1.0, 1.5, 2.0, 2.5, 3.0, 4.0]),
+    overlap=st.sampled_from([0.0, 0.5, 1.0, 2.0]),
+    hazard=st.floats(0.0, 0.9),
+    pressure=st.sampled_from([0.0, 0.3]),
+    seed=st.integers(0, 2**31),
+    data=st.data(),
+)
+def test_engine_matches_reference_on_random_cases(
+    nations: int,
+    months: int,
+    tour: float,
+    ratio: float,
+    overlap: float,
+    hazard: float,
+    pressure: float,
+    seed: int,
+    data: st.DataObject,
+) -> None:
+    split = {
+        f"N{chr(65 + i)}A": data.draw(st.integers(0 if i else 1, 4), label=f"units {i}")
+        for i in range(nations)
+    }
+    s = make_scenario(
+        nations=nations,
+        units=sum(split.values()),
+        months=months,
+        tour=tour,
+        ratio=ratio,
+        overlap=overlap,
+        exit_hazard={k: hazard for k in ("committed", "willing", "undecided", "opposed")},
+        uncertainties={},
+        simulation={"cost_pressure_weight": pressure},
+    )
+    plan = make_plan(s, split)
+    inputs = compile_inputs(s, plan)
+    tables = build_tables(inputs)
+    params, political, own = sample_chunk(inputs, effective_uncertainties(s), seed, 0, 8)
+    res = evaluate(inputs, tables, params, political, own, default_offensive_hazard)
+    for i in range(8):
+        ref = one_draw(
+            inputs, {k: float(v[i]) for k, v in params.items()}, float(political[i]),
+            [float(x) for x in own[i]],
+        )
+        for name in OUTCOMES:
+            assert res.outcomes[name][i] == pytest.approx(ref[name], rel=1e-9, abs=1e-6), (
                 name, i
             )

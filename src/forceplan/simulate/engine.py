@@ -304,18 +304,18 @@ def evaluate(
         ) * pers
         # add each donor's extra into its (draw, nation) row; within one capability
         # every (draw, nation) appears once, so plain fancy-index addition is exact
-        flat = b_m * n_rel + slot[n_m]
+        # (indexing the first two axes works whatever the arrays' memory layout)
+        s_m = slot[n_m]
         unit_cost = (inputs.annual_cost[c_m] / 12.0)[:, None]
         bounds = np.flatnonzero(np.r_[True, c_m[1:] != c_m[:-1], True])
-        n_years = dep_years.shape[2]
-        views = (
-            (dep_years.reshape(n_draws * n_rel, n_years), extra_og_years),
-            (tied_years.reshape(n_draws * n_rel, n_years), extra_tied_years),
-            (cost_base.reshape(n_draws * n_rel, months), extra_og * unit_cost),
+        targets = (
+            (dep_years, extra_og_years),
+            (tied_years, extra_tied_years),
+            (cost_base, extra_og * unit_cost),
         )
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):  # per capability
-            for view, extra in views:
-                view[flat[lo:hi]] += extra[lo:hi]
+            for target, extra in targets:
+                target[b_m[lo:hi], s_m[lo:hi]] += extra[lo:hi]
         if keep > 0:  # monthly tied-up personnel of the kept draws' donors
             kept = np.flatnonzero(b_m < keep)
             _, tied_k = rotate(
@@ -327,15 +327,14 @@ def evaluate(
             )
             base_k = np.where(has_plan[kept], tables.pair_tied[k_m[kept], e_m[kept]], 0.0)
             extra_tied_k = (tied_k[0] - base_k) * pers[kept]
-            flat_k = b_m[kept] * n_rel + slot[n_m[kept]]
-            c_k = c_m[kept]
+            b_k, s_k, c_k = b_m[kept], s_m[kept], c_m[kept]
             bounds_k = np.flatnonzero(np.r_[True, c_k[1:] != c_k[:-1], True])
-            for view, extra in (
-                (dep_pers.reshape(keep * n_rel, months), (extra_og * pers)[kept]),
-                (tied_pers.reshape(keep * n_rel, months), extra_tied_k),
+            for target, extra in (
+                (dep_pers, (extra_og * pers)[kept]),
+                (tied_pers, extra_tied_k),
             ):
                 for lo, hi in zip(bounds_k[:-1], bounds_k[1:], strict=True):
-                    view[flat_k[lo:hi]] += extra[lo:hi]
+                    target[b_k[lo:hi], s_k[lo:hi]] += extra[lo:hi]
     cost = cost_base * cost_growth[:, None, :]  # (B, N_rel, T) US$ m per month
     cum_cost_years = np.cumsum(_year_sums(cost, months), axis=2)  # (B, N_rel, Y)
 

@@ -54,7 +54,7 @@ def exit_months(
     threshold = -np.log(np.maximum(normal_upper_tail(latent), 1e-300))
     rate = inputs.stance_rate[None, :] * np.maximum(params["exit_hazard_scale"], 0.0)[:, None]
     never = months + 1
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         first = np.ceil(threshold / rate - 1e-9)
     first = np.where(rate > 0, first, np.inf)
     out = np.clip(np.nan_to_num(first, posinf=never), 1, never).astype(np.int64)
