@@ -169,7 +169,7 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=10_000)
     parser.add_argument("--big", type=int, default=1_000_000, help="draws for the memory run")
     parser.add_argument("--ema", type=int, default=200, help="draws through EMA Workbench")
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--child-rss", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_rss:
