@@ -90,6 +90,7 @@ def render(s: Scenario, result: PlanResult) -> None:
         _render_phase(
             s, result, phase.id, f"{phase.name} (months {phase.start_month}-{phase.end_month})"
         )
+        _render_change(result, phase.id)
     _render_totals(result)
     _render_shortfalls(result)
     _render_flank(result)
@@ -168,6 +169,19 @@ def _render_phase(s: Scenario, result: PlanResult, phase_id: str, title: str) ->
         "",
     )
     console.print(ntable)
+
+
+def _render_change(result: PlanResult, phase_id: str) -> None:
+    """One line: units changed from the previous phase's plan (the continuity tier)."""
+    change = result.units_changed.get(phase_id)
+    if change is None:
+        console.print("Units changed from previous phase: - (first phase)", highlight=False)
+        return
+    console.print(
+        f"Units changed from previous phase: {change['changed']} "
+        f"({change['added']} added, {change['withdrawn']} withdrawn)",
+        highlight=False,
+    )
 
 
 def _render_totals(result: PlanResult) -> None:

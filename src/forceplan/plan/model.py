@@ -13,8 +13,10 @@ the union of the phase optima):
   burden sharing (penalised or bounded);
 * a pre-emptive (lexicographic) objective: unmet requirement by priority
   level, backstop use, flank floor breaches, flank drain, burden-sharing
-  deviation, cost. Each tier is minimised in turn and then held at its
-  optimum while the next is minimised.
+  deviation, cost and, for every phase after the first, continuity (units
+  changed from the previous phase's plan, :func:`add_continuity`). Each tier
+  is minimised in turn and then held at its optimum while the next is
+  minimised.
 """
 
 from __future__ import annotations
@@ -135,11 +137,28 @@ class Requirement:
 
 @dataclass
 class Stage:
-    """One tier of the lexicographic objective."""
+    """One tier of the lexicographic objective: ``sum coef * col + offset``."""
 
     name: str
     coefficients: dict[int, float]
     integral: bool
+    # a constant part of the tier (continuity: units of the previous phase that
+    # have no column in this one); reported, not passed to HiGHS
+    offset: float = 0.0
+
+
+@dataclass
+class Block:
+    """Columns and rows loaded only when a stage first uses one of the columns.
+
+    ``complete`` maps a plan over the columns before ``cols[0]`` to one over
+    the columns before ``cols[1]``: the block's columns are determined by the
+    plan, so the previous stage's plan stays a valid start.
+    """
+
+    cols: tuple[int, int]
+    rows: tuple[int, int]
+    complete: Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass
@@ -164,12 +183,15 @@ class PhaseModel:
     below: dict[tuple[str, int], int] = field(default_factory=dict)
     contributes: dict[str, int] = field(default_factory=dict)
     dev_cols: list[int] = field(default_factory=list)
-    # Columns and rows before these indices are loaded from the start; the rest
-    # (the burden-sharing penalty's) only when its stage comes.
+    # Columns and rows before these indices are loaded from the start; the
+    # rest (the burden-sharing penalty's, then continuity's) in ``blocks``,
+    # each only when its stage comes.
     core_cols: int = 0
     core_rows: int = 0
-    # maps a solution of the core columns to one of all columns (deferred burden columns)
-    complete: Callable[[np.ndarray], np.ndarray] | None = None
+    blocks: list[Block] = field(default_factory=list)
+    # continuity: the absolute-change columns, one per x column whose previous
+    # units lie strictly inside its bounds
+    change_cols: dict[tuple[str, str, str], int] = field(default_factory=dict)
     stages: list[Stage] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -678,7 +700,76 @@ def _burden_sharing(
             full[dev] = max(0.0, gap - delta * coalition)
         return full
 
-    model.complete = complete
+    model.blocks.append(
+        Block((model.core_cols, num_cols), (model.core_rows, model.num_rows), complete)
+    )
+
+
+# ---------------------------------------------------------------------------
+# Continuity with the previous phase
+# ---------------------------------------------------------------------------
+
+#: Name of the continuity tier (units changed from the previous phase).
+CONTINUITY_STAGE = "continuity_units"
+
+
+def add_continuity(model: PhaseModel, previous: dict[tuple[str, str, str], int]) -> None:
+    """Add the last tier: units changed from the previous phase's plan.
+
+    ``previous[(iso, cap, mission)]`` is the previous phase's solved allocation
+    (units > 0). The tier is ``sum |x[n,c,m] - prev[n,c,m]|`` over every key of
+    either phase. With ``p = prev`` a constant and ``0 <= x <= U``:
+
+    * ``p = 0``: ``|x - p| = x``, coefficient +1 on ``x``, no new column;
+    * ``p >= U``: ``|x - p| = p - x``, constant ``p`` and coefficient -1;
+    * ``0 < p < U``: a column ``chg >= 0`` with ``chg >= x - p`` and
+      ``chg >= p - x``; minimising ``chg`` makes it ``|x - p|``;
+    * keys without an ``x`` column here (requirement gone, nation unable):
+      the constant ``p``.
+
+    The new columns and rows form a block loaded only at this stage.
+    """
+    first_col, first_row = model.num_cols, model.num_rows
+    coefficients: dict[int, float] = {}
+    offset = 0.0
+    targets: list[tuple[int, int, float]] = []  # (change column, x column, p)
+    for key, units in previous.items():
+        if units > 0 and key not in model.x:
+            offset += units
+    for key, col in model.x.items():
+        p = float(previous.get(key, 0))
+        upper = model.col_upper[col]
+        if p <= 0:
+            coefficients[col] = 1.0
+        elif p >= upper:
+            coefficients[col] = -1.0
+            offset += p
+        else:
+            iso, cap_id, mission_id = key
+            chg = model.add_col(
+                f"change[{iso},{cap_id},{mission_id}]", 0.0, max(p, upper - p), False
+            )
+            model.change_cols[key] = chg
+            model.add_row(
+                f"change_up[{iso},{cap_id},{mission_id}]", [(chg, 1.0), (col, -1.0)], -p, math.inf
+            )
+            model.add_row(
+                f"change_down[{iso},{cap_id},{mission_id}]", [(chg, 1.0), (col, 1.0)], p, math.inf
+            )
+            coefficients[chg] = 1.0
+            targets.append((chg, col, p))
+    end_col = model.num_cols
+
+    def complete(values: np.ndarray) -> np.ndarray:
+        full = np.zeros(end_col)
+        full[: len(values)] = values
+        for chg, col, p in targets:
+            full[chg] = abs(values[col] - p)
+        return full
+
+    if end_col > first_col:
+        model.blocks.append(Block((first_col, end_col), (first_row, model.num_rows), complete))
+    model.stages.append(Stage(CONTINUITY_STAGE, coefficients, True, offset))
 
 
 # ---------------------------------------------------------------------------
@@ -758,6 +849,7 @@ def solve_phase(model: PhaseModel, deadline: float, warm_start: bool = True) -> 
     core_rows = model.core_rows or model.num_rows
     solver = _load(model, cols=(0, core_cols), rows=(0, core_rows))
     n = core_cols
+    pending = [b for b in model.blocks if b.cols[0] >= core_cols]
     values = np.zeros(n)
     status = "optimal"
     worst_gap = 0.0
@@ -765,22 +857,24 @@ def solve_phase(model: PhaseModel, deadline: float, warm_start: bool = True) -> 
     stages = model.stages or [Stage("feasibility", {}, False)]
     warm: np.ndarray | None = None
     for stage in stages:
-        # Each stage starts from the previous plan (for the burden stage,
-        # completed with the burden columns). HiGHS 1.16 sometimes
-        # mis-evaluates such a start after presolve; that is detected below
-        # and the stage solved again without it.
+        # Each stage starts from the previous plan (for the burden and
+        # continuity stages, completed with their columns). HiGHS 1.16
+        # sometimes mis-evaluates such a start after presolve; that is
+        # detected below and the stage solved again without it.
         start_from_warm = warm is not None
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
             status = "time_limit"
             break
-        if n < model.num_cols and any(c >= n for c in stage.coefficients):
-            # the burden-sharing penalty's columns and rows join now, and the
-            # previous plan, completed with them, is the starting solution
-            _load(model, solver, cols=(n, model.num_cols), rows=(core_rows, model.num_rows))
-            n = model.num_cols
-            if warm is not None and model.complete is not None:
-                warm = model.complete(warm)
+        needed = max(stage.coefficients, default=-1)
+        while pending and needed >= n:
+            # a deferred block (burden penalty, continuity) joins now, and the
+            # previous plan, completed with it, is the starting solution
+            block = pending.pop(0)
+            _load(model, solver, cols=block.cols, rows=block.rows)
+            n = block.cols[1]
+            if warm is not None and len(warm) == block.cols[0]:
+                warm = block.complete(warm)
         if (
             warm is not None
             and len(warm) == n
@@ -850,7 +944,7 @@ def solve_phase(model: PhaseModel, deadline: float, warm_start: bool = True) -> 
             achieved = float(sum(values[c] * v for c, v in stage.coefficients.items()))
         gap = float(info.mip_gap) if math.isfinite(info.mip_gap) else 0.0
         worst_gap = max(worst_gap, gap)
-        stage_values[stage.name] = achieved
+        stage_values[stage.name] = achieved + stage.offset
         if status != "optimal":
             break
         if stage is not stages[-1] and stage.coefficients:

@@ -11,10 +11,12 @@ import pandas as pd
 from forceplan.plan.model import (
     ARMY_DOMAINS,
     CONSTRAINT_GROUPS,
+    CONTINUITY_STAGE,
     PhaseModel,
     PhaseSolution,
     PlanInfeasible,
     Requirement,
+    add_continuity,
     build_phase,
     deployable,
     is_feasible,
@@ -61,28 +63,39 @@ def plan(
     )
 
     solutions: list[PhaseSolution] = []
-    # Phases with the same requirements have the same model and so the same optimum.
-    solved: dict[tuple[tuple[str, str, int], ...], PhaseSolution] = {}
+    # Phases with the same requirements have the same model up to the
+    # continuity tier, which depends on the previous phase's plan. A twin's
+    # plan is reused when that tier is the same too (same previous plan: the
+    # same model) or when the previous phase's plan *is* the twin's plan
+    # (continuity 0, which nothing beats, on a plan optimal for every earlier
+    # tier). Otherwise the phase is solved.
+    solved: dict[tuple[tuple[str, str, int], ...], list[tuple[Allocation, PhaseSolution]]] = {}
+    previous: Allocation | None = None
     for phase in scenario.ordered_phases:
         model = build_phase(scenario, phase, backstop_enabled=backstop_enabled)
         signature = tuple((r.mission.id, r.capability.id, r.required) for r in model.requirements)
-        twin = solved.get(signature)
-        if twin is not None:
-            solutions.append(replace(twin, model=model))
+        reused = _reuse_twin(solved.get(signature, []), previous, model)
+        if reused is not None:
+            solutions.append(reused)
+            previous = _allocation(reused)
             continue
+        if previous is not None:
+            add_continuity(model, previous)
         try:
             solution = solve_phase(model, deadline)
         except PlanInfeasible:
             raise PlanInfeasible(
                 diagnose_infeasible(scenario, phase, model, backstop_enabled)
             ) from None
-        solved[signature] = solution
+        solved.setdefault(signature, []).append((previous or {}, solution))
         solutions.append(solution)
+        previous = _allocation(solution)
     solve_seconds = time.perf_counter() - started
 
     statuses = {s.status for s in solutions}
     status = "optimal" if statuses <= {"optimal"} else "time_limit"
     notes: list[str] = [note for s in solutions for note in s.model.notes]
+    changes = _changes(solutions)
     return PlanResult(
         scenario_name=scenario.name,
         scenario_title=scenario.title,
@@ -99,7 +112,7 @@ def plan(
             "integers": sum(s.model.num_integers for s in solutions),
             "phases": len(solutions),
         },
-        objective=_objective(solutions),
+        objective=_objective(solutions, changes),
         allocations=_allocations(scenario, solutions),
         shortfalls=_shortfalls(solutions),
         nations=_nations(scenario, solutions),
@@ -109,7 +122,57 @@ def plan(
             columns=PHASE_COLUMNS,
         ),
         notes=tuple(notes),
+        units_changed=changes,
     )
+
+
+Allocation = dict[tuple[str, str, str], int]
+
+
+def _allocation(solution: PhaseSolution) -> Allocation:
+    """The coalition's units per (nation, capability, mission), units > 0 only."""
+    out: Allocation = {}
+    for key, col in solution.model.x.items():
+        units = _units(solution, col)
+        if units > 0:
+            out[key] = units
+    return out
+
+
+def _reuse_twin(
+    twins: list[tuple[Allocation, PhaseSolution]], previous: Allocation | None, model: PhaseModel
+) -> PhaseSolution | None:
+    """A solved twin phase whose plan is optimal here too, with its tier values; else None."""
+    if previous is None:
+        return None
+    for twin_previous, twin in twins:
+        if _allocation(twin) == previous:
+            values = {k: v for k, v in twin.stage_values.items() if k != CONTINUITY_STAGE}
+            if twin.stage_values:
+                values[CONTINUITY_STAGE] = 0.0
+            return replace(twin, model=model, stage_values=values)
+        if twin_previous == previous:
+            return replace(twin, model=model)
+    return None
+
+
+def _changes(solutions: list[PhaseSolution]) -> dict[str, dict[str, int]]:
+    """Per phase after the first: units changed, added and withdrawn from the previous plan."""
+    out: dict[str, dict[str, int]] = {}
+    previous: Allocation | None = None
+    for sol in solutions:
+        current = _allocation(sol)
+        if previous is not None:
+            keys = set(current) | set(previous)
+            added = sum(max(0, current.get(k, 0) - previous.get(k, 0)) for k in keys)
+            withdrawn = sum(max(0, previous.get(k, 0) - current.get(k, 0)) for k in keys)
+            out[sol.model.phase.id] = {
+                "changed": added + withdrawn,
+                "added": added,
+                "withdrawn": withdrawn,
+            }
+        previous = current
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -121,23 +184,33 @@ def _units(solution: PhaseSolution, col: int | None) -> int:
     return 0 if col is None else int(round(float(solution.values[col])))
 
 
-def _objective(solutions: list[PhaseSolution]) -> dict[str, float]:
-    """Each tier summed over phases: unit tiers in unit-months, money tiers in US$ m."""
+def _objective(
+    solutions: list[PhaseSolution], changes: dict[str, dict[str, int]]
+) -> dict[str, float]:
+    """Each tier summed over phases: unit tiers in unit-months, money tiers in US$ m.
+
+    Continuity counts changes between phases, not a stock held over months:
+    ``continuity_units`` is the plain sum of units changed, not weighted.
+    """
     out: dict[str, float] = {}
     for sol in solutions:
         months = sol.model.phase.months
         for name, value in sol.stage_values.items():
+            if name == CONTINUITY_STAGE:
+                continue
             if name.endswith("_usd_m"):
                 key, weight = name.replace("annual_", ""), months / 12
             else:
                 key, weight = name.removesuffix("_units") + "_unit_months", months
             out[key] = out.get(key, 0.0) + value * weight
+    if changes:
+        out[CONTINUITY_STAGE] = float(sum(c["changed"] for c in changes.values()))
     order = sorted(out, key=_tier_rank)
     return {k: round(out[k], 6) for k in order}
 
 
 def _tier_rank(key: str) -> tuple[int, str]:
-    prefixes = ["unmet", "backstop", "below_floor", "flank_drain", "burden", "cost"]
+    prefixes = ["unmet", "backstop", "below_floor", "flank_drain", "burden", "cost", "continuity"]
     for i, prefix in enumerate(prefixes):
         if key.startswith(prefix):
             return i, key

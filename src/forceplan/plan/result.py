@@ -83,6 +83,11 @@ class PlanResult:
     * ``flank``: per (phase, nation, commitment): units held, kept, drained,
       floor, and whether the plan pushed it below its floor.
     * ``phases``: phase id, start and end month, months.
+
+    ``units_changed[phase]`` (every phase after the first): ``changed``, the
+    total ``sum |x - x_prev|`` over (nation, capability, mission) against the
+    previous phase's plan (the continuity tier), split into ``added`` and
+    ``withdrawn``. ``objective["continuity_units"]`` is its sum over phases.
     """
 
     scenario_name: str
@@ -102,6 +107,7 @@ class PlanResult:
     scenario_title: str = ""
     backstop_provider: str | None = None
     notes: tuple[str, ...] = field(default=())
+    units_changed: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def optimal(self) -> bool:
@@ -143,6 +149,7 @@ class PlanResult:
             "backstop": {"enabled": self.backstop_enabled, "provider": self.backstop_provider},
             "objective": dict(self.objective),
             "notes": list(self.notes),
+            "units_changed": {k: dict(v) for k, v in self.units_changed.items()},
             "phases": _records(self.phases),
             "allocations": _records(self.allocations),
             "shortfalls": shortfalls,
