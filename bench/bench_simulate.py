@@ -194,7 +194,9 @@ def main() -> None:
         (
             f"simulate flagship, {args.draws:,} draws x {months} months",
             f"{best:.2f} s best, {median:.2f} s median of {args.repeat}",
-            "target < 1 s: " + ("met" if best < 1.0 else "NOT met"),
+            ("target < 1 s: " + ("met" if best < 1.0 else "NOT met"))
+            if args.draws == 10_000 and months == 60
+            else "",
         )
     )
     vector_rate = args.draws / best
