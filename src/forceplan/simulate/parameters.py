@@ -26,7 +26,6 @@ from forceplan.scenario import Scenario, Uncertainty
 #: draw ``i`` gets the same random numbers whatever the total number of draws.
 BLOCK = 1024
 
-PF = "shared/research/public-figures.md"
 
 DEFAULT_UNCERTAINTIES: dict[str, Uncertainty] = {
     # -- coalition fraying --------------------------------------------------
@@ -91,7 +90,7 @@ DEFAULT_UNCERTAINTIES: dict[str, Uncertainty] = {
         unit="trainees per deployed trainer per year",
         description="Ukrainian recruits trained per deployed training-mission person per year.",
         source="Derived: Op Interflex trained ~56,000 in three years, ~18,700/yr (UK Government, "
-        "'Operation Interflex hits three-year mark', 2025-06-26; " + PF + " s.5), divided by "
+        "'Operation Interflex hits three-year mark', 2025-06-26), divided by "
         "an ASSUMED ~1,500 trainers (the trainer count is not in the public figures).",
     ),
     "trainee_retention": Uncertainty(
@@ -129,7 +128,7 @@ DEFAULT_UNCERTAINTIES: dict[str, Uncertainty] = {
         description="Russian forces in and around Ukraine at the start of the mission.",
         source="Bruegel & Kiel Institute (Burilkov, Wolff), 'Defending Europe without the US: "
         "first estimates of what is needed', 2025-02-21: ~700,000 Russian troops in Ukraine "
-        "(end 2024); " + PF + " s.6.",
+        "(end 2024).",
     ),
     "russia_regeneration_per_month": Uncertainty(
         distribution="triangular",
@@ -139,7 +138,8 @@ DEFAULT_UNCERTAINTIES: dict[str, Uncertainty] = {
         unit="personnel per month",
         description="Net monthly growth of Russian forces facing Ukraine after a ceasefire.",
         source="Gross contract recruitment ~30,000-36,000/month in 2024-25 (Vazhniye istorii "
-        "budget-based estimate; Ukrainian MoD; Medvedev; " + PF + " s.6) is the upper bound; "
+        "budget-based estimate, May 2025; Ukrainian MoD, Feb 2025; Medvedev, 2025) is the "
+        "upper bound; "
         "net of discharges and wastage is an ASSUMPTION.",
     ),
     # -- deterrence (all assumptions; see docs/model.md) ---------------------
@@ -153,7 +153,7 @@ DEFAULT_UNCERTAINTIES: dict[str, Uncertainty] = {
         "balance, with no foreign troops and no backstop.",
         source="Assumption (forceplan), framed by Danish intelligence timelines (local war "
         "within 6 months, regional within 2 years, large-scale within 5 years if the US is "
-        "absent; Fortune, 2025-02-23; " + PF + " s.6).",
+        "absent; Fortune, 2025-02-23).",
     ),
     "attacker_breakeven_ratio": Uncertainty(
         distribution="triangular",
