@@ -30,6 +30,7 @@ from forceplan.simulate import (
     validate_run,
 )
 from forceplan.simulate.compare import OUTCOME_LABELS
+from forceplan.simulate.drivers import drivers, noise_level
 from forceplan.simulate.summary import METRICS
 
 EXIT_NO_PLAN = 1
@@ -193,6 +194,10 @@ def simulate_command(
     if json_path:
         payload = summary_to_json(ds)
         payload["plan_warning"] = warning
+        payload["drivers_spearman"] = {
+            str(k): {str(o): float(v) for o, v in row.items()}
+            for k, row in drivers(ds).iterrows()
+        }
         write_atomic(json_path, json.dumps(payload, indent=2, allow_nan=False) + "\n")
         console.print(f"wrote {json_path}")
     if netcdf_path:
@@ -290,12 +295,38 @@ def render(ds: xr.Dataset, warning: str | None = None) -> None:
         + ", ".join(f"{_fmt(v, 'probability')}" for v in mean_p)
     )
     console.print(f"[italic]{escape(DETERRENCE_NOTE)}[/]")
+    _render_drivers(ds)
     if warning:
         console.print(f"[bold yellow]warning:[/] {escape(warning)}")
     console.print(
         f"[dim]scenario hash {attrs['scenario_hash'][:16]}, forceplan "
         f"{attrs['forceplan_version']}, quantiles {attrs['quantiles']}[/]"
     )
+
+
+DRIVER_OUTCOMES = ("total_cost_usd_m", "coverage_mean", "trained_added_end", "p_offensive_end")
+
+
+def _render_drivers(ds: xr.Dataset, top: int = 8) -> None:
+    """Which declared uncertainties move the headline outcomes (rank correlation)."""
+    table_data = drivers(ds, [o for o in DRIVER_OUTCOMES if f"outcome_{o}" in ds])
+    if table_data.empty:
+        return
+    noise = noise_level(ds.sizes["draw"])
+    table = Table(
+        title=f"What drives the result: rank correlation over {ds.sizes['draw']:,} draws "
+        f"(|rho| < {noise:.2f} is noise)",
+        title_justify="left",
+    )
+    table.add_column("uncertainty", overflow="fold")
+    for o in table_data.columns:
+        table.add_column(OUTCOME_LABELS[o][0], justify="right")
+    for name, row in table_data.head(top).iterrows():
+        cells = [
+            f"{rho:+.2f}" if abs(rho) >= noise else f"[dim]{rho:+.2f}[/]" for rho in row.to_numpy()
+        ]
+        table.add_row(escape(str(name)), *cells)
+    console.print(table)
 
 
 # ---------------------------------------------------------------------------
