@@ -3,8 +3,9 @@
 Run: ``python bench/bench_plan.py`` (add ``--seed N`` for another synthetic draw).
 
 Prints one table row per case: end-to-end time (load + solve + render, for
-the flagship as the CLI does it), solve time, solver status, MIP gap and
-model size (rows, columns, integer columns, summed over the phase models).
+the flagship as the CLI does it), solve time, solver status, MIP gap, model
+size (rows, columns, integer columns, summed over the phase models) and the
+units changed between consecutive phases (the continuity tier, summed).
 Targets (issue 2): flagship end to end < 2 s; synthetic 40 nations x 20
 capabilities x 6 missions x 8 phases solved to optimality < 10 s.
 """
@@ -212,7 +213,8 @@ def main() -> None:
     rows.append((f"synthetic 40x20x6x8 seed {args.seed}", time.perf_counter() - started, result))
 
     table = Table(title="forceplan plan benchmark (HiGHS)")
-    for col in ["case", "end to end s", "solve s", "status", "gap", "rows", "columns", "integers"]:
+    columns = ["case", "end to end s", "solve s", "status", "gap", "rows", "columns", "integers"]
+    for col in [*columns, "units changed"]:
         table.add_column(col, justify="left" if col in ("case", "status") else "right")
     for name, total, res in rows:
         size = res.model_size
@@ -225,6 +227,7 @@ def main() -> None:
             str(size["rows"]),
             str(size["columns"]),
             str(size["integers"]),
+            str(sum(c["changed"] for c in getattr(res, "units_changed", {}).values())),
         )
     Console(width=130).print(table)
 

@@ -276,3 +276,25 @@ def test_flagship_continuity_stage_warm_equals_cold() -> None:
         for name, value in warm.stage_values.items():
             assert abs(value - cold.stage_values[name]) <= 1e-6 * max(1.0, abs(value)), name
         previous = _allocation(warm)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_a_twins_known_optima_give_the_same_plan_values_as_a_full_solve(s: Scenario) -> None:
+    """A phase whose twin was solved against another previous plan solves only
+    the continuity stage, holding the earlier tiers at the twin's optima.
+    Here the twin is phase 2 itself solved without continuity; the shortcut
+    and the full solve reach the same value in every tier."""
+    first, second = s.ordered_phases
+    previous = _allocation(solve_phase(build_phase(s, first, backstop_enabled=True), 1e12))
+    twin = solve_phase(build_phase(s, second, backstop_enabled=True), 1e12)
+    full_model = build_phase(s, second, backstop_enabled=True)
+    add_continuity(full_model, previous)
+    full = solve_phase(full_model, 1e12)
+    short_model = build_phase(s, second, backstop_enabled=True)
+    add_continuity(short_model, previous)
+    short = solve_phase(short_model, 1e12, known=twin)
+    assert short.stage_values.keys() == full.stage_values.keys()
+    for name, value in full.stage_values.items():
+        tolerance = max(2e-4, 2e-6 * abs(value))
+        assert abs(short.stage_values[name] - value) <= tolerance, name

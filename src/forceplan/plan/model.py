@@ -834,11 +834,23 @@ def _set_objective(solver: highspy.Highs, num_cols: int, coefficients: dict[int,
     solver.changeColsCost(num_cols, np.arange(num_cols, dtype=np.int32), costs)
 
 
-def solve_phase(model: PhaseModel, deadline: float, warm_start: bool = True) -> PhaseSolution:
+def solve_phase(
+    model: PhaseModel,
+    deadline: float,
+    warm_start: bool = True,
+    known: PhaseSolution | None = None,
+) -> PhaseSolution:
     """Minimise each stage in turn, holding earlier stages at their optimum.
 
     With ``warm_start`` each stage starts from the previous stage's plan (it
     stays feasible: the earlier tiers are held at the values it has).
+
+    ``known``: an optimal solution of a twin phase, whose model is this one
+    up to the continuity tier. Its tier values are this model's optima for
+    every stage it has (the same model, solved the same way), so those stages
+    are not solved again: they are held at the twin's values exactly as a
+    solve would hold them, and the twin's plan (feasible under every hold) is
+    the start of the first stage it lacks.
 
     Raises :class:`PlanInfeasible` (without reasons) if the phase has no
     feasible plan; the caller diagnoses it.
@@ -875,6 +887,14 @@ def solve_phase(model: PhaseModel, deadline: float, warm_start: bool = True) -> 
             n = block.cols[1]
             if warm is not None and len(warm) == block.cols[0]:
                 warm = block.complete(warm)
+        if known is not None and stage is not stages[-1] and stage.name in known.stage_values:
+            achieved = known.stage_values[stage.name]
+            stage_values[stage.name] = achieved
+            if warm is None:
+                warm = known.values[:n].copy()
+            values = warm
+            _hold(solver, stage, achieved)
+            continue
         if (
             warm is not None
             and len(warm) == n
@@ -948,20 +968,26 @@ def solve_phase(model: PhaseModel, deadline: float, warm_start: bool = True) -> 
         if status != "optimal":
             break
         if stage is not stages[-1] and stage.coefficients:
-            # hold this tier at its optimum while the next ones are minimised
-            cols = np.array(list(stage.coefficients), dtype=np.int32)
-            coefs = np.array(list(stage.coefficients.values()), dtype=np.float64)
-            if achieved <= 1e-9 and all(c > 0 for c in coefs):
-                # a sum of non-negative columns at zero: fix them all at zero
-                solver.changeColsBounds(len(cols), cols, np.zeros(len(cols)), np.zeros(len(cols)))
-            elif stage.integral:
-                # the tier is a whole number on every plan: hold it at that number
-                solver.addRow(-highspy.kHighsInf, float(round(achieved)), len(cols), cols, coefs)
-            else:
-                tolerance = max(1e-4, 1e-6 * abs(achieved))
-                solver.addRow(-highspy.kHighsInf, achieved + tolerance, len(cols), cols, coefs)
+            _hold(solver, stage, achieved)
             warm = values if warm_start else None
     return PhaseSolution(model, values, status, worst_gap, stage_values)
+
+
+def _hold(solver: highspy.Highs, stage: Stage, achieved: float) -> None:
+    """Hold ``stage`` at its optimum ``achieved`` while the next ones are minimised."""
+    if not stage.coefficients:
+        return
+    cols = np.array(list(stage.coefficients), dtype=np.int32)
+    coefs = np.array(list(stage.coefficients.values()), dtype=np.float64)
+    if achieved <= 1e-9 and all(c > 0 for c in coefs):
+        # a sum of non-negative columns at zero: fix them all at zero
+        solver.changeColsBounds(len(cols), cols, np.zeros(len(cols)), np.zeros(len(cols)))
+    elif stage.integral:
+        # the tier is a whole number on every plan: hold it at that number
+        solver.addRow(-highspy.kHighsInf, float(round(achieved)), len(cols), cols, coefs)
+    else:
+        tolerance = max(1e-4, 1e-6 * abs(achieved))
+        solver.addRow(-highspy.kHighsInf, achieved + tolerance, len(cols), cols, coefs)
 
 
 def _zero_sum_of_nonnegatives(model: PhaseModel, stage: Stage, values: np.ndarray) -> bool:

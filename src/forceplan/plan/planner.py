@@ -81,8 +81,11 @@ def plan(
             continue
         if previous is not None:
             add_continuity(model, previous)
+        # a twin solved against another previous plan still gives the optima
+        # of every tier above continuity: only continuity is solved
+        known = next((t for _, t in solved.get(signature, []) if t.status == "optimal"), None)
         try:
-            solution = solve_phase(model, deadline)
+            solution = solve_phase(model, deadline, known=known)
         except PlanInfeasible:
             raise PlanInfeasible(
                 diagnose_infeasible(scenario, phase, model, backstop_enabled)
