@@ -16,7 +16,14 @@ runner = CliRunner()
 def test_validate_ok() -> None:
     result = runner.invoke(app, ["validate", str(TINY)])
     assert result.exit_code == 0, result.output
-    assert "2 nations, 2 capabilities, 2 missions, 2 phases over 24 months" in result.output
+    assert "2 nations, 2 capabilities, 2 missions, 2 phases over 24 months" in " ".join(
+        result.output.split()
+    )
+    # tiny.toml: 31 figures; 1 cited (AAA's GDP); 7 default assumptions (two political
+    # caps, the burden-sharing band, four stance exit hazards); 23 with neither.
+    assert "31 figures: 1 cited, 7 marked as assumptions (derived or judged), 23 with neither" in (
+        " ".join(result.output.split())
+    )
 
 
 def test_validate_bad_file_exits_2_without_traceback(tmp_path: Path) -> None:

@@ -22,8 +22,8 @@ def validate(scenario: ScenarioArg) -> None:
     """Check a scenario file; print a summary, or every problem and exit 2."""
     s = load_or_exit(scenario)
     figures = list(s.sources_list())
-    cited = sum(1 for _, f in figures if f.source)
     assumed = sum(1 for _, f in figures if f.assumption)
+    cited = sum(1 for _, f in figures if f.source and not f.assumption)
     console.print(f"[green]ok[/] {scenario}: {s.title}")
     console.print(
         f"  {len(s.nations)} nations, {len(s.capabilities)} capabilities, "
@@ -31,8 +31,8 @@ def validate(scenario: ScenarioArg) -> None:
         f"{len(s.uncertainties)} uncertainties"
     )
     console.print(
-        f"  {len(figures)} figures: {cited} cited, {assumed} marked as assumptions, "
-        f"{len(figures) - cited - assumed} bare"
+        f"  {len(figures)} figures: {cited} cited, {assumed} marked as assumptions "
+        f"(derived or judged), {len(figures) - cited - assumed} with neither"
     )
     console.print(f"  content hash {scenario_hash(s)}")
 
