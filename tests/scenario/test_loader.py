@@ -280,3 +280,22 @@ def test_csv_problem_points_at_row(tmp_path: Path) -> None:
     path = write(tmp_path, head + '[tables]\nnations = "nations.csv"\n' + missions)
     msgs = problems_of(path)
     assert any("nations.csv (row 2)" in m and "gdp_usd_bn" in m for m in msgs), msgs
+
+
+def test_error_in_variant_override_names_the_variant_not_the_csv(tmp_path: Path) -> None:
+    """GBR comes from the flagship's CSV; a variant that breaks one of its fields must be
+    named as the culprit, while a field still read from the CSV points at its row."""
+    path = write(
+        tmp_path,
+        'extends = "reassurance-2025"\n[[nations]]\niso = "GBR"\nstance = "keen"\n',
+    )
+    (msg,) = problems_of(path)
+    assert msg.startswith(f"{path}: nations[0] (GBR).stance")
+    csv_row = write(
+        tmp_path,
+        'extends = "reassurance-2025"\n[[nations]]\niso = "GBR"\nstance = "willing"\n'
+        "army_personnel = 1000000\n",
+        "v2.toml",
+    )
+    (msg,) = problems_of(csv_row)  # army > active: a nation-level check, no single field
+    assert "nations-2025.csv (row 2)" in msg and "exceeds active_personnel" in msg

@@ -67,6 +67,19 @@ class _Origin:
     """Where each keyed-list entry came from, so errors can point at a CSV row."""
 
     entries: dict[str, dict[str, str]] = field(default_factory=dict)
+    # (table, key) -> field -> the TOML file that set it last (variants win over bases)
+    fields: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+
+    def record_toml_entries(self, raw: dict[str, Any], file: Path) -> None:
+        for table, key in CSV_TABLES.items():
+            entries = raw.get(table)
+            if not isinstance(entries, list):
+                continue
+            for entry in entries:
+                if isinstance(entry, dict) and key in entry:
+                    self.fields.setdefault((table, str(entry[key])), {}).update(
+                        {f: str(file) for f in entry if f not in (key, "drop")}
+                    )
 
 
 def bundled_scenarios() -> dict[str, Path]:
@@ -143,9 +156,11 @@ def _read_with_bases(file: Path, seen: tuple[Path, ...], origin: _Origin) -> dic
         chain = " -> ".join(str(s) for s in (*seen, resolved))
         raise ScenarioError([Problem(str(file), "extends", f"circular extends: {chain}")])
     raw = _read_toml(file)
+    own_entries = {t: raw.get(t) for t in CSV_TABLES}
     raw = _expand_tables(raw, file, origin)
     base_ref = raw.get("extends")
     if base_ref is None:
+        origin.record_toml_entries(own_entries, file)
         return raw
     if not isinstance(base_ref, str):
         raise ScenarioError([Problem(str(file), "extends", "must be a file path (string)")])
@@ -158,6 +173,7 @@ def _read_with_bases(file: Path, seen: tuple[Path, ...], origin: _Origin) -> dic
     base = _read_with_bases(base_file, (*seen, resolved), origin)
     base.pop("extends", None)
     merged = _merge(base, raw, str(file))
+    origin.record_toml_entries(own_entries, file)  # after the base's, so this file wins
     return merged
 
 
@@ -327,9 +343,12 @@ def _problems_from_validation(
         if len(loc) >= 2 and loc[0] in CSV_TABLES and isinstance(loc[1], int):
             entries = raw.get(str(loc[0]), [])
             if loc[1] < len(entries):
-                key = entries[loc[1]].get(CSV_TABLES[str(loc[0])])
-                o = origin.entries.get(str(key))
-                if o is not None:
+                key = str(entries[loc[1]].get(CSV_TABLES[str(loc[0])]))
+                set_in_toml = origin.fields.get((str(loc[0]), key), {})
+                o = origin.entries.get(key)
+                if len(loc) > 2 and str(loc[2]) in set_in_toml:
+                    where_file = set_in_toml[str(loc[2])]
+                elif o is not None:
                     where_file = f"{o['file']} (row {o['row']}) via {file}"
         message = err["msg"]
         if message.startswith("Value error, "):
