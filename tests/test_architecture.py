@@ -1,0 +1,56 @@
+"""Imports follow the data flow: scenario -> plan -> simulate, shells on top.
+
+Parses every module's import statements (no code is run) and checks that no
+stage imports a later stage or a shell (cli, web, store).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "forceplan"
+ORDER = ["scenario", "plan", "simulate", "explore", "report"]
+SHELLS = {"cli", "web", "store"}
+
+
+def forceplan_imports(path: Path) -> set[str]:
+    """The forceplan sub-packages a module imports (first component after 'forceplan')."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "forceplan" and len(parts) > 1:
+                found.add(parts[1])
+    return found
+
+
+def stage_modules(stage: str) -> list[Path]:
+    return sorted((PACKAGE / stage).rglob("*.py"))
+
+
+@pytest.mark.parametrize("stage", [s for s in ORDER if (PACKAGE / s).is_dir()])
+def test_stage_imports_only_earlier_stages(stage: str) -> None:
+    allowed = set(ORDER[: ORDER.index(stage) + 1])
+    for module in stage_modules(stage):
+        bad = forceplan_imports(module) - allowed
+        assert not bad, f"{module.relative_to(PACKAGE)} imports {sorted(bad)}"
+        assert not (forceplan_imports(module) & SHELLS)
+
+
+def test_scenario_imports_nothing_else_of_ours() -> None:
+    for module in stage_modules("scenario"):
+        assert forceplan_imports(module) <= {"scenario"}, module
+
+
+def test_the_check_would_catch_a_backward_import(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("from forceplan.simulate import simulate\nimport forceplan.cli.common\n")
+    assert forceplan_imports(module) == {"simulate", "cli"}
