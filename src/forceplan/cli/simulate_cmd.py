@@ -9,11 +9,9 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
-import xarray as xr
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
@@ -21,17 +19,13 @@ from rich.table import Table
 from forceplan.cli.common import app, check_output_dir, console, fail, load_or_exit, write_atomic
 from forceplan.plan import PlanError, PlanResult, plan
 from forceplan.scenario import Scenario
-from forceplan.simulate import (
-    DETERRENCE_NOTE,
-    compare,
-    simulate_plan,
-    summary,
-    summary_to_json,
-    validate_run,
-)
-from forceplan.simulate.compare import OUTCOME_LABELS
-from forceplan.simulate.drivers import drivers, noise_level
-from forceplan.simulate.summary import METRICS
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import xarray as xr
+
+# The simulation stage (and xarray) is imported inside the commands that use
+# it, so that `forceplan plan` and the scenario commands start without it.
 
 EXIT_NO_PLAN = 1
 #: runs with at least this many draws (in total) show a progress bar
@@ -58,6 +52,7 @@ BackstopOpt = Annotated[
 
 
 def _validate_or_exit(draws: int, seed: int, months: int | None) -> None:
+    from forceplan.simulate import validate_run
     try:
         validate_run(draws, seed, months)
     except ValueError as exc:
@@ -172,6 +167,8 @@ def simulate_command(
     ] = 1000,
 ) -> None:
     """Run the plan forward month by month under uncertainty and show yearly bands."""
+    from forceplan.simulate import simulate_plan, summary_to_json
+    from forceplan.simulate.drivers import drivers
     _validate_or_exit(draws, seed, months)
     for path in (json_path, netcdf_path):
         if path:
@@ -226,6 +223,7 @@ def _band(row: Any, unit: str) -> str:
 def _year_table(
     title: str, frame: pd.DataFrame, metrics: list[str], by_group: bool, years: list[int]
 ) -> Table:
+    from forceplan.simulate.summary import METRICS
     table = Table(title=title, title_justify="left")
     table.add_column("metric" if not by_group else "", overflow="fold")
     for y in years:
@@ -245,6 +243,7 @@ def _year_table(
 
 def render(ds: xr.Dataset, warning: str | None = None) -> None:
     """Print the yearly summary tables of a simulation."""
+    from forceplan.simulate import DETERRENCE_NOTE, summary
     frame = summary(ds)
     years = [int(y) for y in ds["year"].values]
     attrs = ds.attrs
@@ -309,6 +308,8 @@ DRIVER_OUTCOMES = ("total_cost_usd_m", "coverage_mean", "trained_added_end", "p_
 
 def _render_drivers(ds: xr.Dataset, top: int = 8) -> None:
     """Which declared uncertainties move the headline outcomes (rank correlation)."""
+    from forceplan.simulate.compare import OUTCOME_LABELS
+    from forceplan.simulate.drivers import drivers, noise_level
     table_data = drivers(ds, [o for o in DRIVER_OUTCOMES if f"outcome_{o}" in ds])
     if table_data.empty:
         return
@@ -347,6 +348,7 @@ def compare_command(
     ] = None,
 ) -> None:
     """Compare scenarios side by side with common random numbers (paired draws)."""
+    from forceplan.simulate import compare
     _validate_or_exit(draws, seed, months)
     if json_path:
         check_output_dir(json_path, "file")
@@ -388,6 +390,7 @@ def compare_command(
 
 def render_compare(frame: pd.DataFrame) -> None:
     """One table: outcomes down, scenarios across; paired difference against the first."""
+    from forceplan.simulate.compare import OUTCOME_LABELS
     names = list(dict.fromkeys(frame.scenario))
     attrs = frame.attrs
     table = Table(
