@@ -115,6 +115,16 @@ def _new_highs() -> highspy.Highs:
 _BANNER_SHOWN = [False]
 
 
+def ensure_quiet_solver() -> None:
+    """Build (and drop) the first HiGHS instance now, on this thread, with its banner hidden.
+
+    Call before solving in other threads: hiding the banner redirects file
+    descriptor 1 for the whole process while the first instance is built.
+    """
+    if not _BANNER_SHOWN[0]:
+        _new_highs()
+
+
 def _configured(solver: highspy.Highs) -> highspy.Highs:
     solver.setOptionValue("output_flag", False)
     solver.setOptionValue("random_seed", RANDOM_SEED)
@@ -855,122 +865,182 @@ def solve_phase(
     Raises :class:`PlanInfeasible` (without reasons) if the phase has no
     feasible plan; the caller diagnoses it.
     """
-    if model.num_cols == 0:  # nothing required in this phase
-        return PhaseSolution(model, np.zeros(0), "optimal", 0.0, {})
-    core_cols = model.core_cols or model.num_cols
-    core_rows = model.core_rows or model.num_rows
-    solver = _load(model, cols=(0, core_cols), rows=(0, core_rows))
-    n = core_cols
-    pending = [b for b in model.blocks if b.cols[0] >= core_cols]
-    values = np.zeros(n)
-    status = "optimal"
-    worst_gap = 0.0
-    stage_values: dict[str, float] = {}
+    run = StageRun(model, deadline, warm_start, known)
     stages = model.stages or [Stage("feasibility", {}, False)]
-    warm: np.ndarray | None = None
-    for stage in stages:
-        # Each stage starts from the previous plan (for the burden and
-        # continuity stages, completed with their columns). HiGHS 1.16
-        # sometimes mis-evaluates such a start after presolve; that is
-        # detected below and the stage solved again without it.
-        start_from_warm = warm is not None
-        remaining = deadline - time.perf_counter()
-        if remaining <= 0:
-            status = "time_limit"
-            break
-        needed = max(stage.coefficients, default=-1)
-        while pending and needed >= n:
-            # a deferred block (burden penalty, continuity) joins now, and the
-            # previous plan, completed with it, is the starting solution
-            block = pending.pop(0)
-            _load(model, solver, cols=block.cols, rows=block.rows)
-            n = block.cols[1]
-            if warm is not None and len(warm) == block.cols[0]:
-                warm = block.complete(warm)
-        if known is not None and stage is not stages[-1] and stage.name in known.stage_values:
-            achieved = known.stage_values[stage.name]
-            stage_values[stage.name] = achieved
-            if warm is None:
-                warm = known.values[:n].copy()
-            values = warm
-            _hold(solver, stage, achieved)
-            continue
-        if (
-            warm is not None
-            and len(warm) == n
-            and stage is not stages[-1]
-            and _zero_sum_of_nonnegatives(model, stage, warm)
-        ):
-            # the plan in hand already scores 0 on a tier that cannot go below
-            # 0: it is optimal for this tier, no solve needed
-            cols = np.array(list(stage.coefficients), dtype=np.int32)
-            solver.changeColsBounds(len(cols), cols, np.zeros(len(cols)), np.zeros(len(cols)))
-            values = warm
-            stage_values[stage.name] = 0.0
-            continue
-        solver.setOptionValue("time_limit", max(remaining, 0.01))
-        _set_objective(solver, n, stage.coefficients)
-        if start_from_warm and warm is not None and len(warm) == n:
-            start = highspy.HighsSolution()
-            start.col_value = list(warm)
-            start.value_valid = True
-            solver.setSolution(start)
-        solver.run()
-        model_status = solver.getModelStatus()
-        info = solver.getInfo()
-        if model_status == highspy.HighsModelStatus.kInfeasible:
-            raise PlanInfeasible([])
-        if model_status == highspy.HighsModelStatus.kUnbounded:
-            raise PlanError(f"phase {model.phase.id}: the model is unbounded in stage {stage.name}")
-        has_solution = info.primal_solution_status == 2
-        if model_status == highspy.HighsModelStatus.kOptimal:
-            pass
-        elif (
-            model_status
-            in (
-                highspy.HighsModelStatus.kTimeLimit,
-                highspy.HighsModelStatus.kInterrupt,
-            )
-            and has_solution
-        ):
-            status = "time_limit"
-        elif model_status == highspy.HighsModelStatus.kTimeLimit:
-            if stage is stages[0]:
-                raise PlanError(
-                    f"phase {model.phase.id}: no feasible plan found within the time limit "
-                    f"(stage {stage.name}); raise the time limit"
-                )
-            status = "time_limit"  # keep the previous stage's plan, which is feasible
-            worst_gap = math.inf
-            break
-        else:
-            raise PlanError(
-                f"phase {model.phase.id}: the solver stopped with status "
-                f"'{solver.modelStatusToString(model_status)}' in stage {stage.name}"
-            )
-        values = np.array(solver.getSolution().col_value, dtype=np.float64)
-        achieved = float(sum(values[c] * v for c, v in stage.coefficients.items()))
-        reported = float(info.objective_function_value)
-        if start_from_warm and abs(achieved - reported) > 1e-6 * max(1.0, abs(achieved)):
-            # HiGHS 1.16 can mis-evaluate a MIP start after presolve and return
-            # it as "optimal" with the wrong objective: solve again from scratch.
-            solver.clearSolver()
+    run.solve(stages, last=stages[-1])
+    return run.solution()
+
+
+class StageRun:
+    """The stages of one phase, solved in order on one HiGHS instance.
+
+    :func:`solve_phase` solves them all at once. The planner solves the stages
+    above continuity first (they do not depend on the previous phase, so it
+    can do that for a later phase while the current one finishes) and the
+    continuity stage, added by :func:`add_continuity` in between, with a
+    second :meth:`solve` on the same instance: the same calls in the same
+    order as one :func:`solve_phase`, so the same result.
+    """
+
+    def __init__(
+        self,
+        model: PhaseModel,
+        deadline: float,
+        warm_start: bool = True,
+        known: PhaseSolution | None = None,
+    ) -> None:
+        self.model = model
+        self.deadline = deadline
+        self.warm_start = warm_start
+        self.known = known
+        self.values = np.zeros(0)
+        self.status = "optimal"
+        self.worst_gap = 0.0
+        self.stage_values: dict[str, float] = {}
+        self.stopped = False
+        self.first: Stage | None = None
+        self.warm: np.ndarray | None = None
+        self.solver: highspy.Highs | None = None
+        self.n = 0
+
+    def solution(self) -> PhaseSolution:
+        return PhaseSolution(
+            self.model, self.values, self.status, self.worst_gap, self.stage_values
+        )
+
+    def solve(self, stages: list[Stage], last: Stage | None) -> None:
+        """Minimise ``stages`` in turn.
+
+        ``last`` is the phase's final stage, which is not held afterwards;
+        None while stages are still to come.
+        """
+        model = self.model
+        if model.num_cols == 0:  # nothing required in this phase
+            self.stopped = True
+            return
+        if self.stopped or not stages:
+            return
+        if self.solver is None:
+            core_cols = model.core_cols or model.num_cols
+            core_rows = model.core_rows or model.num_rows
+            self.solver = _load(model, cols=(0, core_cols), rows=(0, core_rows))
+            self.n = core_cols
+            self.values = np.zeros(core_cols)
+            self.first = stages[0]
+        solver = self.solver
+        known = self.known
+        for stage in stages:
+            # Each stage starts from the previous plan (for the burden and
+            # continuity stages, completed with their columns). HiGHS 1.16
+            # sometimes mis-evaluates such a start after presolve; that is
+            # detected below and the stage solved again without it.
+            warm = self.warm
+            start_from_warm = warm is not None
+            remaining = self.deadline - time.perf_counter()
+            if remaining <= 0:
+                self.status = "time_limit"
+                self.stopped = True
+                return
+            needed = max(stage.coefficients, default=-1)
+            pending = [b for b in model.blocks if b.cols[0] >= self.n]
+            while pending and needed >= self.n:
+                # a deferred block (burden penalty, continuity) joins now, and the
+                # previous plan, completed with it, is the starting solution
+                block = pending.pop(0)
+                _load(model, solver, cols=block.cols, rows=block.rows)
+                self.n = block.cols[1]
+                if warm is not None and len(warm) == block.cols[0]:
+                    warm = self.warm = block.complete(warm)
+            n = self.n
+            if known is not None and stage is not last and stage.name in known.stage_values:
+                achieved = known.stage_values[stage.name]
+                self.stage_values[stage.name] = achieved
+                if warm is None:
+                    warm = self.warm = known.values[:n].copy()
+                self.values = warm
+                _hold(solver, stage, achieved)
+                continue
+            if (
+                warm is not None
+                and len(warm) == n
+                and stage is not last
+                and _zero_sum_of_nonnegatives(model, stage, warm)
+            ):
+                # the plan in hand already scores 0 on a tier that cannot go below
+                # 0: it is optimal for this tier, no solve needed
+                cols = np.array(list(stage.coefficients), dtype=np.int32)
+                solver.changeColsBounds(len(cols), cols, np.zeros(len(cols)), np.zeros(len(cols)))
+                self.values = warm
+                self.stage_values[stage.name] = 0.0
+                continue
+            solver.setOptionValue("time_limit", max(remaining, 0.01))
+            _set_objective(solver, n, stage.coefficients)
+            if start_from_warm and warm is not None and len(warm) == n:
+                start = highspy.HighsSolution()
+                start.col_value = list(warm)
+                start.value_valid = True
+                solver.setSolution(start)
             solver.run()
             model_status = solver.getModelStatus()
             info = solver.getInfo()
-            if model_status != highspy.HighsModelStatus.kOptimal:
-                status = "time_limit"
+            if model_status == highspy.HighsModelStatus.kInfeasible:
+                raise PlanInfeasible([])
+            if model_status == highspy.HighsModelStatus.kUnbounded:
+                raise PlanError(
+                    f"phase {model.phase.id}: the model is unbounded in stage {stage.name}"
+                )
+            has_solution = info.primal_solution_status == 2
+            if model_status == highspy.HighsModelStatus.kOptimal:
+                pass
+            elif (
+                model_status
+                in (
+                    highspy.HighsModelStatus.kTimeLimit,
+                    highspy.HighsModelStatus.kInterrupt,
+                )
+                and has_solution
+            ):
+                self.status = "time_limit"
+            elif model_status == highspy.HighsModelStatus.kTimeLimit:
+                if stage is self.first:
+                    raise PlanError(
+                        f"phase {model.phase.id}: no feasible plan found within the time limit "
+                        f"(stage {stage.name}); raise the time limit"
+                    )
+                # keep the previous stage's plan, which is feasible
+                self.status = "time_limit"
+                self.worst_gap = math.inf
+                self.stopped = True
+                return
+            else:
+                raise PlanError(
+                    f"phase {model.phase.id}: the solver stopped with status "
+                    f"'{solver.modelStatusToString(model_status)}' in stage {stage.name}"
+                )
             values = np.array(solver.getSolution().col_value, dtype=np.float64)
             achieved = float(sum(values[c] * v for c, v in stage.coefficients.items()))
-        gap = float(info.mip_gap) if math.isfinite(info.mip_gap) else 0.0
-        worst_gap = max(worst_gap, gap)
-        stage_values[stage.name] = achieved + stage.offset
-        if status != "optimal":
-            break
-        if stage is not stages[-1] and stage.coefficients:
-            _hold(solver, stage, achieved)
-            warm = values if warm_start else None
-    return PhaseSolution(model, values, status, worst_gap, stage_values)
+            reported = float(info.objective_function_value)
+            if start_from_warm and abs(achieved - reported) > 1e-6 * max(1.0, abs(achieved)):
+                # HiGHS 1.16 can mis-evaluate a MIP start after presolve and return
+                # it as "optimal" with the wrong objective: solve again from scratch.
+                solver.clearSolver()
+                solver.run()
+                model_status = solver.getModelStatus()
+                info = solver.getInfo()
+                if model_status != highspy.HighsModelStatus.kOptimal:
+                    self.status = "time_limit"
+                values = np.array(solver.getSolution().col_value, dtype=np.float64)
+                achieved = float(sum(values[c] * v for c, v in stage.coefficients.items()))
+            self.values = values
+            gap = float(info.mip_gap) if math.isfinite(info.mip_gap) else 0.0
+            self.worst_gap = max(self.worst_gap, gap)
+            self.stage_values[stage.name] = achieved + stage.offset
+            if self.status != "optimal":
+                self.stopped = True
+                return
+            if stage is not last and stage.coefficients:
+                _hold(solver, stage, achieved)
+                self.warm = values if self.warm_start else None
 
 
 def _hold(solver: highspy.Highs, stage: Stage, achieved: float) -> None:

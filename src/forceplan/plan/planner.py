@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 
@@ -16,9 +17,12 @@ from forceplan.plan.model import (
     PhaseSolution,
     PlanInfeasible,
     Requirement,
+    Stage,
+    StageRun,
     add_continuity,
     build_phase,
     deployable,
+    ensure_quiet_solver,
     is_feasible,
     solve_phase,
     units_whole,
@@ -63,36 +67,74 @@ def plan(
     )
 
     solutions: list[PhaseSolution] = []
-    # Phases with the same requirements have the same model up to the
-    # continuity tier, which depends on the previous phase's plan. A twin's
-    # plan is reused when that tier is the same too (same previous plan: the
-    # same model) or when the previous phase's plan *is* the twin's plan
-    # (continuity 0, which nothing beats, on a plan optimal for every earlier
-    # tier). Otherwise the phase is solved.
-    solved: dict[tuple[tuple[str, str, int], ...], list[tuple[Allocation, PhaseSolution]]] = {}
-    previous: Allocation | None = None
-    for phase in scenario.ordered_phases:
-        model = build_phase(scenario, phase, backstop_enabled=backstop_enabled)
-        signature = tuple((r.mission.id, r.capability.id, r.required) for r in model.requirements)
-        reused = _reuse_twin(solved.get(signature, []), previous, model)
-        if reused is not None:
-            solutions.append(reused)
-            previous = _allocation(reused)
-            continue
-        if previous is not None:
-            add_continuity(model, previous)
-        # a twin solved against another previous plan still gives the optima
-        # of every tier above continuity: only continuity is solved
-        known = next((t for _, t in solved.get(signature, []) if t.status == "optimal"), None)
-        try:
-            solution = solve_phase(model, deadline, known=known)
-        except PlanInfeasible:
-            raise PlanInfeasible(
-                diagnose_infeasible(scenario, phase, model, backstop_enabled)
-            ) from None
-        solved.setdefault(signature, []).append((previous or {}, solution))
-        solutions.append(solution)
-        previous = _allocation(solution)
+    models = [
+        (phase, build_phase(scenario, phase, backstop_enabled=backstop_enabled))
+        for phase in scenario.ordered_phases
+    ]
+    signatures = [
+        tuple((r.mission.id, r.capability.id, r.required) for r in model.requirements)
+        for _, model in models
+    ]
+    # The first phase of each set of twins is solved in full. Its stages
+    # above continuity do not depend on the previous phase's plan, so they
+    # are solved ahead, in worker threads, while earlier phases finish; its
+    # continuity stage runs here, in phase order, on the same HiGHS instance
+    # (the same calls in the same order as a solve in one go, so the same
+    # plan). HiGHS releases the GIL while it solves.
+    firsts = sorted({sig: i for i, sig in reversed(list(enumerate(signatures)))}.values())
+    ensure_quiet_solver()
+    pool = ThreadPoolExecutor(max_workers=SOLVE_THREADS) if len(firsts) > 1 else None
+    # the first phase has no continuity stage: it is solved in full
+    ahead: dict[int, Future[StageRun] | None] = {
+        i: None if pool is None else pool.submit(_solve_ahead, models[i][1], deadline, i == 0)
+        for i in firsts
+    }
+    try:
+        # Phases with the same requirements have the same model up to the
+        # continuity tier, which depends on the previous phase's plan. A twin's
+        # plan is reused when that tier is the same too (same previous plan: the
+        # same model) or when the previous phase's plan *is* the twin's plan
+        # (continuity 0, which nothing beats, on a plan optimal for every earlier
+        # tier). Otherwise the phase is solved.
+        solved: dict[
+            tuple[tuple[str, str, int], ...], list[tuple[Allocation, PhaseSolution]]
+        ] = {}
+        previous: Allocation | None = None
+        for i, (phase, model) in enumerate(models):
+            signature = signatures[i]
+            reused = _reuse_twin(solved.get(signature, []), previous, model)
+            if reused is not None:
+                solutions.append(reused)
+                previous = _allocation(reused)
+                continue
+            try:
+                if i in ahead:
+                    job = ahead[i]
+                    run = _solve_ahead(model, deadline, i == 0) if job is None else job.result()
+                    if previous is not None:
+                        add_continuity(model, previous)
+                        run.solve(model.stages[-1:], last=model.stages[-1])
+                    solution = run.solution()
+                else:
+                    if previous is not None:
+                        add_continuity(model, previous)
+                    # a twin solved against another previous plan still gives
+                    # the optima of every tier above continuity: only
+                    # continuity is solved
+                    known = next(
+                        (t for _, t in solved.get(signature, []) if t.status == "optimal"), None
+                    )
+                    solution = solve_phase(model, deadline, known=known)
+            except PlanInfeasible:
+                raise PlanInfeasible(
+                    diagnose_infeasible(scenario, phase, model, backstop_enabled)
+                ) from None
+            solved.setdefault(signature, []).append((previous or {}, solution))
+            solutions.append(solution)
+            previous = _allocation(solution)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     solve_seconds = time.perf_counter() - started
 
     statuses = {s.status for s in solutions}
@@ -130,6 +172,18 @@ def plan(
 
 
 Allocation = dict[tuple[str, str, str], int]
+
+
+#: Worker threads that solve phases' stages above continuity ahead of time.
+SOLVE_THREADS = 2
+
+
+def _solve_ahead(model: PhaseModel, deadline: float, complete: bool) -> StageRun:
+    """Solve ``model``'s stages so far (``complete``: they are all, no continuity follows)."""
+    run = StageRun(model, deadline)
+    stages = model.stages or [Stage("feasibility", {}, False)]
+    run.solve(stages, last=stages[-1] if complete else None)
+    return run
 
 
 def _allocation(solution: PhaseSolution) -> Allocation:
