@@ -67,28 +67,36 @@ def plan(
     )
 
     solutions: list[PhaseSolution] = []
-    models = [
-        (phase, build_phase(scenario, phase, backstop_enabled=backstop_enabled))
-        for phase in scenario.ordered_phases
-    ]
-    signatures = [
-        tuple((r.mission.id, r.capability.id, r.required) for r in model.requirements)
-        for _, model in models
-    ]
     # The first phase of each set of twins is solved in full. Its stages
     # above continuity do not depend on the previous phase's plan, so they
     # are solved ahead, in worker threads, while earlier phases finish; its
     # continuity stage runs here, in phase order, on the same HiGHS instance
     # (the same calls in the same order as a solve in one go, so the same
-    # plan). HiGHS releases the GIL while it solves.
-    firsts = sorted({sig: i for i, sig in reversed(list(enumerate(signatures)))}.values())
+    # plan). HiGHS releases the GIL while it solves. Each phase's job starts
+    # as soon as its model is built.
     ensure_quiet_solver()
-    pool = ThreadPoolExecutor(max_workers=SOLVE_THREADS) if len(firsts) > 1 else None
-    # the first phase has no continuity stage: it is solved in full
-    ahead: dict[int, Future[StageRun] | None] = {
-        i: None if pool is None else pool.submit(_solve_ahead, models[i][1], deadline, i == 0)
-        for i in firsts
-    }
+    phases = scenario.ordered_phases
+    pool = ThreadPoolExecutor(max_workers=SOLVE_THREADS) if len(phases) > 1 else None
+    models: list[tuple[Phase, PhaseModel]] = []
+    signatures: list[tuple[tuple[str, str, int], ...]] = []
+    ahead: dict[int, Future[StageRun] | None] = {}
+    try:
+        for i, phase in enumerate(phases):
+            model = build_phase(scenario, phase, backstop_enabled=backstop_enabled)
+            signature = tuple(
+                (r.mission.id, r.capability.id, r.required) for r in model.requirements
+            )
+            if signature not in signatures:
+                # the first phase has no continuity stage: it is solved in full
+                ahead[i] = (
+                    None if pool is None else pool.submit(_solve_ahead, model, deadline, i == 0)
+                )
+            models.append((phase, model))
+            signatures.append(signature)
+    except BaseException:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        raise
     try:
         # Phases with the same requirements have the same model up to the
         # continuity tier, which depends on the previous phase's plan. A twin's
