@@ -32,7 +32,7 @@ from forceplan.simulate.fraying import exit_months, replan
 from forceplan.simulate.inputs import ModelInputs, PlanLike, compile_inputs
 from forceplan.simulate.parameters import BLOCK, effective_uncertainties, sample_block, stream
 from forceplan.simulate.quantiles import STATS, Distribution
-from forceplan.simulate.rotation import rotate, rotate_yearly
+from forceplan.simulate.rotation import rotate, rotate_yearly, year_sums
 
 MAX_DRAWS = 10_000_000
 DETERRENCE_NOTE = (
@@ -93,17 +93,6 @@ class _Accumulators:
         self.dists = {
             k: Distribution(s, self.exact_limit, self.total) for k, s in shapes.items()
         }
-
-
-def _year_sums(x: np.ndarray, months: int) -> np.ndarray:
-    """Sum over each year's months along the last axis (the last year may be partial)."""
-    full = months // 12
-    parts = []
-    if full:
-        parts.append(x[..., : full * 12].reshape(*x.shape[:-1], full, 12).sum(axis=-1))
-    if months % 12:
-        parts.append(x[..., full * 12 :].sum(axis=-1, keepdims=True))
-    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
 
 
 def _year_counts(months: int) -> np.ndarray:
@@ -179,16 +168,16 @@ def build_tables(inputs: ModelInputs) -> Tables:
     return Tables(
         on_ground_personnel=og_personnel,
         tied_personnel=tied_personnel,
-        on_ground_personnel_years=_year_sums(og_personnel, months),
-        tied_personnel_years=_year_sums(tied_personnel, months),
+        on_ground_personnel_years=year_sums(og_personnel, months),
+        tied_personnel_years=year_sums(tied_personnel, months),
         cost_per_month=np.einsum("nk,ekt->net", w_cost, on_ground),
         planned_ground=ground,
         planned_training=train,
         pair_index=pair_index,
         pair_on_ground=pair_og,
         pair_tied=pair_tied,
-        pair_on_ground_years=_year_sums(pair_og, months),
-        pair_tied_years=_year_sums(pair_tied, months),
+        pair_on_ground_years=year_sums(pair_og, months),
+        pair_tied_years=year_sums(pair_tied, months),
         planned_by_cap=planned_by_cap,
         line_to_mission=line_to_mission,
         mission_required=inputs.required @ line_to_mission,
@@ -336,7 +325,7 @@ def evaluate(
                 for lo, hi in zip(bounds_k[:-1], bounds_k[1:], strict=True):
                     target[b_k[lo:hi], s_k[lo:hi]] += extra[lo:hi]
     cost = cost_base * cost_growth[:, None, :]  # (B, N_rel, T) US$ m per month
-    cum_cost_years = np.cumsum(_year_sums(cost, months), axis=2)  # (B, N_rel, Y)
+    cum_cost_years = np.cumsum(year_sums(cost, months), axis=2)  # (B, N_rel, Y)
 
     # flags, foreign personnel on the ground, trainers: constant between event rows
     row_t = rp.row_t
@@ -387,7 +376,7 @@ def evaluate(
     mis_met = (met_rows @ tables.line_to_mission)[row]  # (B, T, M)
     mis_req = tables.mission_required  # (T, M)
     with np.errstate(invalid="ignore", divide="ignore"):
-        yearly_cov = _year_sums(mis_met.transpose(0, 2, 1), months) / _year_sums(
+        yearly_cov = year_sums(mis_met.transpose(0, 2, 1), months) / year_sums(
             mis_req.T, months
         )[None]  # (B, M, Y)
 

@@ -30,6 +30,17 @@ from functools import lru_cache
 import numpy as np
 
 
+def year_sums(x: np.ndarray, months: int) -> np.ndarray:
+    """Sum over each year's months along the last axis (the last year may be partial)."""
+    full = months // 12
+    parts = []
+    if full:
+        parts.append(x[..., : full * 12].reshape(*x.shape[:-1], full, 12).sum(axis=-1))
+    if months % 12:
+        parts.append(x[..., full * 12 :].sum(axis=-1, keepdims=True))
+    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
+
+
 def _padded_cumulative(x: np.ndarray, left: int, right: int) -> np.ndarray:
     """Cumulative sums with ``left`` leading zeros and the total repeated ``right`` times.
 
@@ -151,17 +162,10 @@ def _year_kernels(
         lo = _at(cum, pad, lo_offset, months)
         return (hi - lo)[0]  # (ext, T)
 
-    def yearly(kernel: np.ndarray) -> np.ndarray:
-        full = months // 12
-        parts = [kernel[:, : full * 12].reshape(ext, full, 12).sum(axis=2)] if full else []
-        if months % 12:
-            parts.append(kernel[:, full * 12 :].sum(axis=1, keepdims=True))
-        return np.concatenate(parts, axis=1)
-
-    k_up = yearly(window(0.0, prep))[:months]
-    k_relief = yearly(window(overlap, overlap + prep))
-    k_leave = yearly(window(-prep, 0.0))[:months]
-    k_overlap = yearly(window(0.0, overlap))
+    k_up = year_sums(window(0.0, prep), months)[:months]
+    k_relief = year_sums(window(overlap, overlap + prep), months)
+    k_leave = year_sums(window(-prep, 0.0), months)[:months]
+    k_overlap = year_sums(window(0.0, overlap), months)
     tail = rotation_months(np.array([tour]), ext)[0, months:].astype(float)
     if not continues:
         tail = np.zeros_like(tail)
@@ -203,12 +207,7 @@ def rotate_yearly(
         else:
             ground = d
         on_ground[run] = ground
-        full = months // 12
-        g_years = ground[:, : full * 12].reshape(-1, full, 12).sum(axis=2) if full else None
-        if months % 12:
-            rest = ground[:, full * 12 :].sum(axis=1, keepdims=True)
-            g_years = rest if g_years is None else np.concatenate([g_years, rest], axis=1)
-        assert g_years is not None
+        g_years = year_sums(ground, months)
         ground_years[run] = g_years
         tied_years[run] = g_years + up @ k_up + relief_ext @ k_relief + leave @ k_leave
     return on_ground, ground_years, tied_years
