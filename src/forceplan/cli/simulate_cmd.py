@@ -187,13 +187,16 @@ def simulate_command(
             )
         except ValueError as exc:  # a setting the schema cannot check alone
             fail(f"{scenario}: {exc}")
-    render(ds, warning)
+    # every outcome's correlations for the JSON; the table shows some of them
+    all_drivers = drivers(ds) if json_path else None
+    render(ds, warning, all_drivers)
     if json_path:
+        assert all_drivers is not None
         payload = summary_to_json(ds)
         payload["plan_warning"] = warning
         payload["drivers_spearman"] = {
             str(k): {str(o): float(v) for o, v in row.items()}
-            for k, row in drivers(ds).iterrows()
+            for k, row in all_drivers.iterrows()
         }
         write_atomic(json_path, json.dumps(payload, indent=2, allow_nan=False) + "\n")
         console.print(f"wrote {json_path}")
@@ -241,8 +244,13 @@ def _year_table(
     return table
 
 
-def render(ds: xr.Dataset, warning: str | None = None) -> None:
-    """Print the yearly summary tables of a simulation."""
+def render(
+    ds: xr.Dataset, warning: str | None = None, all_drivers: pd.DataFrame | None = None
+) -> None:
+    """Print the yearly summary tables of a simulation.
+
+    ``all_drivers``: ``drivers(ds)`` if already computed (it is not computed again).
+    """
     from forceplan.simulate import DETERRENCE_NOTE, summary
     frame = summary(ds)
     years = [int(y) for y in ds["year"].values]
@@ -294,7 +302,7 @@ def render(ds: xr.Dataset, warning: str | None = None) -> None:
         + ", ".join(f"{_fmt(v, 'probability')}" for v in mean_p)
     )
     console.print(f"[italic]{escape(DETERRENCE_NOTE)}[/]")
-    _render_drivers(ds)
+    _render_drivers(ds, all_drivers)
     if warning:
         console.print(f"[bold yellow]warning:[/] {escape(warning)}")
     console.print(
@@ -306,11 +314,17 @@ def render(ds: xr.Dataset, warning: str | None = None) -> None:
 DRIVER_OUTCOMES = ("total_cost_usd_m", "coverage_mean", "trained_added_end", "p_offensive_end")
 
 
-def _render_drivers(ds: xr.Dataset, top: int = 8) -> None:
+def _render_drivers(
+    ds: xr.Dataset, all_drivers: pd.DataFrame | None = None, top: int = 8
+) -> None:
     """Which declared uncertainties move the headline outcomes (rank correlation)."""
     from forceplan.simulate.compare import OUTCOME_LABELS
-    from forceplan.simulate.drivers import drivers, noise_level
-    table_data = drivers(ds, [o for o in DRIVER_OUTCOMES if f"outcome_{o}" in ds])
+    from forceplan.simulate.drivers import drivers, noise_level, strongest_first
+    outcomes = [o for o in DRIVER_OUTCOMES if f"outcome_{o}" in ds]
+    if all_drivers is None:
+        table_data = drivers(ds, outcomes)
+    else:
+        table_data = strongest_first(all_drivers, outcomes)
     if table_data.empty:
         return
     noise = noise_level(ds.sizes["draw"])

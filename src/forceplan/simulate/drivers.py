@@ -57,6 +57,17 @@ def drivers(ds: xr.Dataset, outcomes: list[str] | None = None) -> pd.DataFrame:
                 table.loc[p, o] = 0.0
                 continue
             table.loc[p, o] = float(np.corrcoef(x.rank(), ranked_y)[0, 1])
+    return strongest_first(table)
+
+
+def strongest_first(table: pd.DataFrame, outcomes: list[str] | None = None) -> pd.DataFrame:
+    """Rows ordered by the largest absolute correlation over ``outcomes`` (default: all).
+
+    ``strongest_first(drivers(ds), outcomes)`` is ``drivers(ds, outcomes)``
+    without computing the correlations again.
+    """
+    if outcomes is not None:
+        table = table.loc[sorted(table.index), outcomes]
     order = table.abs().max(axis=1).sort_values(ascending=False).index
     return table.loc[order]
 
