@@ -19,6 +19,7 @@ import xarray as xr
 from forceplan.scenario import Scenario
 from forceplan.simulate.engine import OUTCOMES, ProgressCallback, simulate_plan, validate_run
 from forceplan.simulate.inputs import PlanLike
+from forceplan.simulate.summary import band
 
 #: outcome -> (label, unit)
 OUTCOME_LABELS: dict[str, tuple[str, str]] = {
@@ -39,20 +40,6 @@ def _default_planner(scenario: Scenario, backstop: bool | None) -> PlanLike:
     from forceplan.plan import plan
 
     return plan(scenario, backstop=backstop)
-
-
-def _stats(x: np.ndarray, prefix: str = "") -> dict[str, float]:
-    """Mean and 5/50/95th percentiles over the finite values (NaN if none)."""
-    finite = x[np.isfinite(x)]
-    if finite.size == 0:
-        return {f"{prefix}{k}": float("nan") for k in ("mean", "p05", "p50", "p95")}
-    q05, q50, q95 = np.quantile(finite, [0.05, 0.5, 0.95])
-    return {
-        f"{prefix}mean": float(finite.mean()),
-        f"{prefix}p05": float(q05),
-        f"{prefix}p50": float(q50),
-        f"{prefix}p95": float(q95),
-    }
 
 
 def compare(
@@ -108,7 +95,7 @@ def compare(
         for o in OUTCOME_LABELS:
             x = np.asarray(ds[f"outcome_{o}"].values, dtype=float)
             d = x - base[o]
-            rows.append({"scenario": name, "outcome": o, **_stats(x), **_stats(d, "diff_")})
+            rows.append({"scenario": name, "outcome": o, **band(x), **band(d, "diff_")})
     frame = pd.DataFrame(rows)
     frame.attrs = {
         "seed": seed,

@@ -52,6 +52,20 @@ def _clean(x: float) -> float | None:
     return None if isinstance(x, float) and math.isnan(x) else x
 
 
+def band(x: np.ndarray, prefix: str = "") -> dict[str, float]:
+    """Mean and 5/50/95th percentiles over the finite values (NaN if none)."""
+    finite = x[np.isfinite(x)]
+    if finite.size == 0:
+        return {f"{prefix}{k}": float("nan") for k in STATS}
+    q05, q50, q95 = np.quantile(finite, [0.05, 0.5, 0.95])
+    return {
+        f"{prefix}mean": float(finite.mean()),
+        f"{prefix}p05": float(q05),
+        f"{prefix}p50": float(q50),
+        f"{prefix}p95": float(q95),
+    }
+
+
 def summary_to_json(ds: xr.Dataset) -> dict[str, Any]:
     """Everything a report needs, JSON-ready: provenance, notes and the summary rows."""
     table = summary(ds)
@@ -63,16 +77,8 @@ def summary_to_json(ds: xr.Dataset) -> dict[str, Any]:
     for name in ds.data_vars:
         if str(name).startswith("outcome_"):
             arr = np.asarray(ds[name].values, dtype=float)
-            arr = arr[np.isfinite(arr)]
             outcomes[str(name).removeprefix("outcome_")] = (
-                {
-                    "mean": float(arr.mean()),
-                    "p05": float(np.quantile(arr, 0.05)),
-                    "p50": float(np.quantile(arr, 0.5)),
-                    "p95": float(np.quantile(arr, 0.95)),
-                }
-                if arr.size
-                else None
+                band(arr) if np.isfinite(arr).any() else None
             )
     attrs = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in ds.attrs.items()}
     return {
