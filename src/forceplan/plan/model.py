@@ -547,6 +547,21 @@ def build_phase(
     return model
 
 
+def _contributes(model: PhaseModel, iso: str) -> tuple[int, list[int]]:
+    """A binary ``contributes[iso]``, forced to 1 when ``iso`` sends a unit; and its x columns."""
+    x_cols = [col for (i, _, _), col in model.x.items() if i == iso]
+    z = model.add_col(f"contributes[{iso}]", 0.0, 1.0, True)
+    model.contributes[iso] = z
+    upper_units = sum(model.col_upper[c] for c in x_cols)
+    model.add_row(
+        f"contributes_if_sends[{iso}]",
+        [(c, 1.0) for c in x_cols] + [(z, -upper_units)],
+        -math.inf,
+        0.0,
+    )
+    return z, x_cols
+
+
 def _burden_sharing(
     scenario: Scenario,
     model: PhaseModel,
@@ -605,17 +620,8 @@ def _burden_sharing(
         rate = model.add_col("cost_per_gdp", 0.0, r_max, False)
         balance: list[tuple[int, float]] = list(total_terms)
         for iso in cost_terms:
-            x_cols = [col for (i, _, _), col in model.x.items() if i == iso]
-            z = model.add_col(f"contributes[{iso}]", 0.0, 1.0, True)
+            z, x_cols = _contributes(model, iso)
             contributor[iso] = z
-            model.contributes[iso] = z
-            upper_units = sum(model.col_upper[c] for c in x_cols)
-            model.add_row(
-                f"contributes_if_sends[{iso}]",
-                [(c, 1.0) for c in x_cols] + [(z, -upper_units)],
-                -math.inf,
-                0.0,
-            )
             model.add_row(
                 f"sends_if_contributes[{iso}]",
                 [(z, 1.0)] + [(c, -1.0) for c in x_cols],
@@ -643,16 +649,7 @@ def _burden_sharing(
             slack_terms = [(col, -delta * cost) for col, cost in total_terms]
             if settings.basis == "all":
                 # s_n T - cost_n <= delta T only when n contributes (big-M on a binary)
-                x_cols = [col for (i, _, _), col in model.x.items() if i == iso]
-                z = model.add_col(f"contributes[{iso}]", 0.0, 1.0, True)
-                model.contributes[iso] = z
-                upper_units = sum(model.col_upper[c] for c in x_cols)
-                model.add_row(
-                    f"contributes_if_sends[{iso}]",
-                    [(c, 1.0) for c in x_cols] + [(z, -upper_units)],
-                    -math.inf,
-                    0.0,
-                )
+                z, _ = _contributes(model, iso)
                 big_m = gdp[iso] / sum(gdp.values()) * sum(max_cost.values())
                 model.add_row(f"burden_over[{iso}]", gap + slack_terms, -math.inf, 0.0)
                 model.add_row(
