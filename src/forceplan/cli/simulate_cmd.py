@@ -420,7 +420,7 @@ def render_compare(frame: pd.DataFrame) -> None:
         cells = []
         for k, name in enumerate(names):
             r = frame[(frame.scenario == name) & (frame.outcome == outcome)].iloc[0]
-            cell = f"{_fmt(r.p50, unit)} [{_fmt(r.p05, unit)}-{_fmt(r.p95, unit)}]"
+            cell = _band(r, unit)
             if outcome == "p_offensive_end":
                 cell += f"\nmean {_fmt(r['mean'], unit)}"
             if k > 0:
