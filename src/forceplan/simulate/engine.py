@@ -125,7 +125,6 @@ class Tables:
     pair_tied: np.ndarray  # (K, T + 2, T) units
     pair_on_ground_years: np.ndarray  # (K, T + 2, Y) units summed per year
     pair_tied_years: np.ndarray  # (K, T + 2, Y)
-    planned_by_cap: np.ndarray  # (T, N, C)
     line_to_mission: np.ndarray  # (J, M)
     mission_required: np.ndarray  # (T, M)
 
@@ -133,9 +132,7 @@ class Tables:
 def build_tables(inputs: ModelInputs) -> Tables:
     months = inputs.months
     n_nat, n_cap = len(inputs.nations), len(inputs.capabilities)
-    planned_by_cap = np.zeros((months, n_nat, n_cap))
-    for j, c in enumerate(inputs.line_capability):
-        planned_by_cap[:, :, c] += inputs.planned[:, :, j]
+    planned_by_cap = inputs.planned_by_cap
     pair_c, pair_n = np.nonzero(planned_by_cap.sum(axis=0).T > 0)  # grouped by capability
     pair_index = np.full((n_nat, n_cap), -1, dtype=np.int64)
     pair_index[pair_n, pair_c] = np.arange(pair_n.size)
@@ -178,7 +175,6 @@ def build_tables(inputs: ModelInputs) -> Tables:
         pair_tied=pair_tied,
         pair_on_ground_years=year_sums(pair_og, months),
         pair_tied_years=year_sums(pair_tied, months),
-        planned_by_cap=planned_by_cap,
         line_to_mission=line_to_mission,
         mission_required=inputs.required @ line_to_mission,
     )
@@ -270,7 +266,7 @@ def evaluate(
         c_m = inputs.donor_capability[p_m]
         present_m = exits[b_m, n_m][:, None] > np.arange(1, months + 1)[None, :]  # (M, T)
         deployed_m = (
-            tables.planned_by_cap[:, n_m, c_m].T * present_m
+            inputs.planned_by_cap[:, n_m, c_m].T * present_m
             + rp.taken[p_m[:, None], rp.need_pos[row[b_m]]]
         )
         og_m, og_years_m, tied_years_m = rotate_yearly(

@@ -57,6 +57,7 @@ class ModelInputs:
     line_capability: np.ndarray  # (J,) capability index
     required: np.ndarray  # (T, J) units required
     planned: np.ndarray  # (T, N, J) units the plan sends
+    planned_by_cap: np.ndarray  # (T, N, C) the same, summed over each capability's lines
     backstop_planned: np.ndarray  # (T, J) units the backstop fills in the plan
     # re-planning
     spare: np.ndarray  # (T, N, C) units each nation could still add (after rotation, floors, cap)
@@ -289,6 +290,7 @@ def compile_inputs(scenario: Scenario, plan: PlanLike, months: int | None = None
         line_capability=line_cap,
         required=required,
         planned=planned,
+        planned_by_cap=planned_by_cap,
         backstop_planned=backstop_planned,
         spare=spare,
         allowed=allowed,
