@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
@@ -47,25 +49,32 @@ def load_or_exit(path: str) -> Scenario:
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
-def write_atomic(path: str | Path, data: str | bytes) -> Path:
-    """Write to a temporary file beside ``path`` and rename it into place.
+@contextmanager
+def replaced_atomically(path: str | Path) -> Iterator[Path]:
+    """A temporary file beside ``path``, renamed onto it when the block succeeds.
 
     A crash mid-write leaves either the old file or none, never half a file.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    mode = "wb" if isinstance(data, bytes) else "w"
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, mode) as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        yield Path(tmp)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return target
+
+
+def write_atomic(path: str | Path, data: str | bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (see :func:`replaced_atomically`)."""
+    mode = "wb" if isinstance(data, bytes) else "w"
+    with replaced_atomically(path) as tmp, tmp.open(mode) as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return Path(path)
 
 
 def check_output_dir(path: str | Path, what: str) -> None:

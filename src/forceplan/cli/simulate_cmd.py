@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +14,15 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from forceplan.cli.common import app, check_output_dir, console, fail, load_or_exit, write_atomic
+from forceplan.cli.common import (
+    app,
+    check_output_dir,
+    console,
+    fail,
+    load_or_exit,
+    replaced_atomically,
+    write_atomic,
+)
 from forceplan.plan import PlanError, PlanResult, plan
 from forceplan.scenario import Scenario
 
@@ -104,16 +110,8 @@ def _netcdf_ready() -> str | None:
 
 def _write_netcdf(path: str, ds: xr.Dataset) -> None:
     """Write a Dataset to netCDF atomically (temporary file beside it, then rename)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
+    with replaced_atomically(path) as tmp:
         ds.to_netcdf(tmp, engine="h5netcdf")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _shortfall_warning(name: str, result: PlanResult) -> str | None:
