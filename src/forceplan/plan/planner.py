@@ -25,6 +25,7 @@ from forceplan.plan.model import (
     ensure_quiet_solver,
     is_feasible,
     solve_phase,
+    tied_up_personnel,
     units_whole,
 )
 from forceplan.plan.result import (
@@ -348,10 +349,11 @@ def _nations(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFrame
                 continue
             cap = scenario.capability(cap_id)
             people = units * cap.personnel_per_unit.value
+            tied_people = tied_up_personnel(people, cap.rotation_ratio.value)
             deployed[iso] = deployed.get(iso, 0.0) + people
-            tied[iso] = tied.get(iso, 0.0) + people * cap.rotation_ratio.value
+            tied[iso] = tied.get(iso, 0.0) + tied_people
             if cap.domain in ARMY_DOMAINS:
-                army_tied[iso] = army_tied.get(iso, 0.0) + people * cap.rotation_ratio.value
+                army_tied[iso] = army_tied.get(iso, 0.0) + tied_people
             cost[iso] = cost.get(iso, 0.0) + units * cap.annual_cost_per_unit_usd_m.value
         total_cost = sum(cost.values())
         contributors_gdp = sum(n.gdp_usd_bn.value for n in scenario.nations if n.iso in deployed)
