@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -25,6 +25,11 @@ console = Console()
 err_console = Console(stderr=True)
 
 EXIT_BAD_INPUT = 2
+
+#: The positional scenario argument every command that reads one takes.
+ScenarioArg = Annotated[
+    str, typer.Argument(help="Scenario TOML file, or the name of a bundled scenario.")
+]
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:

@@ -11,7 +11,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from forceplan.cli.common import app, check_output_dir, console, fail, load_or_exit, write_atomic
+from forceplan.cli.common import (
+    ScenarioArg,
+    app,
+    check_output_dir,
+    console,
+    fail,
+    load_or_exit,
+    write_atomic,
+)
 from forceplan.plan import PlanError, PlanResult, plan
 from forceplan.scenario import Scenario
 
@@ -20,9 +28,7 @@ EXIT_NO_PLAN = 1
 
 @app.command("plan")
 def plan_command(
-    scenario: Annotated[
-        str, typer.Argument(help="Scenario TOML file, or the name of a bundled scenario.")
-    ],
+    scenario: ScenarioArg,
     json_path: Annotated[
         str | None, typer.Option("--json", help="Write the plan as JSON to this file.")
     ] = None,

@@ -9,12 +9,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from forceplan.cli.common import app, console, load_or_exit, write_atomic
+from forceplan.cli.common import ScenarioArg, app, console, load_or_exit, write_atomic
 from forceplan.scenario import Scenario, bundled_scenarios, scenario_hash
-
-ScenarioArg = Annotated[
-    str, typer.Argument(help="Scenario TOML file, or the name of a bundled scenario.")
-]
 
 
 @app.command()

@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from forceplan.cli.common import (
+    ScenarioArg,
     app,
     check_output_dir,
     console,
@@ -37,9 +38,6 @@ EXIT_NO_PLAN = 1
 #: runs with at least this many draws (in total) show a progress bar
 PROGRESS_FROM = 20_000
 
-ScenarioArg = Annotated[
-    str, typer.Argument(help="Scenario TOML file, or the name of a bundled scenario.")
-]
 DrawsOpt = Annotated[
     int, typer.Option("--draws", "-n", help="Monte Carlo draws (1 to 10,000,000).")
 ]
