@@ -86,6 +86,16 @@ def _runs(*params: np.ndarray) -> list[slice]:
     return [slice(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
 
 
+def _flows(d: np.ndarray, tau: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """up(t), D(t) - D(t-1) and relief(t) of deployed units ``d`` (..., T), D(0) = 0."""
+    prev = np.zeros_like(d)
+    prev[..., 1:] = d[..., :-1]
+    change = d - prev
+    up = np.maximum(change, 0.0)
+    relief = np.minimum(d, prev) * rotation_months(np.array([tau]), d.shape[-1])[0]
+    return up, change, relief
+
+
 def rotate(
     deployed: np.ndarray,
     tour: np.ndarray,
@@ -106,13 +116,8 @@ def rotate(
     for run in _runs(tour, ratio, overlap):
         tau, r, o = float(tour[run.start]), float(ratio[run.start]), float(overlap[run.start])
         d = deployed[:, run, :]
-        prev = np.zeros_like(d)
-        prev[..., 1:] = d[..., :-1]
-        change = d - prev
-        up = np.maximum(change, 0.0)
+        up, change, relief = _flows(d, tau)
         down = np.maximum(-change, 0.0)
-        flags = rotation_months(np.array([tau]), months)[0]
-        relief = np.minimum(d, prev) * flags
         prep = (r - 1.0) * tau / 2.0
         pad = int(np.ceil(prep + o)) + 2
         if continues:
@@ -193,12 +198,7 @@ def rotate_yearly(
         tau, r, o = float(tour[run.start]), float(ratio[run.start]), float(overlap[run.start])
         k_up, k_relief, k_leave, k_overlap, tail = _year_kernels(tau, r, o, months, continues)
         d = deployed[run]
-        prev = np.zeros_like(d)
-        prev[:, 1:] = d[:, :-1]
-        change = d - prev
-        up = np.maximum(change, 0.0)
-        flags = rotation_months(np.array([tau]), months)[0]
-        relief = np.minimum(d, prev) * flags
+        up, change, relief = _flows(d, tau)
         leave = up - change + relief  # down + relief
         relief_ext = np.concatenate([relief, d[:, -1:] * tail[None, :]], axis=1)
         if o > 0:
