@@ -68,6 +68,7 @@ def plan(
     )
 
     solutions: list[PhaseSolution] = []
+    allocations: list[Allocation] = []  # each solution's, computed once
     # The first phase of each set of twins is solved in full. Its stages
     # above continuity do not depend on the previous phase's plan, so they
     # are solved ahead, in worker threads, while earlier phases finish; its
@@ -105,8 +106,9 @@ def plan(
         # same model) or when the previous phase's plan *is* the twin's plan
         # (continuity 0, which nothing beats, on a plan optimal for every earlier
         # tier). Otherwise the phase is solved.
+        # signature -> (previous phase's plan, own plan, solution) of each solved twin
         solved: dict[
-            tuple[tuple[str, str, int], ...], list[tuple[Allocation, PhaseSolution]]
+            tuple[tuple[str, str, int], ...], list[tuple[Allocation, Allocation, PhaseSolution]]
         ] = {}
         previous: Allocation | None = None
         for i, (phase, model) in enumerate(models):
@@ -115,6 +117,7 @@ def plan(
             if reused is not None:
                 solutions.append(reused)
                 previous = _allocation(reused)
+                allocations.append(previous)
                 continue
             try:
                 if i in ahead:
@@ -131,16 +134,19 @@ def plan(
                     # the optima of every tier above continuity: only
                     # continuity is solved
                     known = next(
-                        (t for _, t in solved.get(signature, []) if t.status == "optimal"), None
+                        (t for _, _, t in solved.get(signature, []) if t.status == "optimal"),
+                        None,
                     )
                     solution = solve_phase(model, deadline, known=known)
             except PlanInfeasible:
                 raise PlanInfeasible(
                     diagnose_infeasible(scenario, phase, model, backstop_enabled)
                 ) from None
-            solved.setdefault(signature, []).append((previous or {}, solution))
+            allocation = _allocation(solution)
+            solved.setdefault(signature, []).append((previous or {}, allocation, solution))
             solutions.append(solution)
-            previous = _allocation(solution)
+            allocations.append(allocation)
+            previous = allocation
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -149,7 +155,7 @@ def plan(
     statuses = {s.status for s in solutions}
     status = "optimal" if statuses <= {"optimal"} else "time_limit"
     notes: list[str] = [note for s in solutions for note in s.model.notes]
-    changes = _changes(solutions)
+    changes = _changes(solutions, allocations)
     return PlanResult(
         scenario_name=scenario.name,
         scenario_title=scenario.title,
@@ -206,13 +212,18 @@ def _allocation(solution: PhaseSolution) -> Allocation:
 
 
 def _reuse_twin(
-    twins: list[tuple[Allocation, PhaseSolution]], previous: Allocation | None, model: PhaseModel
+    twins: list[tuple[Allocation, Allocation, PhaseSolution]],
+    previous: Allocation | None,
+    model: PhaseModel,
 ) -> PhaseSolution | None:
-    """A solved twin phase whose plan is optimal here too, with its tier values; else None."""
+    """A solved twin phase whose plan is optimal here too, with its tier values; else None.
+
+    ``twins``: (previous phase's plan, own plan, solution) of each solved twin.
+    """
     if previous is None:
         return None
-    for twin_previous, twin in twins:
-        if _allocation(twin) == previous:
+    for twin_previous, twin_allocation, twin in twins:
+        if twin_allocation == previous:
             values = {k: v for k, v in twin.stage_values.items() if k != CONTINUITY_STAGE}
             if twin.stage_values:
                 values[CONTINUITY_STAGE] = 0.0
@@ -222,12 +233,13 @@ def _reuse_twin(
     return None
 
 
-def _changes(solutions: list[PhaseSolution]) -> dict[str, dict[str, int]]:
+def _changes(
+    solutions: list[PhaseSolution], allocations: list[Allocation]
+) -> dict[str, dict[str, int]]:
     """Per phase after the first: units changed, added and withdrawn from the previous plan."""
     out: dict[str, dict[str, int]] = {}
     previous: Allocation | None = None
-    for sol in solutions:
-        current = _allocation(sol)
+    for sol, current in zip(solutions, allocations, strict=True):
         if previous is not None:
             keys = set(current) | set(previous)
             added = sum(max(0, current.get(k, 0) - previous.get(k, 0)) for k in keys)
