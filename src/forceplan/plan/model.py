@@ -393,13 +393,16 @@ def build_phase(
         )
         model.unmet[(req.mission.id, req.capability.id)] = col
 
+    # the x columns grouped once (each group in column order) for the rows below
+    x_by_line: dict[tuple[str, str], list[int]] = {}  # (cap, mission) -> columns
+    x_by_nation: dict[str, list[tuple[str, str, int]]] = {}  # iso -> (cap, mission, column)
+    for (iso, cap_id, mission_id), col in model.x.items():
+        x_by_line.setdefault((cap_id, mission_id), []).append(col)
+        x_by_nation.setdefault(iso, []).append((cap_id, mission_id, col))
+
     # -- coverage: sum_n x + backstop + unmet = required ------------------------
     for req in reqs:
-        terms = [
-            (col, 1.0)
-            for (iso, cap_id, mission_id), col in model.x.items()
-            if cap_id == req.capability.id and mission_id == req.mission.id
-        ]
+        terms = [(col, 1.0) for col in x_by_line.get((req.capability.id, req.mission.id), [])]
         b = model.backstop.get((req.capability.id, req.mission.id))
         if b is not None:
             terms.append((b, 1.0))
@@ -432,8 +435,8 @@ def build_phase(
                     scenario.capability(cap_id).personnel_per_unit.value
                     * scenario.capability(cap_id).rotation_ratio.value,
                 )
-                for (iso, cap_id, _), col in model.x.items()
-                if iso == nation.iso and scenario.capability(cap_id).domain in ARMY_DOMAINS
+                for cap_id, _, col in x_by_nation.get(nation.iso, [])
+                if scenario.capability(cap_id).domain in ARMY_DOMAINS
             ]
             if terms:
                 cap_personnel = nation.max_army_share.value * nation.army_personnel.value
@@ -472,8 +475,8 @@ def build_phase(
         for nation in scenario.nations:
             cols = [
                 col
-                for (iso, _, mission_id), col in model.x.items()
-                if iso == nation.iso and mission_id in on_ground
+                for _, mission_id, col in x_by_nation.get(nation.iso, [])
+                if mission_id in on_ground
             ]
             if not cols:
                 continue
@@ -547,9 +550,8 @@ def build_phase(
     return model
 
 
-def _contributes(model: PhaseModel, iso: str) -> tuple[int, list[int]]:
-    """A binary ``contributes[iso]``, forced to 1 when ``iso`` sends a unit; and its x columns."""
-    x_cols = [col for (i, _, _), col in model.x.items() if i == iso]
+def _contributes(model: PhaseModel, iso: str, x_cols: list[int]) -> int:
+    """A binary ``contributes[iso]``, forced to 1 when ``iso`` sends a unit (``x_cols``)."""
     z = model.add_col(f"contributes[{iso}]", 0.0, 1.0, True)
     model.contributes[iso] = z
     upper_units = sum(model.col_upper[c] for c in x_cols)
@@ -559,7 +561,7 @@ def _contributes(model: PhaseModel, iso: str) -> tuple[int, list[int]]:
         -math.inf,
         0.0,
     )
-    return z, x_cols
+    return z
 
 
 def _burden_sharing(
@@ -620,7 +622,8 @@ def _burden_sharing(
         rate = model.add_col("cost_per_gdp", 0.0, r_max, False)
         balance: list[tuple[int, float]] = list(total_terms)
         for iso in cost_terms:
-            z, x_cols = _contributes(model, iso)
+            x_cols = [col for col, _ in cost_terms[iso]]
+            z = _contributes(model, iso, x_cols)
             contributor[iso] = z
             model.add_row(
                 f"sends_if_contributes[{iso}]",
@@ -649,7 +652,7 @@ def _burden_sharing(
             slack_terms = [(col, -delta * cost) for col, cost in total_terms]
             if settings.basis == "all":
                 # s_n T - cost_n <= delta T only when n contributes (big-M on a binary)
-                z, _ = _contributes(model, iso)
+                z = _contributes(model, iso, [col for col, _ in own])
                 big_m = gdp[iso] / sum(gdp.values()) * sum(max_cost.values())
                 model.add_row(f"burden_over[{iso}]", gap + slack_terms, -math.inf, 0.0)
                 model.add_row(
