@@ -53,3 +53,16 @@ def test_sources_lists_cited_and_uncited() -> None:
     missing = runner.invoke(app, ["sources", "--missing", str(TINY)], env={"COLUMNS": "200"})
     assert "nations[AAA].gdp_usd_bn" not in missing.output
     assert "nations[BBB].gdp_usd_bn" in missing.output
+
+
+def test_outputs_get_ordinary_file_permissions(tmp_path: Path) -> None:
+    """Atomic writes go through a private temporary file; the result must not stay 0600."""
+    import os
+
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "schema.json"
+        assert runner.invoke(app, ["schema", "-o", str(out)]).exit_code == 0
+        assert out.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(old)
