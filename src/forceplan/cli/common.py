@@ -30,6 +30,14 @@ EXIT_BAD_INPUT = 2
 ScenarioArg = Annotated[
     str, typer.Argument(help="Scenario TOML file, or the name of a bundled scenario.")
 ]
+BackstopOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--backstop/--no-backstop",
+        help="Let the backstop fill what the coalition cannot (default: the scenario's "
+        "backstop.enabled).",
+    ),
+]
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from forceplan.cli.common import (
+    BackstopOpt,
     ScenarioArg,
     app,
     check_output_dir,
@@ -36,14 +37,7 @@ def plan_command(
         str | None,
         typer.Option("--csv", help="Write one CSV per table (allocations, shortfalls, ...) here."),
     ] = None,
-    backstop: Annotated[
-        bool | None,
-        typer.Option(
-            "--backstop/--no-backstop",
-            help="Let the backstop fill what the coalition cannot (default: the scenario's "
-            "backstop.enabled).",
-        ),
-    ] = None,
+    backstop: BackstopOpt = None,
     time_limit: Annotated[
         float, typer.Option("--time-limit", min=0.1, help="Solver time budget in seconds.")
     ] = 60.0,

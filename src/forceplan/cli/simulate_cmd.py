@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from forceplan.cli.common import (
+    BackstopOpt,
     ScenarioArg,
     app,
     check_output_dir,
@@ -46,15 +47,6 @@ MonthsOpt = Annotated[
     int | None,
     typer.Option("--months", help="Months to simulate (1-240; default: the whole mission)."),
 ]
-BackstopOpt = Annotated[
-    bool | None,
-    typer.Option(
-        "--backstop/--no-backstop",
-        help="Plan with or without the backstop (default: the scenario's backstop.enabled).",
-    ),
-]
-
-
 def _validate_or_exit(draws: int, seed: int, months: int | None) -> None:
     from forceplan.simulate import validate_run
     try:
