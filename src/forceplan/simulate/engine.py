@@ -208,6 +208,43 @@ def sample_chunk(
     return params, political, own
 
 
+def sample_draws(
+    inputs: ModelInputs,
+    uncertainties: Mapping[str, Uncertainty],
+    seed: int,
+    start: int,
+    stop: int,
+    overrides: Mapping[str, np.ndarray] | None = None,
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """What :func:`sample_chunk` gives draws ``start .. stop - 1`` of a run of any size.
+
+    ``overrides`` (name -> array of ``stop - start`` values) replaces the sampled
+    values of those parameters draw by draw (or adds parameters); the random
+    political and exit factors stay those of each draw. ``forceplan explore``
+    feeds its own designs into the model through it.
+    """
+    if not 0 <= start < stop:
+        raise ValueError(f"draws {start}..{stop} are not a non-empty range from 0")
+    parts = []
+    for block in range(start // BLOCK, (stop - 1) // BLOCK + 1):
+        lo, hi = max(start - block * BLOCK, 0), min(stop - block * BLOCK, BLOCK)
+        params, political, own = sample_chunk(inputs, uncertainties, seed, block, hi)
+        parts.append(({k: v[lo:] for k, v in params.items()}, political[lo:], own[lo:]))
+    params = {k: np.concatenate([p[k] for p, _, _ in parts]) for k in parts[0][0]}
+    for name, values in (overrides or {}).items():
+        values = np.asarray(values, dtype=float)
+        if values.shape != (stop - start,):
+            raise ValueError(
+                f"override {name!r} has shape {values.shape}, expected ({stop - start},)"
+            )
+        params[name] = values
+    return (
+        params,
+        np.concatenate([p for _, p, _ in parts]),
+        np.concatenate([o for _, _, o in parts], axis=0),
+    )
+
+
 def evaluate(
     inputs: ModelInputs,
     tables: Tables,

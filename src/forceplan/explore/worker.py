@@ -1,0 +1,262 @@
+"""What runs on a worker process: plan one plan point, evaluate one chunk of experiments.
+
+Tasks carry keys, not payloads: the run's :class:`~forceplan.explore.design.Spec`
+(scenarios, dimensions, outer design) and each plan are kept in this process's
+cache the first time they arrive. A task that finds a key missing returns
+:class:`Missing` and the runner sends it again with the payload, so each worker
+receives the scenario and each plan once, whatever executor carries the tasks
+(a local process pool, Dask, Ray or MPI).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from forceplan.explore.design import OUTCOMES, Chunk, Spec
+from forceplan.scenario import Scenario
+from forceplan.simulate.deterrence import default_offensive_hazard
+from forceplan.simulate.engine import BLOCK, OUTCOMES as SIM_OUTCOMES
+from forceplan.simulate.engine import Tables, build_tables, evaluate, sample_draws
+from forceplan.simulate.inputs import ModelInputs, SimplePlan, compile_inputs
+from forceplan.simulate.parameters import effective_uncertainties
+
+#: compiled plans kept per worker (each a few MB of tables)
+COMPILED_CACHE = 8
+
+
+class Missing(NamedTuple):
+    """The task needs these payloads (``spec:<key>``, ``plan:<key>``) sent along."""
+
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlanJob:
+    version: str
+    spec_key: str
+    policy: int
+    point: int
+    plan_key: str
+
+
+@dataclass(frozen=True)
+class PlanDone:
+    plan_key: str
+    status: str  # optimal, time_limit, infeasible
+    message: str
+    plan: dict[str, Any]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    version: str
+    spec_key: str
+    plan_key: str
+    chunk: Chunk
+    experiments: np.ndarray  # (rows,) experiment id of each draw
+    units: np.ndarray  # (rows, simulation dims) unit-design values
+
+
+@dataclass(frozen=True)
+class ChunkDone:
+    chunk_id: str
+    table: pa.Table
+    seconds: float
+
+
+@dataclass
+class _Compiled:
+    scenario: Scenario
+    status: str
+    inputs: ModelInputs | None
+    tables: Tables | None
+    no_force: tuple[ModelInputs, Tables]
+    uncertainties: dict[str, Any]
+
+
+_SPECS: dict[str, Spec] = {}
+_PLANS: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_COMPILED: OrderedDict[str, _Compiled] = OrderedDict()
+
+
+def _version() -> str:
+    from forceplan.simulate.engine import _version as v
+
+    return v()
+
+
+def _receive(payloads: Mapping[str, Any] | None) -> None:
+    for key, value in (payloads or {}).items():
+        kind, _, name = key.partition(":")
+        if kind == "spec":
+            _SPECS.clear()  # one run at a time per worker
+            _SPECS[name] = value
+        elif kind == "plan":
+            _remember_plan(name, value)
+
+
+def _remember_plan(key: str, plan: dict[str, Any]) -> None:
+    _PLANS[key] = plan
+    _PLANS.move_to_end(key)
+    while len(_PLANS) > 256:
+        _PLANS.popitem(last=False)
+
+
+def _check_version(wanted: str) -> None:
+    mine = _version()
+    if mine != wanted:
+        raise RuntimeError(
+            f"this worker runs forceplan {mine}, the run was started with {wanted}: "
+            "install the same version on every worker"
+        )
+
+
+def run_plan(job: PlanJob, payloads: Mapping[str, Any] | None = None) -> PlanDone | Missing:
+    """Plan one plan point under one lever combination (PlanError -> status 'infeasible')."""
+    from forceplan.plan import PlanError, plan
+
+    _check_version(job.version)
+    _receive(payloads)
+    spec = _SPECS.get(job.spec_key)
+    if spec is None:
+        return Missing((f"spec:{job.spec_key}",))
+    started = time.perf_counter()
+    scenario = spec.scenario(job.policy, job.point)
+    key = spec.plan_key(scenario, job.policy)
+    if key != job.plan_key:
+        raise RuntimeError(f"plan point {job.point}: content hash {key} != {job.plan_key}")
+    try:
+        result = plan(scenario, backstop=spec.backstop(job.policy))
+    except PlanError as exc:
+        payload = {"status": "infeasible", "message": str(exc)}
+        done = PlanDone(key, "infeasible", str(exc), payload, time.perf_counter() - started)
+    else:
+        payload = result.to_dict()
+        done = PlanDone(key, result.status, "", payload, time.perf_counter() - started)
+    _remember_plan(key, payload)
+    return done
+
+
+def plan_frames(payload: Mapping[str, Any]) -> SimplePlan:
+    """The frames the simulation reads, from a stored plan (``PlanResult.to_dict``)."""
+    return SimplePlan(
+        allocations=pd.DataFrame(payload["allocations"]),
+        shortfalls=pd.DataFrame(payload["shortfalls"]),
+        phases=pd.DataFrame(payload["phases"]),
+        backstop_enabled=bool(payload["backstop"]["enabled"]),
+        status=str(payload["solver"]["status"]),
+    )
+
+
+_EMPTY = {"allocations": [], "shortfalls": [], "phases": [],
+          "backstop": {"enabled": False}, "solver": {"status": "no force"}}
+
+
+def _compile(spec: Spec, job: ChunkJob, payload: dict[str, Any]) -> _Compiled:
+    scenario = spec.scenario(job.chunk.policy, job.chunk.point)
+    months = spec.months
+    # no force: nothing deployed, so nothing to re-plan when a nation leaves
+    quiet = scenario.model_copy(
+        update={"simulation": scenario.simulation.model_copy(update={"refill": False})}
+    )
+    nf_inputs = compile_inputs(quiet, plan_frames(_EMPTY), months)
+    no_force = (nf_inputs, build_tables(nf_inputs))
+    status = str(payload.get("status") or payload.get("solver", {}).get("status"))
+    uncertainties = effective_uncertainties(scenario)
+    if status == "infeasible":
+        return _Compiled(scenario, status, None, None, no_force, uncertainties)
+    inputs = compile_inputs(scenario, plan_frames(payload), months)
+    return _Compiled(scenario, status, inputs, build_tables(inputs), no_force, uncertainties)
+
+
+def run_chunk(job: ChunkJob, payloads: Mapping[str, Any] | None = None) -> ChunkDone | Missing:
+    """Evaluate the chunk's experiments, vectorised in blocks; one row per experiment."""
+    _check_version(job.version)
+    _receive(payloads)
+    missing = []
+    if job.spec_key not in _SPECS:
+        missing.append(f"spec:{job.spec_key}")
+    if job.plan_key not in _PLANS and job.plan_key not in _COMPILED:
+        missing.append(f"plan:{job.plan_key}")
+    if missing:
+        return Missing(tuple(missing))
+    started = time.perf_counter()
+    spec = _SPECS[job.spec_key]
+    compiled = _COMPILED.get(job.plan_key)
+    if compiled is None:
+        compiled = _compile(spec, job, _PLANS[job.plan_key])
+        _COMPILED[job.plan_key] = compiled
+        while len(_COMPILED) > COMPILED_CACHE:
+            _COMPILED.popitem(last=False)
+    _COMPILED.move_to_end(job.plan_key)
+    values = spec.sim_values(job.units)
+    outcomes = _outcomes(spec, compiled, job, values)
+    table = chunk_table(spec, job, compiled, values, outcomes)
+    return ChunkDone(job.chunk.id, table, time.perf_counter() - started)
+
+
+def _outcomes(
+    spec: Spec, compiled: _Compiled, job: ChunkJob, values: Mapping[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    chunk = job.chunk
+    out = {name: np.full(chunk.rows, np.nan) for name in OUTCOMES}
+    nf_inputs, nf_tables = compiled.no_force
+    nf_unc = compiled.uncertainties
+    for lo in range(chunk.start, chunk.stop, BLOCK):
+        hi = min(lo + BLOCK, chunk.stop)
+        rows = slice(lo - chunk.start, hi - chunk.start)
+        overrides = {k: v[rows] for k, v in values.items()}
+        params, political, own = sample_draws(nf_inputs, nf_unc, spec.seed, lo, hi, overrides)
+        base = evaluate(nf_inputs, nf_tables, params, political, own, default_offensive_hazard)
+        out["p_offensive_no_force"][rows] = base.outcomes["p_offensive_end"]
+        if compiled.inputs is None or compiled.tables is None:
+            continue
+        res = evaluate(compiled.inputs, compiled.tables, params, political, own,
+                       default_offensive_hazard)
+        for name in SIM_OUTCOMES:
+            out[name][rows] = res.outcomes[name]
+    out["p_offensive_vs_no_force"] = out["p_offensive_end"] - out["p_offensive_no_force"]
+    return out
+
+
+def chunk_table(
+    spec: Spec,
+    job: ChunkJob,
+    compiled: _Compiled,
+    values: Mapping[str, np.ndarray],
+    outcomes: Mapping[str, np.ndarray],
+) -> pa.Table:
+    """One row per experiment: indices, levers, plan, every input, every outcome."""
+    from forceplan.explore.results import schema
+
+    chunk = job.chunk
+    n = chunk.rows
+    combo = spec.combos[chunk.policy]
+    columns: dict[str, Any] = {
+        "experiment": job.experiments.astype(np.int64),
+        "draw": np.arange(chunk.start, chunk.stop, dtype=np.int64),
+        "policy": np.full(n, chunk.policy, dtype=np.int32),
+    }
+    for name, value in combo.items():
+        columns[name] = [value] * n
+    columns["plan_point"] = np.full(n, chunk.point, dtype=np.int32)
+    columns["plan"] = [job.plan_key] * n
+    columns["plan_status"] = [compiled.status] * n
+    for dim in spec.sim_dims:
+        columns[dim.name] = values[dim.target]
+    figures = dict(compiled.scenario.sources_list())
+    for dim in spec.plan_dims:
+        fig = figures.get(dim.target)
+        columns[dim.name] = np.full(n, np.nan if fig is None else fig.value)
+    for name in OUTCOMES:
+        columns[name] = outcomes[name]
+    return pa.table(columns, schema=schema(spec))
