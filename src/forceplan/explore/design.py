@@ -85,7 +85,9 @@ class Settings:
                 "--sampler", f"unknown sampler {self.sampler!r} (choose {', '.join(SAMPLERS)})"
             )
         if not whole(self.seed) or self.seed < 0:
-            raise ExploreError("--seed", f"must be a whole number of at least 0 (got {self.seed!r})")
+            raise ExploreError(
+                "--seed", f"must be a whole number of at least 0 (got {self.seed!r})"
+            )
         if not whole(self.plans) or not 1 <= self.plans <= MAX_PLANS:
             raise ExploreError("--plans", f"must be between 1 and {MAX_PLANS} (got {self.plans!r})")
         if not whole(self.chunk_size) or self.chunk_size < 1:
@@ -273,7 +275,7 @@ def build_design(scenario: Scenario, space: Space, levers: LeverSet, settings: S
 def _check_points(design: Design) -> None:
     """Every plan point must give a valid scenario under every variant (ranges can clash)."""
     spec = design.spec
-    firsts = {}
+    firsts: dict[str, int] = {}
     for policy, combo in enumerate(spec.combos):
         firsts.setdefault(str(combo.get("variant", "")), policy)
     for variant, policy in firsts.items():

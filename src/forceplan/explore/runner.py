@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from forceplan.explore.design import OUTCOMES, Chunk, Design, Settings, build_design
 from forceplan.explore.errors import ExploreError, ExploreInterrupted
@@ -39,8 +39,15 @@ from forceplan.explore.results import (
     write_plan,
 )
 from forceplan.explore.space import build_space
-from forceplan.explore.worker import ChunkDone, ChunkJob, Missing, PlanDone, PlanJob, run_chunk
-from forceplan.explore.worker import run_plan
+from forceplan.explore.worker import (
+    ChunkDone,
+    ChunkJob,
+    Missing,
+    PlanDone,
+    PlanJob,
+    run_chunk,
+    run_plan,
+)
 from forceplan.scenario import Scenario, scenario_hash
 
 
@@ -51,17 +58,28 @@ def _version() -> str:
         return "0.0.0+unknown"
 
 
-class Progress:
-    """Callbacks a front end (the CLI's progress bar) may implement; all optional."""
+class Progress(Protocol):
+    """What a front end (the CLI's progress bar) is told as a run goes."""
 
     def start(self, design: Design, rows_done: int, plans_needed: int, plans_done: int) -> None:
-        """Called once the work is known."""
+        """The work is known: rows already done, plans to make."""
 
     def plan_done(self, seconds: float) -> None:
         """A plan finished."""
 
     def rows_done(self, rows: int) -> None:
         """A chunk of ``rows`` experiments finished."""
+
+
+class _Silent:
+    def start(self, design: Design, rows_done: int, plans_needed: int, plans_done: int) -> None:
+        pass
+
+    def plan_done(self, seconds: float) -> None:
+        pass
+
+    def rows_done(self, rows: int) -> None:
+        pass
 
 
 @dataclass
@@ -90,7 +108,7 @@ def prepare(
 
 def manifest_for(design: Design, scenario: Scenario, scenario_ref: str) -> dict[str, Any]:
     spec = design.spec
-    libraries = {}
+    libraries: dict[str, str | None] = {}
     for lib in ("numpy", "scipy", "SALib", "pyarrow", "highspy"):
         try:
             libraries[lib] = importlib.metadata.version(lib)
@@ -306,8 +324,8 @@ class _Run:
         elif isinstance(result, PlanDone):
             sha = write_plan(self.dir, result.plan_key, result.plan)
             item = f"plan:{result.plan_key}"
-            entry = {"item": item, "file": f"plans/{result.plan_key}.json", "sha256": sha,
-                     "status": result.status}
+            entry: dict[str, Any] = {"item": item, "file": f"plans/{result.plan_key}.json",
+                                     "sha256": sha, "status": result.status}
             self.journal.append(entry)
             self.done[item] = entry
             self.plans[result.plan_key] = result.plan
@@ -359,7 +377,7 @@ def explore(
     if pool is None:
         pool = given_pool(executor, workers) if executor is not None else local_pool(workers)
     report.pool = pool.describe
-    runner = _Run(design, directory, pool, done, progress or Progress(), report)
+    runner = _Run(design, directory, pool, done, progress or _Silent(), report)
     try:
         if runner.todo():
             runner.run()

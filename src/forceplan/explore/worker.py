@@ -23,8 +23,8 @@ import pyarrow as pa
 from forceplan.explore.design import OUTCOMES, Chunk, Spec
 from forceplan.scenario import Scenario
 from forceplan.simulate.deterrence import default_offensive_hazard
-from forceplan.simulate.engine import BLOCK, OUTCOMES as SIM_OUTCOMES
-from forceplan.simulate.engine import Tables, build_tables, evaluate, sample_draws
+from forceplan.simulate.engine import BLOCK, Tables, build_tables, evaluate, sample_draws
+from forceplan.simulate.engine import OUTCOMES as SIM_OUTCOMES
 from forceplan.simulate.inputs import ModelInputs, SimplePlan, compile_inputs
 from forceplan.simulate.parameters import effective_uncertainties
 
