@@ -10,6 +10,7 @@ receives the scenario and each plan once, whatever executor carries the tasks
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -86,6 +87,8 @@ class _Compiled:
 _SPECS: dict[str, Spec] = {}
 _PLANS: OrderedDict[str, dict[str, Any]] = OrderedDict()
 _COMPILED: OrderedDict[str, _Compiled] = OrderedDict()
+#: guards the caches when an executor runs tasks in threads of one process
+_LOCK = threading.Lock()
 
 
 def _version() -> str:
@@ -98,17 +101,20 @@ def _receive(payloads: Mapping[str, Any] | None) -> None:
     for key, value in (payloads or {}).items():
         kind, _, name = key.partition(":")
         if kind == "spec":
-            _SPECS.clear()  # one run at a time per worker
-            _SPECS[name] = value
+            with _LOCK:
+                if name not in _SPECS:
+                    _SPECS.clear()  # one run at a time per worker
+                    _SPECS[name] = value
         elif kind == "plan":
             _remember_plan(name, value)
 
 
 def _remember_plan(key: str, plan: dict[str, Any]) -> None:
-    _PLANS[key] = plan
-    _PLANS.move_to_end(key)
-    while len(_PLANS) > 256:
-        _PLANS.popitem(last=False)
+    with _LOCK:
+        _PLANS[key] = plan
+        _PLANS.move_to_end(key)
+        while len(_PLANS) > 256:
+            _PLANS.popitem(last=False)
 
 
 def _check_version(wanted: str) -> None:
@@ -182,22 +188,26 @@ def run_chunk(job: ChunkJob, payloads: Mapping[str, Any] | None = None) -> Chunk
     """Evaluate the chunk's experiments, vectorised in blocks; one row per experiment."""
     _check_version(job.version)
     _receive(payloads)
-    missing = []
-    if job.spec_key not in _SPECS:
-        missing.append(f"spec:{job.spec_key}")
-    if job.plan_key not in _PLANS and job.plan_key not in _COMPILED:
+    spec = _SPECS.get(job.spec_key)
+    # the compiled model depends on the plan's content and the months simulated
+    slot = f"{job.plan_key}:{spec.months if spec is not None else ''}"
+    compiled = _COMPILED.get(slot)
+    payload = _PLANS.get(job.plan_key)
+    missing = [] if spec is not None else [f"spec:{job.spec_key}"]
+    if compiled is None and payload is None:
         missing.append(f"plan:{job.plan_key}")
     if missing:
         return Missing(tuple(missing))
+    assert spec is not None
     started = time.perf_counter()
-    spec = _SPECS[job.spec_key]
-    compiled = _COMPILED.get(job.plan_key)
     if compiled is None:
-        compiled = _compile(spec, job, _PLANS[job.plan_key])
-        _COMPILED[job.plan_key] = compiled
+        assert payload is not None
+        compiled = _compile(spec, job, payload)
+    with _LOCK:
+        _COMPILED[slot] = compiled
+        _COMPILED.move_to_end(slot)
         while len(_COMPILED) > COMPILED_CACHE:
             _COMPILED.popitem(last=False)
-    _COMPILED.move_to_end(job.plan_key)
     values = spec.sim_values(job.units)
     outcomes = _outcomes(spec, compiled, job, values)
     table = chunk_table(spec, job, compiled, values, outcomes)
