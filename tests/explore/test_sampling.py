@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import stats
 from SALib.test_functions import Ishigami
+from scipy import stats
 
 from forceplan.explore.errors import ExploreError
 from forceplan.explore.sampling import design_size, quantile, sobol_base_size, unit_design

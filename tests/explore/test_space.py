@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from explore_helpers import ranged
 
 from forceplan.explore.errors import ExploreError
 from forceplan.explore.levers import LEVER_PATHS
 from forceplan.explore.space import build_space
 from forceplan.scenario import Scenario
 from forceplan.simulate import effective_uncertainties
-
-from explore_helpers import ranged
 
 RANGED_FIGURES = {
     "capabilities[infantry_battalion].personnel_per_unit",

@@ -165,6 +165,9 @@ def explore_command(
         str | None,
         typer.Option("--cluster", help="Run on a Dask scheduler, e.g. tcp://10.0.0.5:8786."),
     ] = None,
+    connect_timeout: Annotated[
+        float, typer.Option("--connect-timeout", help="Seconds to wait for --cluster's scheduler.")
+    ] = 10.0,
     workers: Annotated[
         int | None, typer.Option("--workers", help="Local worker processes [default: cores].")
     ] = None,
@@ -199,7 +202,7 @@ def explore_command(
         if list_only:
             _render_space(prepare(s, settings, levers))
             return
-        pool = dask_pool(cluster) if cluster else None
+        pool = dask_pool(cluster, connect_timeout) if cluster else None
         started = time.perf_counter()
         with _progress_bar() as bar:
             report = explore(s, directory, settings, levers=levers, workers=workers, pool=pool,
