@@ -14,6 +14,7 @@ from forceplan.explore.results import file_sha256
 from forceplan.plan import plan
 from forceplan.scenario import Scenario, scenario_hash
 from forceplan.simulate import effective_uncertainties, simulate_plan
+from forceplan.simulate.parameters import BLOCK, stream
 
 LEVERS = """
 [levers]
@@ -131,6 +132,9 @@ def test_rows_equal_simulate_draw_by_draw(tmp_path: Path) -> None:
     ds = simulate_plan(s, plan(s), draws=1500, seed=3, keep_draws=0)
     for name in ("coverage_mean", "total_cost_usd_m", "p_offensive_end", "nations_left"):
         assert np.array_equal(data[name].to_numpy(), ds[f"outcome_{name}"].to_numpy()), name
+    # the political climate recorded is the draw's own shared political factor
+    climate = [stream(3, "political-factor", b).standard_normal(BLOCK) for b in (0, 1)]
+    assert np.array_equal(data.political_climate, np.concatenate(climate)[:1500])
 
 
 def test_no_force_outcome_is_the_same_draw_with_nothing_deployed(tmp_path: Path) -> None:

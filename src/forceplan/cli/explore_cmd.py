@@ -398,11 +398,15 @@ def _render_discovery(found: Discovery) -> None:
     limits.add_column("box", justify="right")
     limits.add_column("of range", justify="right")
     limits.add_column("unit", overflow="fold")
+    limits.add_column("qp", justify="right")
     for rec in found.limits.to_dict(orient="records"):
         box_text = f"{_num(float(rec['low']))} to {_num(float(rec['high']))}"
         full = f"{_num(float(rec['full_low']))} to {_num(float(rec['full_high']))}"
-        limits.add_row(escape(str(rec["input"])), box_text, full, escape(str(rec["unit"])))
+        limits.add_row(escape(str(rec["input"])), box_text, full, escape(str(rec["unit"])),
+                       f"{float(rec['qp_value']):.1g}")
     console.print(limits)
+    console.print("[dim]qp: quasi-p-value of each restriction (a one-sided binomial test of "
+                  "the box's density with and without it; near 0: it matters)[/]")
 
 
 @app.command("sensitivity")

@@ -48,6 +48,7 @@ def frame(results: Results, filters: Sequence[str] = ()) -> pd.DataFrame:
 
 def units(results: Results) -> dict[str, str]:
     out = {d["name"]: d.get("unit") or "" for d in results.manifest["dimensions"]}
+    out.update({d["name"]: d["unit"] for d in results.manifest.get("drawn_inputs", [])})
     for name, opts in results.manifest["levers"]["options"].items():
         out[f"{name}_code"] = "; ".join(f"{i}={o}" for i, o in enumerate(opts))
     return out

@@ -56,6 +56,17 @@ OUTCOMES: dict[str, tuple[str, str]] = {
 }
 
 
+#: inputs the model draws itself for each experiment (not from the design), recorded so that
+#: discovery and sensitivity can use them: column -> (long name, unit)
+DRAWN_INPUTS: dict[str, tuple[str, str]] = {
+    "political_climate": (
+        "The draw's shared political factor (standard normal; the lower, the sooner every "
+        "nation leaves: docs/model.md, coalition fraying)",
+        "standard deviations",
+    ),
+}
+
+
 @dataclass(frozen=True)
 class Settings:
     """What a user chooses for a run (all recorded in the manifest)."""

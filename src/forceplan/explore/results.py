@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
-from forceplan.explore.design import OUTCOMES, Spec
+from forceplan.explore.design import DRAWN_INPUTS, OUTCOMES, Spec
 from forceplan.explore.errors import ExploreError
 from forceplan.explore.levers import LEVER_UNITS
 
@@ -76,7 +76,14 @@ def schema(spec: Spec) -> pa.Schema:
         fields.append(_field(name, "lever", _LEVER_TYPES[name], f"Lever: {name}",
                              LEVER_UNITS[name]))
     fields += [_field(n, "index", t, ln, u) for n, (ln, u, t) in list(_INDEX.items())[3:]]
-    for dim in (*spec.sim_dims, *spec.plan_dims):
+    for dim in spec.sim_dims:
+        fields.append(_field(
+            dim.name, "input", pa.float64(), dim.distribution.description or dim.name, dim.unit,
+            stage=dim.stage, source=dim.distribution.source,
+        ))
+    for name, (long_name, unit) in DRAWN_INPUTS.items():
+        fields.append(_field(name, "input", pa.float64(), long_name, unit, stage="drawn"))
+    for dim in spec.plan_dims:
         fields.append(_field(
             dim.name, "input", pa.float64(), dim.distribution.description or dim.name, dim.unit,
             stage=dim.stage, source=dim.distribution.source,
@@ -206,7 +213,9 @@ class Results:
 
     @property
     def inputs(self) -> list[str]:
-        return [d["name"] for d in self.manifest["dimensions"]]
+        """Every input column: the design's dimensions and the inputs the model drew."""
+        drawn = [d["name"] for d in self.manifest.get("drawn_inputs", [])]
+        return [d["name"] for d in self.manifest["dimensions"]] + drawn
 
     @property
     def levers(self) -> list[str]:

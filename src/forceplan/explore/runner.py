@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from forceplan.explore.design import OUTCOMES, Chunk, Design, Settings, build_design
+from forceplan.explore.design import (
+    DRAWN_INPUTS,
+    OUTCOMES,
+    Chunk,
+    Design,
+    Settings,
+    build_design,
+)
 from forceplan.explore.errors import ExploreError, ExploreInterrupted
 from forceplan.explore.executors import Pool, given_pool, local_pool
 from forceplan.explore.levers import lever_set
@@ -127,6 +134,8 @@ def manifest_for(design: Design, scenario: Scenario, scenario_ref: str) -> dict[
         "levers": {**design.levers.to_json(), "combinations": list(spec.combos)},
         "dimensions": [d.to_json() for d in design.space.dimensions],
         "held": [h.to_json() for h in design.space.held],
+        "drawn_inputs": [{"name": k, "long_name": v[0], "unit": v[1]}
+                         for k, v in DRAWN_INPUTS.items()],
         "plan_design": {
             "points": design.points,
             "plans": design.points * len(spec.combos),

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from forceplan.explore.design import OUTCOMES, Chunk, Spec
+from forceplan.explore.design import DRAWN_INPUTS, OUTCOMES, Chunk, Spec
 from forceplan.scenario import Scenario
 from forceplan.simulate.deterrence import default_offensive_hazard
 from forceplan.simulate.engine import BLOCK, Tables, build_tables, evaluate, sample_draws
@@ -209,16 +209,18 @@ def run_chunk(job: ChunkJob, payloads: Mapping[str, Any] | None = None) -> Chunk
         while len(_COMPILED) > COMPILED_CACHE:
             _COMPILED.popitem(last=False)
     values = spec.sim_values(job.units)
-    outcomes = _outcomes(spec, compiled, job, values)
-    table = chunk_table(spec, job, compiled, values, outcomes)
+    outcomes, drawn = _outcomes(spec, compiled, job, values)
+    table = chunk_table(spec, job, compiled, {**values, **drawn}, outcomes)
     return ChunkDone(job.chunk.id, table, time.perf_counter() - started)
 
 
 def _outcomes(
     spec: Spec, compiled: _Compiled, job: ChunkJob, values: Mapping[str, np.ndarray]
-) -> dict[str, np.ndarray]:
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Outcomes, and the inputs the model drew itself (DRAWN_INPUTS), per experiment."""
     chunk = job.chunk
     out = {name: np.full(chunk.rows, np.nan) for name in OUTCOMES}
+    drawn = {name: np.full(chunk.rows, np.nan) for name in DRAWN_INPUTS}
     nf_inputs, nf_tables = compiled.no_force
     nf_unc = compiled.uncertainties
     for lo in range(chunk.start, chunk.stop, BLOCK):
@@ -226,6 +228,7 @@ def _outcomes(
         rows = slice(lo - chunk.start, hi - chunk.start)
         overrides = {k: v[rows] for k, v in values.items()}
         params, political, own = sample_draws(nf_inputs, nf_unc, spec.seed, lo, hi, overrides)
+        drawn["political_climate"][rows] = political
         base = evaluate(nf_inputs, nf_tables, params, political, own, default_offensive_hazard)
         out["p_offensive_no_force"][rows] = base.outcomes["p_offensive_end"]
         if compiled.inputs is None or compiled.tables is None:
@@ -235,7 +238,7 @@ def _outcomes(
         for name in SIM_OUTCOMES:
             out[name][rows] = res.outcomes[name]
     out["p_offensive_vs_no_force"] = out["p_offensive_end"] - out["p_offensive_no_force"]
-    return out
+    return out, drawn
 
 
 def chunk_table(
@@ -263,6 +266,8 @@ def chunk_table(
     columns["plan_status"] = [compiled.status] * n
     for dim in spec.sim_dims:
         columns[dim.name] = values[dim.target]
+    for name in DRAWN_INPUTS:
+        columns[name] = values[name]
     figures = dict(compiled.scenario.sources_list())
     for dim in spec.plan_dims:
         fig = figures.get(dim.target)

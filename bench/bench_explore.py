@@ -1,0 +1,252 @@
+"""Benchmark `forceplan explore` on the flagship; prints one table of side-by-side figures.
+
+    python bench/bench_explore.py                     # the full set (tens of minutes)
+    python bench/bench_explore.py --experiments 20000 --big 200000 --ema 500   # quicker
+
+Rows:
+
+1. N experiments (default 100,000) over the flagship with 64 plans, all local cores;
+2. the same smaller run (--small) on 1 and on 2 local worker processes: speed-up;
+3. that run on a Dask cluster (a scheduler and 1, then 2, worker processes on
+   127.0.0.1): speed-up;
+4. EMA Workbench's ``perform_experiments`` against forceplan's vectorised
+   evaluator on the same experiments, the same compiled model and the same
+   plans, one process each: the ratio of experiments per second;
+5. peak memory (RSS of the run's whole process tree, sampled every 0.2 s) of a
+   --big run (default 1,000,000 experiments).
+
+Every run fixes the headquarters' rotation ratio at 3 (`--fix`): above 3 the lead
+nations cannot keep a deployed HQ and every flagship plan is infeasible, which
+would make the runs skip the simulation. The machine's load average is printed
+with each row: the machine is shared, so read ratios, not absolute times.
+
+Needs the bench extra (EMA Workbench, psutil): pip install -e '.[bench]'.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+FIX = "capabilities[headquarters].rotation_ratio"
+FORCEPLAN = [sys.executable, "-c", "from forceplan.cli import main; main()"]
+DASK = str(Path(sys.executable).with_name("dask"))
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load {one:.1f}/{five:.1f}"
+
+
+def run_cli(args: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
+    """Seconds, peak RSS of the process tree and of the main process, in bytes."""
+    import psutil
+
+    started = time.perf_counter()
+    proc = subprocess.Popen([*FORCEPLAN, *args], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
+    main = psutil.Process(proc.pid)
+    peak_tree = peak_main = 0
+    while proc.poll() is None:
+        try:
+            procs = [main, *main.children(recursive=True)]
+            rss = [p.memory_info().rss for p in procs if p.is_running()]
+            peak_tree = max(peak_tree, sum(rss))
+            peak_main = max(peak_main, main.memory_info().rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.2)
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"forceplan {' '.join(args)} failed: {proc.stderr.read()}")
+    return seconds, peak_tree, peak_main
+
+
+def explore_args(out: Path, experiments: int, plans: int) -> list[str]:
+    return ["explore", "reassurance-2025", "--out", str(out), "-n", str(experiments),
+            "--plans", str(plans), "--seed", "7", "--fix", FIX]
+
+
+@contextmanager
+def dask_cluster(workers: int, where: Path) -> Iterator[str]:
+    sched = where / f"scheduler-{workers}.json"
+    procs = [subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", "0",
+                               "--no-dashboard", "--scheduler-file", str(sched)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        while not sched.exists():
+            time.sleep(0.1)
+        address = json.loads(sched.read_text())["address"]
+        for i in range(workers):
+            procs.append(subprocess.Popen(
+                [DASK, "worker", address, "--nworkers", "1", "--nthreads", "1",
+                 "--no-dashboard", "--local-directory", str(where / f"w{workers}-{i}")],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        from distributed import Client
+
+        with Client(address, timeout="60s") as client:
+            client.wait_for_workers(workers, timeout=120)
+        yield address
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)
+
+
+def ema_comparison(n: int, plans: int) -> tuple[float, float]:
+    """Experiments per second: EMA Workbench perform_experiments vs forceplan, same work."""
+    import warnings
+
+    os.environ.setdefault("TQDM_DISABLE", "1")  # EMA's per-experiment progress bar
+    warnings.filterwarnings("ignore", message="ipyparallel not installed")
+    import numpy as np
+    from ema_workbench import (
+        IntegerParameter,
+        Model,
+        RealParameter,
+        ScalarOutcome,
+        SequentialEvaluator,
+        perform_experiments,
+    )
+    from ema_workbench import Scenario as EmaScenario
+
+    from forceplan import load_scenario
+    from forceplan.explore import Settings, prepare
+    from forceplan.explore import worker as w
+    from forceplan.explore.runner import _version
+    from forceplan.simulate.deterrence import default_offensive_hazard
+    from forceplan.simulate.engine import evaluate, sample_draws
+
+    design = prepare(load_scenario("reassurance-2025"),
+                     Settings(experiments=n, plans=plans, seed=7, chunk_size=4096, fix=(FIX,)))
+    spec = design.spec
+    payload = {f"spec:{spec.key}": spec}
+    keys = {}
+    for point in range(design.points):  # the same plans for both, made once, not timed
+        key = spec.plan_key(spec.scenario(0, point), 0)
+        w.run_plan(w.PlanJob(_version(), spec.key, 0, point, key), payload)
+        keys[point] = key
+    jobs = []
+    for chunk in design.chunks:
+        rows = design.order[chunk.start:chunk.stop]
+        jobs.append(w.ChunkJob(_version(), spec.key, keys[chunk.point], chunk, rows,
+                               design.units[rows, :len(spec.sim_dims)]))
+    for job in jobs:  # compile each plan once (cached), not timed
+        w.run_chunk(job)
+    started = time.perf_counter()
+    for job in jobs:
+        w.run_chunk(job)
+    forceplan_rate = n / (time.perf_counter() - started)
+
+    # EMA: the same experiments, one call of the same model per experiment
+    names = [f"u{j}" for j in range(len(spec.sim_dims))]
+    compiled = {p: w._COMPILED[f"{keys[p]}:{spec.months}"] for p in keys}
+
+    def model(draw: int, plan_point: int, **units: float) -> dict[str, float]:
+        c = compiled[plan_point]
+        u = np.array([[units[name] for name in names]])
+        values = {k: v for k, v in spec.sim_values(u).items()}
+        params, political, own = sample_draws(c.inputs, c.uncertainties, spec.seed, draw,
+                                              draw + 1, values)
+        res = evaluate(c.inputs, c.tables, params, political, own, default_offensive_hazard)
+        nf = evaluate(*c.no_force, params, political, own, default_offensive_hazard)
+        out = {k: float(v[0]) for k, v in res.outcomes.items()}
+        out["p_offensive_no_force"] = float(nf.outcomes["p_offensive_end"][0])
+        return out
+
+    ema_model = Model("forceplan", function=model)
+    ema_model.uncertainties = [IntegerParameter("draw", 0, n - 1),
+                               IntegerParameter("plan_point", 0, design.points - 1)]
+    ema_model.uncertainties += [RealParameter(name, 0.0, 1.0) for name in names]
+    ema_model.outcomes = [ScalarOutcome(k) for k in
+                          ("coverage_mean", "p_offensive_end", "p_offensive_no_force")]
+    scenarios = []
+    for draw in range(n):
+        experiment = int(design.order[draw])
+        values = {name: float(design.units[experiment, j]) for j, name in enumerate(names)}
+        scenarios.append(EmaScenario(f"e{draw}", draw=draw,
+                                     plan_point=int(design.point_of[experiment]), **values))
+    started = time.perf_counter()
+    with SequentialEvaluator(ema_model) as evaluator:
+        perform_experiments(ema_model, scenarios=scenarios, evaluator=evaluator)
+    ema_rate = n / (time.perf_counter() - started)
+    return forceplan_rate, ema_rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--experiments", type=int, default=100_000)
+    parser.add_argument("--plans", type=int, default=64)
+    parser.add_argument("--small", type=int, default=20_000, help="for the worker ratios")
+    parser.add_argument("--small-plans", type=int, default=8)
+    parser.add_argument("--ema", type=int, default=2_000)
+    parser.add_argument("--big", type=int, default=1_000_000)
+    parser.add_argument("--skip", nargs="*", default=[],
+                        choices=["main", "local", "dask", "ema", "big"])
+    opts = parser.parse_args()
+    rows: list[tuple[str, str, str, str]] = []
+
+    def report(what: str, value: str, target: str, note: str) -> None:
+        rows.append((what, value, target, note))
+        print(f"  {what}: {value} (target {target}; {note})", flush=True)
+
+    print(f"forceplan explore benchmark on {os.cpu_count()} cores; {load()}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="bench-explore-") as tmp:
+        where = Path(tmp)
+        if "main" not in opts.skip:
+            before = load()
+            s, _, _ = run_cli(explore_args(where / "main", opts.experiments, opts.plans))
+            report(f"{opts.experiments:,} experiments, {opts.plans} plans, all cores",
+                   f"{s:,.1f} s ({opts.experiments / s:,.0f}/s)", "< 60 s",
+                   f"{before} -> {load()}")
+        small = opts.small, opts.small_plans
+        if "local" not in opts.skip:
+            before = load()
+            one, _, _ = run_cli(explore_args(where / "l1", *small) + ["--workers", "1"])
+            two, _, _ = run_cli(explore_args(where / "l2", *small) + ["--workers", "2"])
+            report(f"{small[0]:,} experiments, {small[1]} plans: 1 vs 2 local workers",
+                   f"{one:,.1f} s vs {two:,.1f} s = {one / two:.2f}x", ">= 1.7x",
+                   f"{before} -> {load()}")
+        if "dask" not in opts.skip:
+            before = load()
+            times = []
+            for workers in (1, 2):
+                with dask_cluster(workers, where) as address:
+                    s, _, _ = run_cli(explore_args(where / f"d{workers}", *small)
+                                      + ["--cluster", address])
+                    times.append(s)
+            report("the same on Dask (loopback): 1 vs 2 workers",
+                   f"{times[0]:,.1f} s vs {times[1]:,.1f} s = {times[0] / times[1]:.2f}x",
+                   ">= 1.7x", f"{before} -> {load()}")
+        if "ema" not in opts.skip:
+            before = load()
+            ours, theirs = ema_comparison(opts.ema, 4)
+            report(f"{opts.ema:,} experiments, same model and plans, one process: forceplan "
+                   "vs EMA Workbench perform_experiments",
+                   f"{ours:,.0f}/s vs {theirs:,.0f}/s = {ours / theirs:,.0f}x", ">= 100x",
+                   f"{before} -> {load()}")
+        if "big" not in opts.skip:
+            before = load()
+            s, tree, main = run_cli(explore_args(where / "big", opts.big, opts.plans))
+            gib = 1024**3
+            report(f"{opts.big:,} experiments, {opts.plans} plans: peak RSS",
+                   f"{tree / gib:.2f} GiB all processes ({main / gib:.2f} GiB main), "
+                   f"{s:,.0f} s", "< 2 GiB", f"{before} -> {load()}")
+    width = max(len(r[0]) for r in rows) if rows else 10
+    print()
+    print(f"{'measure':<{width}} | value | target | machine")
+    for what, value, target, note in rows:
+        print(f"{what:<{width}} | {value} | {target} | {note}")
+
+
+if __name__ == "__main__":
+    main()
