@@ -333,6 +333,11 @@ def discover_command(
     where: Annotated[str, typer.Option("--where", help="Condition on outcomes, inputs or "
                                        "levers, e.g. \"coverage_mean < 0.9\".")],
     lever: LeverFilter = None,
+    inputs: Annotated[
+        list[str] | None,
+        typer.Option("--inputs", help="Inputs PRIM may use ('*' matches anything; "
+                     "repeatable) [default: all, and the levers]."),
+    ] = None,
     box: Annotated[int | None, typer.Option("--box", help="Choose this step of the "
                                             "peeling trajectory.")] = None,
     min_coverage: Annotated[float, typer.Option("--min-coverage", help="Least coverage the "
@@ -350,7 +355,8 @@ def discover_command(
     from forceplan.explore.analysis import discover_in
 
     try:
-        found = discover_in(results, where, lever or (), box=box, min_coverage=min_coverage,
+        found = discover_in(results, where, lever or (), _split(inputs), box=box,
+                            min_coverage=min_coverage,
                             max_inputs=max_inputs, max_rows=max_rows)
     except ExploreError as exc:
         fail(escape(str(exc)))

@@ -11,6 +11,7 @@ from forceplan.explore.discovery import Discovery, discover
 from forceplan.explore.errors import ExploreError
 from forceplan.explore.results import Results
 from forceplan.explore.sensitivity import PLAN_FACTOR, Sensitivity, feature_scores, sobol_indices
+from forceplan.explore.space import match
 
 
 def _parse_filters(results: Results, filters: Sequence[str]) -> dict[str, Any]:
@@ -55,13 +56,19 @@ def units(results: Results) -> dict[str, str]:
 
 
 def discover_in(results: Results, where: str, filters: Sequence[str] = (),
-                **options: Any) -> Discovery:
-    """PRIM over a result directory's inputs and levers (see ``discovery.discover``)."""
+                inputs: Sequence[str] = (), **options: Any) -> Discovery:
+    """PRIM over a result directory's inputs and levers (see ``discovery.discover``).
+
+    ``inputs``: names or patterns (``*`` a wildcard) of the inputs PRIM may use
+    (default: all, and every lever not fixed by ``filters``).
+    """
     data = frame(results, filters)
-    inputs = results.inputs + [f"{n}_code" for n in results.levers if n not in
-                               _parse_filters(results, filters)]
+    candidates = results.inputs + [f"{n}_code" for n in results.levers if n not in
+                                   _parse_filters(results, filters)]
+    chosen = match(inputs, candidates, "--inputs") if inputs else set(candidates)
+    inputs = [c for c in candidates if c in chosen]
     seed = int(results.manifest["settings"]["seed"])
-    return discover(data, where, inputs, units(results), seed=seed, **options)
+    return discover(data, where, list(inputs), units(results), seed=seed, **options)
 
 
 def sensitivity_in(results: Results, outcome: str, filters: Sequence[str] = (),

@@ -173,7 +173,7 @@ def _pattern(text: str) -> re.Pattern[str]:
     return re.compile("^" + ".*".join(re.escape(p) for p in text.split("*")) + "$")
 
 
-def _match(patterns: Iterable[str], names: Sequence[str], option: str) -> set[str]:
+def match(patterns: Iterable[str], names: Sequence[str], option: str) -> set[str]:
     """Names matched by the patterns; an unknown pattern is an error naming close matches."""
     chosen: set[str] = set()
     for pattern in patterns:
@@ -265,9 +265,9 @@ def build_space(
     """The dimensions to sample, after ``--only`` and ``--fix``; see the module docstring."""
     dims, held = candidates(scenario, lever_paths)
     names = [d.name for d in dims]
-    kept = _match(only, names, "--only") if only else set(names)
+    kept = match(only, names, "--only") if only else set(names)
     fixes = _parse_fix(fix)
-    _match(fixes, names, "--fix")
+    match(fixes, names, "--fix")
     figures = dict(scenario.sources_list())
     out: list[Dimension] = []
     for dim in dims:
