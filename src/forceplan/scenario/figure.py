@@ -26,6 +26,10 @@ from forceplan.scenario.domains import MAGNITUDE_LIMIT, NAMED_DOMAINS, Interval,
 
 #: A float that must be a real, finite number (no NaN, no infinity, no bool, no string).
 FiniteFloat = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+#: A finite float of at most 10^12 in magnitude (for plain-float fields without a domain).
+BoundedFloat = Annotated[
+    float, Field(strict=True, allow_inf_nan=False, ge=-MAGNITUDE_LIMIT, le=MAGNITUDE_LIMIT)
+]
 
 
 class Frozen(BaseModel):
@@ -57,14 +61,9 @@ class Figure(Frozen):
 
     @model_validator(mode="after")
     def _check(self) -> Figure:
-        real = NAMED_DOMAINS["real"]
-        if (reason := real.reason(self.value)) is not None:
-            raise ValueError(reason)
+        # Finite by type; the field's domain (Within) bounds the value and the range.
         if self.range is not None:
             low, high = self.range
-            for end, x in (("low", low), ("high", high)):
-                if (reason := real.reason(x)) is not None:
-                    raise ValueError(f"range {end}: {reason}")
             if low > high:
                 raise ValueError(f"range low {low:g} is above range high {high:g}")
             if not low <= self.value <= high:

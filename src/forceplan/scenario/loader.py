@@ -339,7 +339,7 @@ def _problems_from_validation(
             message = "unknown field (not part of the scenario schema; check the spelling)"
         elif err["type"] == "missing":
             message = "required field is missing"
-        if "\n" in message and not loc:
+        if not loc:  # the scenario's own checks: one "field.path: reason" per line
             for line in message.splitlines():
                 field_path, _, reason = line.partition(": ")
                 problems.append(Problem(where_file, field_path, reason or line))

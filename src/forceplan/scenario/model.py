@@ -56,6 +56,8 @@ Identifier = Annotated[
 
 #: A month of the mission, 1-based (up to 20 years).
 Month = Annotated[int, Field(strict=True, ge=1, le=240)]
+#: A plain multiplier or weight, 0 to 10 (a finite float, not a bool or a string).
+Weight = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=10)]
 
 Stance = Literal["committed", "willing", "undecided", "opposed"]
 Domain = Literal["land", "air", "sea", "enabler", "command", "training"]
@@ -191,9 +193,7 @@ class Phase(Frozen):
     name: str
     start_month: Month = Field(description="First month, 1-based.")
     end_month: Month = Field(description="Last month, inclusive.")
-    multiplier: Annotated[float, Field(strict=True, ge=0, le=10)] = Field(
-        default=1.0, description="Scales every mission's base requirement."
-    )
+    multiplier: Weight = Field(default=1.0, description="Scales every mission's base requirement.")
     requirements: dict[Identifier, dict[Identifier, Units]] | None = Field(
         default=None,
         description="Explicit requirements per mission and capability; replaces the scaled "
@@ -307,12 +307,12 @@ class Simulation(Frozen):
         description="Further named model parameters; only names the model reads are "
         "accepted (none yet: see docs/model.md).",
     )
-    cost_pressure_weight: Annotated[float, Field(strict=True, ge=0, le=10)] = Field(
+    cost_pressure_weight: Weight = Field(
         default=0.0,
         description="Rise in a nation's log exit hazard per percentage point of its defence "
         "budget that the mission costs it per year (0: cost pressure ignored).",
     )
-    casualty_weight: Annotated[float, Field(strict=True, ge=0, le=10)] = Field(
+    casualty_weight: Weight = Field(
         default=0.0,
         description="Rise in a nation's log exit hazard per 100 cumulative casualties "
         "(0: casualties ignored).",

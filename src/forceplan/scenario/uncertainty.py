@@ -14,7 +14,7 @@ from forceplan.scenario.domains import (
     DomainName,
     Interval,
 )
-from forceplan.scenario.figure import FiniteFloat, Frozen
+from forceplan.scenario.figure import BoundedFloat, Frozen
 
 #: Draws beyond these tail probabilities are ignored when a normal or lognormal
 #: distribution is checked against its domain: a one-in-a-million draw outside
@@ -22,21 +22,17 @@ from forceplan.scenario.figure import FiniteFloat, Frozen
 TAIL = 1e-6
 _Z_TAIL = NormalDist().inv_cdf(1.0 - TAIL)  # about 4.75 standard deviations
 
-PositiveFloat = Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)]
+PositiveFloat = Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0, le=MAGNITUDE_LIMIT)]
 
 
 class Bounds(Frozen):
     """An explicit domain: every draw must lie in ``min .. max`` (both included)."""
 
-    min: FiniteFloat
-    max: FiniteFloat
+    min: BoundedFloat
+    max: BoundedFloat
 
     @model_validator(mode="after")
     def _ordered(self) -> Bounds:
-        for name in ("min", "max"):
-            x = getattr(self, name)
-            if abs(x) > MAGNITUDE_LIMIT:
-                raise ValueError(f"{name} {x:g} is beyond the limit of {MAGNITUDE_LIMIT:g}")
         if self.min >= self.max:
             raise ValueError(f"min ({self.min:g}) must be below max ({self.max:g})")
         return self
@@ -86,11 +82,11 @@ class Uncertainty(Frozen):
         "positive, share, probability, correlation, multiplier, personnel, count) or "
         "{ min = ..., max = ... }. Required for a parameter the simulation does not know.",
     )
-    value: FiniteFloat | None = Field(default=None, description="For 'fixed'.")
-    low: FiniteFloat | None = None
-    high: FiniteFloat | None = None
-    mode: FiniteFloat | None = None
-    mean: FiniteFloat | None = None
+    value: BoundedFloat | None = Field(default=None, description="For 'fixed'.")
+    low: BoundedFloat | None = None
+    high: BoundedFloat | None = None
+    mode: BoundedFloat | None = None
+    mean: BoundedFloat | None = None
     sd: PositiveFloat | None = None
     alpha: PositiveFloat | None = None
     beta: PositiveFloat | None = None
@@ -111,10 +107,6 @@ class Uncertainty(Frozen):
         missing = [p for p in need[self.distribution] if getattr(self, p) is None]
         if missing:
             raise ValueError(f"a {self.distribution} distribution needs {', '.join(missing)}")
-        for name in ("value", "low", "high", "mode", "mean", "sd", "alpha", "beta"):
-            x = getattr(self, name)
-            if x is not None and abs(x) > MAGNITUDE_LIMIT:
-                raise ValueError(f"{name} {x:g} is beyond the limit of {MAGNITUDE_LIMIT:g}")
         if self.low is not None and self.high is not None and self.low > self.high:
             raise ValueError(f"low ({self.low:g}) is above high ({self.high:g})")
         if self.distribution == "lognormal" and self.mean is not None and self.mean <= 0:
