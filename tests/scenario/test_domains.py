@@ -474,3 +474,46 @@ def test_the_domain_sweep_finds_a_number_without_one() -> None:
         count: Annotated[int, Field(strict=True, ge=0)]
 
     assert _without_domain(Loose) == ["Loose.bare", "Loose.lax", "Loose.figure", "Loose.count"]
+
+
+def _doc_rows(model: type[BaseModel], prefix: str = "") -> list[str]:
+    """`| `path` | `interval` |` for every number of the schema, as docs/scenario.md lists it."""
+    out: list[str] = []
+    for name, info in model.model_fields.items():
+        out += _doc_leaf(info.annotation, tuple(info.metadata), f"{prefix}{name}")
+    return out
+
+
+def _doc_leaf(tp: Any, meta: tuple[Any, ...], path: str) -> list[str]:
+    origin = get_origin(tp)
+    if origin is Annotated:
+        base, *more = get_args(tp)
+        return _doc_leaf(base, (*meta, *more), path)
+    if origin in (Union, types.UnionType):
+        return [r for a in get_args(tp) if a is not type(None) for r in _doc_leaf(a, meta, path)]
+    if origin in (tuple, list):
+        return [r for a in get_args(tp) if a is not Ellipsis for r in _doc_leaf(a, (), path + "[]")]
+    if origin is dict:
+        return _doc_leaf(get_args(tp)[1], (), path + ".<key>")
+    flat = _flat(meta)
+    if tp is Figure:
+        within = next(m for m in flat if isinstance(m, Within))
+        return [f"| `{path}` | `{within.interval.notation()}` |"]
+    if tp in (int, float):
+        low = next(m for m in flat if isinstance(m, Ge | Gt))
+        high = next(m for m in flat if isinstance(m, Le | Lt))
+        left = "(" if isinstance(low, Gt) else "["
+        right = ")" if isinstance(high, Lt) else "]"
+        lo = low.gt if isinstance(low, Gt) else low.ge
+        hi = high.lt if isinstance(high, Lt) else high.le
+        return [f"| `{path}` | `{left}{lo:g}, {hi:g}{right}` |"]
+    if isinstance(tp, type) and issubclass(tp, BaseModel) and tp is not Figure:
+        return _doc_rows(tp, path + ".")
+    return []
+
+
+def test_docs_list_the_domain_of_every_number() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "scenario.md").read_text()
+    rows = _doc_rows(Scenario)
+    assert len(rows) > 35
+    assert [r for r in rows if r not in doc] == []
