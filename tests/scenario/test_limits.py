@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from scenario_helpers import TINY, only_problem, problems_of, variant, write
 
-from forceplan.scenario import load_scenario
+from forceplan.scenario import Scenario, load_scenario
 from forceplan.scenario.files import MAX_FILE_BYTES, MAX_NESTING
 from forceplan.scenario.loader import MAX_EXTENDS
 
@@ -204,3 +206,26 @@ def test_extends_of_odd_things(tmp_path: Path) -> None:
     assert only_problem(path) == f"{tmp_path / 'dir'}: is a directory, not a scenario file"
     path = write(tmp_path, 'extends = "nowhere.toml"\n', "n.toml")
     assert only_problem(path) == f"{path}: extends: base scenario 'nowhere.toml' not found"
+
+
+def test_duplicate_nation_name_after_merging(tmp_path: Path) -> None:
+    path = variant(tmp_path, '[[nations]]\niso = "BBB"\nname = "Alpha"\n')
+    assert only_problem(path) == (
+        f"{path}: nations[1] (BBB).name: duplicate name 'Alpha' (also nations[0]); "
+        "state each entry once"
+    )
+
+
+def test_duplicates_refused_when_built_in_python_too() -> None:
+    """The loader refuses duplicates per file; the model refuses them in any scenario."""
+    raw = tomllib.loads(TINY.read_text())
+    raw["capabilities"].append(dict(raw["capabilities"][0]))
+    raw["phases"].append({**raw["phases"][1], "start_month": 25, "end_month": 30})
+    with pytest.raises(ValidationError) as info:
+        Scenario.model_validate(raw)
+    text = str(info.value)
+    assert (
+        "capabilities[2] (infantry_battalion).id: duplicate id 'infantry_battalion' "
+        "(also capabilities[0]); state each entry once" in text
+    )
+    assert "phases[2] (drawdown).id: duplicate id 'drawdown' (also phases[1])" in text

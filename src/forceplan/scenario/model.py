@@ -10,7 +10,6 @@ strings) and bounded. docs/scenario.md lists every domain.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
@@ -379,16 +378,14 @@ class Scenario(Frozen):
         regions = {m.region for m in self.missions}
         isos = [n.iso for n in self.nations]
 
-        for label, values in (
-            ("capabilities: duplicate id", cap_ids),
-            ("missions: duplicate id", mission_ids),
-            ("phases: duplicate id", [p.id for p in self.phases]),
-            ("nations: duplicate ISO code", isos),
-            ("nations: duplicate name", [n.name for n in self.nations]),
+        for table, field, labels, values in (
+            ("capabilities", "id", cap_ids, cap_ids),
+            ("missions", "id", mission_ids, mission_ids),
+            ("phases", "id", [p.id for p in self.phases], [p.id for p in self.phases]),
+            ("nations", "iso", isos, isos),
+            ("nations", "name", isos, [n.name for n in self.nations]),
         ):
-            dupes = sorted(v for v, k in Counter(values).items() if k > 1)
-            if dupes:
-                problems.append(f"{label} {', '.join(map(repr, dupes))}")
+            problems += _duplicates(table, field, labels, values)
 
         for i, n in enumerate(self.nations):
             where = f"nations[{i}] ({n.iso})"
@@ -604,6 +601,21 @@ class Scenario(Frozen):
     def sources_list(self) -> Iterator[tuple[str, Figure]]:
         """Every figure in the scenario with its dotted path."""
         yield from _walk_figures(self, "")
+
+
+def _duplicates(table: str, field: str, labels: list[str], values: list[str]) -> list[str]:
+    """``table[j] (label).field: duplicate ...`` for every entry repeating an earlier one."""
+    first: dict[str, int] = {}
+    out = []
+    for j, value in enumerate(values):
+        if value in first:
+            out.append(
+                f"{table}[{j}] ({labels[j]}).{field}: duplicate {field} {value!r} "
+                f"(also {table}[{first[value]}]); state each entry once"
+            )
+        else:
+            first[value] = j
+    return out
 
 
 def _walk_figures(obj: Any, path: str) -> Iterator[tuple[str, Figure]]:
