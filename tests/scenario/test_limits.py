@@ -229,3 +229,11 @@ def test_duplicates_refused_when_built_in_python_too() -> None:
         "(also capabilities[0]); state each entry once" in text
     )
     assert "phases[2] (drawdown).id: duplicate id 'drawdown' (also phases[1])" in text
+
+
+def test_a_directory_named_like_a_bundled_scenario_does_not_hide_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "un-100k").mkdir()  # e.g. an output folder named after the scenario
+    monkeypatch.chdir(tmp_path)
+    assert load_scenario("un-100k").name == "un_100k"

@@ -103,13 +103,16 @@ def resolve_path(ref: str | Path, relative_to: Path | None = None) -> Path:
     if not p.is_absolute():
         candidates.append(p)
     for c in candidates:
-        # any kind of file: the reader says why a directory or a device will not do
-        if os.path.exists(c):
+        if os.path.isfile(c):
             return c
     bundled = bundled_scenarios()
     name = p.name.removesuffix(".toml")
     if name in bundled and len(p.parts) <= 1:
         return bundled[name]
+    for c in candidates:
+        # a directory, device or pipe of that name: the reader says why it will not do
+        if os.path.exists(c):
+            return c
     raise FileNotFoundError(str(candidates[0] if candidates else p))
 
 
