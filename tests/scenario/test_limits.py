@@ -237,3 +237,11 @@ def test_a_directory_named_like_a_bundled_scenario_does_not_hide_it(
     (tmp_path / "un-100k").mkdir()  # e.g. an output folder named after the scenario
     monkeypatch.chdir(tmp_path)
     assert load_scenario("un-100k").name == "un_100k"
+
+
+def test_dropping_an_entry_the_base_lacks_is_refused(tmp_path: Path) -> None:
+    """A misspelt ``drop`` would otherwise keep the entry it meant to remove, silently."""
+    path = variant(tmp_path, '[[nations]]\niso = "BBA"\ndrop = true\n')
+    assert only_problem(path) == (
+        f"{path}: nations[0] (BBA).drop: the base has no iso 'BBA' to drop (did you mean 'BBB'?)"
+    )

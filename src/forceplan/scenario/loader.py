@@ -38,7 +38,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from forceplan.scenario.domains import FieldProblems
+from forceplan.scenario.domains import FieldProblems, did_you_mean
 from forceplan.scenario.errors import Problem, ScenarioError
 from forceplan.scenario.files import MAX_FILE_BYTES, MAX_NESTING, read_toml
 from forceplan.scenario.model import Capability, Nation, Scenario
@@ -240,12 +240,23 @@ def _merge(base: Any, over: Any, file: str, path: str = "") -> Any:
             for i, e in enumerate(out_list)
             if isinstance(e, dict) and isinstance(e.get(key), str)
         }
-        for entry in over:
+        for j, entry in enumerate(over):
             if not isinstance(entry, dict) or not isinstance(entry.get(key), str):
                 raise ScenarioError(
                     [Problem(file, path, f"each entry of a variant's {path} needs its {key!r}")]
                 )
             drop = entry.get("drop", False)
+            if drop and entry[key] not in index:
+                hint = did_you_mean(entry[key], [k for k in index if isinstance(k, str)])
+                raise ScenarioError(
+                    [
+                        Problem(
+                            file,
+                            f"{path}[{j}] ({entry[key]}).drop",
+                            f"the base has no {key} {entry[key]!r} to drop{hint}",
+                        )
+                    ]
+                )
             rest = {k: v for k, v in entry.items() if k != "drop"}
             if entry[key] in index:
                 i = index[entry[key]]
