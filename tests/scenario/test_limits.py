@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 from scenario_helpers import TINY, only_problem, problems_of, variant, write
 
-from forceplan.scenario import Scenario, load_scenario
+from forceplan.scenario import Figure, Scenario, load_scenario
 from forceplan.scenario.files import MAX_FILE_BYTES, MAX_NESTING
 from forceplan.scenario.loader import MAX_EXTENDS
 
@@ -245,3 +245,41 @@ def test_dropping_an_entry_the_base_lacks_is_refused(tmp_path: Path) -> None:
     assert only_problem(path) == (
         f"{path}: nations[0] (BBA).drop: the base has no iso 'BBA' to drop (did you mean 'BBB'?)"
     )
+
+
+def test_a_restated_figure_does_not_keep_the_base_citation(tmp_path: Path) -> None:
+    """GBR's GDP cites the World Bank in the flagship; a variant's own number must not."""
+    path = write(
+        tmp_path,
+        'extends = "reassurance-2025"\n[[nations]]\niso = "GBR"\n'
+        "gdp_usd_bn = { value = 3000, note = 'what if' }\n",
+    )
+    gdp = load_scenario(path).nation("GBR").gdp_usd_bn
+    assert gdp == Figure(value=3000, note="what if")
+
+
+def test_a_restated_distribution_replaces_the_base_one(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        'extends = "reassurance-2025"\n[uncertainties.political_correlation]\n'
+        'distribution = "fixed"\nvalue = 0.3\n',
+    )
+    unc = load_scenario(path).uncertainties["political_correlation"]
+    assert (unc.distribution, unc.value, unc.low, unc.high, unc.source) == (
+        "fixed",
+        0.3,
+        None,
+        None,
+        None,
+    )
+    base = write(
+        tmp_path,
+        '[uncertainties.cost_overrun]\ndistribution = "fixed"\nvalue = 1.1\nsource = "s"\n',
+        "base.toml",
+    )
+    base.write_text(TINY.read_text() + base.read_text())
+    path = write(
+        tmp_path, 'extends = "base.toml"\n[uncertainties.cost_overrun]\nvalue = 1.2\n', "v.toml"
+    )
+    unc = load_scenario(path).uncertainties["cost_overrun"]
+    assert (unc.distribution, unc.value, unc.source) == ("fixed", 1.2, "s")

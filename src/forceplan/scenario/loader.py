@@ -226,7 +226,18 @@ def _check_keyed_entries(raw: dict[str, Any], file: Path) -> None:
         raise ScenarioError(problems)
 
 
+def _restates(base: dict[str, Any], over: dict[str, Any]) -> bool:
+    """Whether ``over`` states a new figure value or a new distribution for ``base``."""
+    if "distribution" in base:
+        return "distribution" in over
+    return "value" in base and "value" in over
+
+
 def _merge(base: Any, over: Any, file: str, path: str = "") -> Any:
+    if isinstance(base, dict) and isinstance(over, dict) and _restates(base, over):
+        # a new figure (or distribution) replaces the old one whole: the base's source,
+        # range, note or parameters belong to the base's value, not to this one
+        return over
     if isinstance(base, dict) and isinstance(over, dict):
         out = dict(base)
         for k, v in over.items():
