@@ -40,7 +40,10 @@ def local_pool(workers: int | None = None) -> Pool:
         raise ExploreError("--workers", f"must be at least 1 (got {count})")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["forceplan.explore.worker"])
-    executor = ProcessPoolExecutor(max_workers=count, mp_context=context)
+    from forceplan.explore.worker import watch_parent
+
+    executor = ProcessPoolExecutor(max_workers=count, mp_context=context,
+                                   initializer=watch_parent, initargs=(os.getpid(),))
     return Pool(executor, count, f"{count} local worker process{'es' if count > 1 else ''}",
                 lambda: executor.shutdown(wait=True, cancel_futures=True))
 

@@ -10,6 +10,7 @@ receives the scenario and each plan once, whatever executor carries the tasks
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -89,6 +90,26 @@ _PLANS: OrderedDict[str, dict[str, Any]] = OrderedDict()
 _COMPILED: OrderedDict[str, _Compiled] = OrderedDict()
 #: guards the caches when an executor runs tasks in threads of one process
 _LOCK = threading.Lock()
+
+
+def watch_parent(pid: int, every_s: float = 1.0) -> None:
+    """Exit this worker when process ``pid`` (the run) is gone, even if it was killed.
+
+    A pool's workers otherwise wait for work forever once the process that
+    owned the pool dies without shutting it down (SIGKILL, a crash).
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(every_s)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass  # alive, owned by another user (a reused pid would also land here)
+
+    threading.Thread(target=watch, name="forceplan-parent-watch", daemon=True).start()
 
 
 def _version() -> str:

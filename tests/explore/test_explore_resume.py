@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -10,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 from explore_helpers import RANGED, TINY, rows
 
@@ -47,8 +49,14 @@ def test_a_run_killed_mid_way_resumes_to_the_same_rows(whole: Path, tmp_path: Pa
             if lines >= 2:
                 break
             time.sleep(0.02)
+        helpers = psutil.Process(proc.pid).children(recursive=True)
+        os.kill(proc.pid, signal.SIGKILL)  # the run, mid-write or not; its workers see it go
+        proc.wait()
+        _, alive = psutil.wait_procs(helpers, timeout=30)
+        assert not alive, f"workers outlived the run: {alive}"
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)  # the run and its workers, mid-write or not
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     manifest = json.loads((out / "manifest.json").read_text())
     assert not manifest["complete"], "the run finished before it could be killed"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from explore_helpers import RANGED, rows
-from test_resume import cli
+from test_explore_resume import cli
 
 DASK = str(Path(sys.executable).with_name("dask"))
 ARGS = ["-n", "2000", "--plans", "3", "--seed", "21", "--chunk-size", "400"]

@@ -56,7 +56,7 @@ def test_a_range_with_low_above_high_is_located(tmp_path: Path) -> None:
     code, output = invoke("explore", str(bad), "--out", str(tmp_path / "out"))
     assert code == 2
     assert "capabilities[0] (infantry_battalion).personnel_per_unit" in output
-    assert "range low 800.0 is above range high 500.0" in output
+    assert "range low 800 is above range high 500" in output
 
 
 def test_unknown_and_mistyped_levers_are_located(tmp_path: Path) -> None:
