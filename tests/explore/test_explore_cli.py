@@ -160,3 +160,17 @@ def test_the_cli_starts_without_the_exploration_stage() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_resume_takes_settings_and_the_levers_file_from_the_manifest(tmp_path: Path) -> None:
+    levers = tmp_path / "levers.toml"
+    levers.write_text('[levers]\nburden_sharing = ["penalty", "off"]\n')
+    out = tmp_path / "run"
+    code, output = invoke("explore", str(RANGED), "--out", str(out), "-n", "200", "--plans",
+                          "2", "--seed", "5", "--levers", str(levers), "--workers", "1")
+    assert code == 0, output
+    assert "200 x 2 lever combination(s)" in output
+    code, output = invoke("explore", str(RANGED), "--out", str(out), "--resume")
+    assert code == 0, output
+    assert "400 experiments (200 x 2 lever combination(s)), 4 plans; sampler lhs, seed 5" in output
+    assert "this run: 0 experiments and 0 plans" in output

@@ -112,8 +112,9 @@ def _progress_bar() -> Progress:
     )
 
 
-def _settings_from(directory: Path, resume: bool, given: dict[str, Any]) -> Any:
-    """Settings: those given, the rest from DIR's manifest when resuming, else defaults."""
+def _settings_from(directory: Path, resume: bool, given: dict[str, Any],
+                   levers: Path | None) -> tuple[Any, Path | None]:
+    """Settings and levers file: those given, the rest from DIR's manifest when resuming."""
     from forceplan.explore import Settings
     from forceplan.explore.results import MANIFEST
 
@@ -121,12 +122,16 @@ def _settings_from(directory: Path, resume: bool, given: dict[str, Any]) -> Any:
     manifest_file = directory / MANIFEST
     if resume and manifest_file.exists():
         try:
-            stored = json.loads(manifest_file.read_text())["settings"]
+            manifest = json.loads(manifest_file.read_text())
+            stored = manifest["settings"]
+            source = manifest["levers"]["source"]
         except (OSError, ValueError, KeyError) as exc:
             fail(f"{manifest_file}: unreadable manifest ({exc})")
         base = {k: tuple(v) if isinstance(v, list) else v for k, v in stored.items()}
+        if levers is None and source != "scenario":
+            levers = Path(source)
     base.update({k: v for k, v in given.items() if v is not None and v != ()})
-    return Settings(**base)
+    return Settings(**base), levers
 
 
 @app.command("explore")
@@ -196,7 +201,7 @@ def explore_command(
     given = {"experiments": experiments, "sampler": sampler, "seed": seed, "plans": plans,
              "only": _split(only), "fix": _split(fix), "chunk_size": chunk_size,
              "months": months}
-    settings = _settings_from(directory, resume, given)
+    settings, levers = _settings_from(directory, resume, given, levers)
     s = load_or_exit(scenario)
     try:
         if list_only:
@@ -343,7 +348,7 @@ def discover_command(
     min_coverage: Annotated[float, typer.Option("--min-coverage", help="Least coverage the "
                                                 "chosen box may have (0-1).")] = 0.0,
     max_inputs: Annotated[int, typer.Option("--max-inputs", help="Inputs PRIM considers "
-                                            "(the best separating ones).")] = 20,
+                                            "(the best separating ones).")] = 8,
     max_rows: Annotated[int, typer.Option("--max-rows", help="Most experiments PRIM reads "
                                           "(a seeded random subset).")] = 20_000,
     save: Annotated[Path | None, typer.Option("--save", help="Write the box and trade-off "

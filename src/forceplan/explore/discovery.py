@@ -110,7 +110,7 @@ def discover(
     *,
     box: int | None = None,
     min_coverage: float = 0.0,
-    max_inputs: int = 20,
+    max_inputs: int = 8,
     max_rows: int = 20_000,
     peel_alpha: float = 0.05,
     mass_min: float = 0.05,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
+import json
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
@@ -272,8 +273,6 @@ class _Run:
             return self.spec
         if name not in self.plans:
             entry = self.done[key]
-            import json
-
             self.plans[name] = json.loads((self.dir / entry["file"]).read_text())
         return self.plans[name]
 
