@@ -34,11 +34,13 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 FIX = "capabilities[headquarters].rotation_ratio"
 FORCEPLAN = [sys.executable, "-c", "from forceplan.cli import main; main()"]
 DASK = str(Path(sys.executable).with_name("dask"))
+CORES = os.cpu_count() or 1
 
 
 def load() -> str:
@@ -46,28 +48,50 @@ def load() -> str:
     return f"load {one:.1f}/{five:.1f}"
 
 
-def run_cli(args: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
-    """Seconds, peak RSS of the process tree and of the main process, in bytes."""
+@dataclass
+class Run:
+    seconds: float  # wall clock
+    cpu_seconds: float  # user + system, every process of the run
+    peak_tree: int  # bytes, RSS of all its processes together
+    peak_main: int  # bytes, RSS of the main process
+
+    def describe(self) -> str:
+        return (f"{self.seconds:,.1f} s wall, {self.cpu_seconds:,.0f} CPU-s "
+                f"(~{self.cpu_seconds / CORES:,.0f} s on {CORES} idle cores)")
+
+
+def run_cli(args: list[str]) -> Run:
+    """Run the CLI; sample its process tree every 0.2 s for memory and CPU time."""
     import psutil
 
     started = time.perf_counter()
     proc = subprocess.Popen([*FORCEPLAN, *args], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
+                            stderr=subprocess.PIPE, text=True)
     main = psutil.Process(proc.pid)
     peak_tree = peak_main = 0
+    cpu: dict[int, float] = {}
     while proc.poll() is None:
         try:
             procs = [main, *main.children(recursive=True)]
-            rss = [p.memory_info().rss for p in procs if p.is_running()]
-            peak_tree = max(peak_tree, sum(rss))
-            peak_main = max(peak_main, main.memory_info().rss)
         except psutil.Error:
-            pass
+            break
+        total = 0
+        for p in procs:
+            try:
+                with p.oneshot():
+                    total += p.memory_info().rss
+                    times = p.cpu_times()
+                    cpu[p.pid] = times.user + times.system
+                    if p.pid == main.pid:
+                        peak_main = max(peak_main, p.memory_info().rss)
+            except psutil.Error:
+                pass
+        peak_tree = max(peak_tree, total)
         time.sleep(0.2)
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
         raise RuntimeError(f"forceplan {' '.join(args)} failed: {proc.stderr.read()}")
-    return seconds, peak_tree, peak_main
+    return Run(seconds, sum(cpu.values()), peak_tree, peak_main)
 
 
 def explore_args(out: Path, experiments: int, plans: int) -> list[str]:
@@ -204,29 +228,29 @@ def main() -> None:
         where = Path(tmp)
         if "main" not in opts.skip:
             before = load()
-            s, _, _ = run_cli(explore_args(where / "main", opts.experiments, opts.plans))
+            run = run_cli(explore_args(where / "main", opts.experiments, opts.plans))
             report(f"{opts.experiments:,} experiments, {opts.plans} plans, all cores",
-                   f"{s:,.1f} s ({opts.experiments / s:,.0f}/s)", "< 60 s",
-                   f"{before} -> {load()}")
+                   run.describe(), "< 60 s", f"{before} -> {load()}")
         small = opts.small, opts.small_plans
         if "local" not in opts.skip:
             before = load()
-            one, _, _ = run_cli(explore_args(where / "l1", *small) + ["--workers", "1"])
-            two, _, _ = run_cli(explore_args(where / "l2", *small) + ["--workers", "2"])
+            one = run_cli(explore_args(where / "l1", *small) + ["--workers", "1"])
+            two = run_cli(explore_args(where / "l2", *small) + ["--workers", "2"])
             report(f"{small[0]:,} experiments, {small[1]} plans: 1 vs 2 local workers",
-                   f"{one:,.1f} s vs {two:,.1f} s = {one / two:.2f}x", ">= 1.7x",
-                   f"{before} -> {load()}")
+                   f"{one.seconds:,.1f} s vs {two.seconds:,.1f} s = "
+                   f"{one.seconds / two.seconds:.2f}x (CPU-s {one.cpu_seconds:,.0f} vs "
+                   f"{two.cpu_seconds:,.0f})", ">= 1.7x", f"{before} -> {load()}")
         if "dask" not in opts.skip:
             before = load()
-            times = []
+            runs = []
             for workers in (1, 2):
                 with dask_cluster(workers, where) as address:
-                    s, _, _ = run_cli(explore_args(where / f"d{workers}", *small)
-                                      + ["--cluster", address])
-                    times.append(s)
+                    runs.append(run_cli(explore_args(where / f"d{workers}", *small)
+                                        + ["--cluster", address]))
             report("the same on Dask (loopback): 1 vs 2 workers",
-                   f"{times[0]:,.1f} s vs {times[1]:,.1f} s = {times[0] / times[1]:.2f}x",
-                   ">= 1.7x", f"{before} -> {load()}")
+                   f"{runs[0].seconds:,.1f} s vs {runs[1].seconds:,.1f} s = "
+                   f"{runs[0].seconds / runs[1].seconds:.2f}x", ">= 1.7x",
+                   f"{before} -> {load()}")
         if "ema" not in opts.skip:
             before = load()
             ours, theirs = ema_comparison(opts.ema, 4)
@@ -236,11 +260,11 @@ def main() -> None:
                    f"{before} -> {load()}")
         if "big" not in opts.skip:
             before = load()
-            s, tree, main = run_cli(explore_args(where / "big", opts.big, opts.plans))
+            run = run_cli(explore_args(where / "big", opts.big, opts.plans))
             gib = 1024**3
             report(f"{opts.big:,} experiments, {opts.plans} plans: peak RSS",
-                   f"{tree / gib:.2f} GiB all processes ({main / gib:.2f} GiB main), "
-                   f"{s:,.0f} s", "< 2 GiB", f"{before} -> {load()}")
+                   f"{run.peak_tree / gib:.2f} GiB all processes ({run.peak_main / gib:.2f} "
+                   f"GiB main); {run.describe()}", "< 2 GiB", f"{before} -> {load()}")
     width = max(len(r[0]) for r in rows) if rows else 10
     print()
     print(f"{'measure':<{width}} | value | target | machine")
