@@ -67,3 +67,23 @@ def test_levers_declared_in_the_scenario_and_variants(tmp_path: Path) -> None:
     # the tiny variant has no range on this figure: it keeps its own value, recorded as used
     assert set(data[data.variant == str(TINY)][cost]) == {300.0}
     assert data[data.variant == str(RANGED)][cost].nunique() == 2
+
+
+def test_the_backstop_lever_pairs_draws_and_only_lowers_the_hazard(tmp_path: Path) -> None:
+    dump = ranged().model_dump(mode="json")
+    dump["backstop"] = {"units": {"fighter_squadron": 1},
+                        "credibility": {"value": 0.5, "range": [0.2, 0.8]}}
+    dump["levers"] = {"backstop": [True, False]}
+    s = Scenario.model_validate(dump)
+    sweep(tmp_path / "r", scenario=s, experiments=200, plans=2, seed=8)
+    data = rows(tmp_path / "r")
+    on = data[data.backstop].sort_values("experiment").reset_index(drop=True)
+    off = data[~data.backstop].sort_values("experiment").reset_index(drop=True)
+    assert on["backstop.credibility"].between(0.2, 0.8).all()
+    assert on["backstop.credibility"].equals(off["backstop.credibility"])
+    # the backstop can only add (it refills what departing nations leave in the air) and
+    # multiplies the offensive hazard by 1 - effect * credibility < 1 in every draw
+    assert (on.coverage_mean >= off.coverage_mean).all()
+    assert (on.coverage_mean > off.coverage_mean).any()
+    assert (on.p_offensive_end < off.p_offensive_end).all()
+    assert (on.p_offensive_no_force == off.p_offensive_no_force).all()
