@@ -2,8 +2,10 @@
 
 Data flows one way: scenario -> plan -> simulate -> explore -> report.
 
-``simulate`` and ``compare`` (and with them xarray) are imported on first
-use, so that ``forceplan plan`` does not pay for the simulation stage.
+``plan``, ``simulate`` and ``compare`` (and with them pandas, HiGHS and
+xarray) are imported on first use, so that ``forceplan --help`` and the
+scenario commands start without them, and ``forceplan plan`` without the
+simulation stage.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ import types
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-from forceplan.plan import PlanError, PlanResult, plan
 from forceplan.scenario import Scenario, ScenarioError, load_scenario, scenario_hash
 
 if TYPE_CHECKING:
+    from forceplan.plan import PlanError, PlanResult, plan
     from forceplan.simulate import compare, simulate
 
 try:
@@ -27,7 +29,13 @@ except PackageNotFoundError:  # running from a source tree without install
 #: Functions exported here that share their name with a sub-package.
 _SHADOWED = ("plan", "simulate")
 #: Lazily imported functions and the sub-package that defines them.
-_LAZY = {"simulate": "forceplan.simulate", "compare": "forceplan.simulate"}
+_LAZY = {
+    "plan": "forceplan.plan",
+    "PlanError": "forceplan.plan",
+    "PlanResult": "forceplan.plan",
+    "simulate": "forceplan.simulate",
+    "compare": "forceplan.simulate",
+}
 
 
 class _Package(types.ModuleType):

@@ -457,6 +457,10 @@ def evaluate(
     )
 
 
+#: The largest seed: the netCDF output records it as an unsigned 64-bit integer.
+MAX_SEED = 2**64 - 1
+
+
 def validate_run(draws: int, seed: int, months: int | None) -> None:
     """Raise ValueError with a clear message for out-of-range run settings."""
     if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
@@ -465,6 +469,8 @@ def validate_run(draws: int, seed: int, months: int | None) -> None:
         raise ValueError(f"draws must be at most {MAX_DRAWS:,} (got {draws:,})")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed must be a whole number of at least 0 (got {seed!r})")
+    if seed > MAX_SEED:  # netCDF stores the seed as an unsigned 64-bit integer
+        raise ValueError(f"seed must be at most 2**64 - 1 = {MAX_SEED} (got {seed})")
     whole = isinstance(months, int | np.integer) and not isinstance(months, bool)
     if months is not None and (not whole or not 1 <= months <= 240):
         raise ValueError(f"months must be between 1 and 240 (got {months!r})")
