@@ -2,10 +2,10 @@
 
 Data flows one way: scenario -> plan -> simulate -> explore -> report.
 
-``plan``, ``simulate`` and ``compare`` (and with them pandas, HiGHS and
-xarray) are imported on first use, so that ``forceplan --help`` and the
-scenario commands start without them, and ``forceplan plan`` without the
-simulation stage.
+Everything here is imported on first use (``plan`` brings pandas and
+HiGHS, ``simulate`` and ``compare`` xarray), so that ``import forceplan`` is
+instant, ``forceplan --help`` and the scenario commands start without the
+heavy libraries, and ``forceplan plan`` without the simulation stage.
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ import types
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-from forceplan.scenario import Scenario, ScenarioError, load_scenario, scenario_hash
-
 if TYPE_CHECKING:
     from forceplan.plan import PlanError, PlanResult, plan
+    from forceplan.scenario import Scenario, ScenarioError, load_scenario, scenario_hash
     from forceplan.simulate import compare, simulate
 
 try:
@@ -30,6 +29,10 @@ except PackageNotFoundError:  # running from a source tree without install
 _SHADOWED = ("plan", "simulate")
 #: Lazily imported functions and the sub-package that defines them.
 _LAZY = {
+    "Scenario": "forceplan.scenario",
+    "ScenarioError": "forceplan.scenario",
+    "load_scenario": "forceplan.scenario",
+    "scenario_hash": "forceplan.scenario",
     "plan": "forceplan.plan",
     "PlanError": "forceplan.plan",
     "PlanResult": "forceplan.plan",

@@ -33,6 +33,7 @@ from forceplan.simulate.inputs import ModelInputs, PlanLike, compile_inputs
 from forceplan.simulate.parameters import BLOCK, effective_uncertainties, sample_block, stream
 from forceplan.simulate.quantiles import STATS, Distribution
 from forceplan.simulate.rotation import rotate, rotate_yearly, year_sums
+from forceplan.simulate.threads import single_blas_thread
 
 MAX_DRAWS = 10_000_000
 DETERRENCE_NOTE = (
@@ -502,20 +503,21 @@ def simulate_plan(
     traj_parts: dict[str, list[np.ndarray]] = {}
     n_blocks = -(-draws // BLOCK)
     done = 0
-    for block in range(n_blocks):
-        size = min(BLOCK, draws - done)
-        keep = max(min(keep_total - done, size), 0)
-        params, political, own = sample_chunk(inputs, uncertainties, seed, block, size)
-        res = evaluate(inputs, tables, params, political, own, hazard_fn, keep)
-        for name, values in res.yearly.items():
-            acc.dists[name].add(values)
-        for name, values in res.outcomes.items():
-            outcome_parts[name].append(values)
-        for name, values in res.trajectories.items():
-            traj_parts.setdefault(name, []).append(values)
-        done += size
-        if progress is not None:
-            progress(done, draws)
+    with single_blas_thread():  # small matrix products: extra BLAS threads only wait
+        for block in range(n_blocks):
+            size = min(BLOCK, draws - done)
+            keep = max(min(keep_total - done, size), 0)
+            params, political, own = sample_chunk(inputs, uncertainties, seed, block, size)
+            res = evaluate(inputs, tables, params, political, own, hazard_fn, keep)
+            for name, values in res.yearly.items():
+                acc.dists[name].add(values)
+            for name, values in res.outcomes.items():
+                outcome_parts[name].append(values)
+            for name, values in res.trajectories.items():
+                traj_parts.setdefault(name, []).append(values)
+            done += size
+            if progress is not None:
+                progress(done, draws)
     return _assemble(
         scenario, plan, inputs, uncertainties, seed, draws, keep_total, hazard_fn, acc,
         outcome_parts, traj_parts,
