@@ -198,12 +198,22 @@ def _dir_mode() -> int:
     return 0o777 & ~mask
 
 
+_writes = [0]
+
+
 def _pause_for_tests() -> None:
-    seconds = os.environ.get(PAUSE_ENV)
-    if seconds:
-        sys.stderr.write("forceplan-test: paused between writes\n")
-        sys.stderr.flush()
-        time.sleep(float(seconds))
+    """``$FORCEPLAN_TEST_PAUSE_BETWEEN_WRITES`` = "SECONDS" (after every temporary file
+    written) or "SECONDS@N" (after the N-th only): say so on stderr, then sleep."""
+    setting = os.environ.get(PAUSE_ENV)
+    if not setting:
+        return
+    _writes[0] += 1
+    seconds, _, nth = setting.partition("@")
+    if nth and int(nth) != _writes[0]:
+        return
+    sys.stderr.write("forceplan-test: paused between writes\n")
+    sys.stderr.flush()
+    time.sleep(float(seconds))
 
 
 def _mkdirs(directory: Path, created: list[Path]) -> None:

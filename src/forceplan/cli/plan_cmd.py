@@ -116,7 +116,9 @@ def plan_command(
             )
     incomplete = incomplete_message(scenario, result)
     if incomplete:
-        err_console.print(f"[bold red]error:[/] {escape(incomplete)}", highlight=False)
+        err_console.print(
+            f"[bold red]error:[/] {escape(incomplete)}", highlight=False, soft_wrap=True
+        )
         raise typer.Exit(EXIT_INCOMPLETE_PLAN)
 
 
