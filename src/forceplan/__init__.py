@@ -12,18 +12,14 @@ from __future__ import annotations
 
 import sys
 import types
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
+
+from forceplan._version import __version__
 
 if TYPE_CHECKING:
     from forceplan.plan import PlanError, PlanResult, plan
     from forceplan.scenario import Scenario, ScenarioError, load_scenario, scenario_hash
     from forceplan.simulate import compare, simulate
-
-try:
-    __version__ = version("forceplan")
-except PackageNotFoundError:  # running from a source tree without install
-    __version__ = "0.0.0+unknown"
 
 #: Functions exported here that share their name with a sub-package.
 _SHADOWED = ("plan", "simulate")

@@ -54,6 +54,10 @@ def cache_disabled() -> bool:
 
 
 def _version(package: str) -> str:
+    if package == "forceplan":
+        from forceplan._version import __version__
+
+        return __version__
     try:
         return version(package)
     except PackageNotFoundError:

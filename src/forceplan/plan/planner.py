@@ -6,7 +6,6 @@ import math
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
-from importlib.metadata import PackageNotFoundError, version
 
 import pandas as pd
 
@@ -43,10 +42,9 @@ from forceplan.scenario.model import Nation, Phase
 
 
 def _forceplan_version() -> str:
-    try:
-        return version("forceplan")
-    except PackageNotFoundError:  # pragma: no cover - source tree without install
-        return "0.0.0+unknown"
+    from forceplan._version import __version__
+
+    return __version__
 
 
 def plan(

@@ -58,12 +58,9 @@ OUTCOMES = (
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from forceplan._version import __version__
 
-    try:
-        return version("forceplan")
-    except PackageNotFoundError:
-        return "0.0.0+unknown"
+    return __version__
 
 
 @dataclass
