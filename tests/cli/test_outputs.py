@@ -100,6 +100,12 @@ def test_symlink_is_followed_and_kept(tmp_path: Path) -> None:
     assert json.loads(target.read_text())["scenario"]["name"] == "tiny"
 
 
+def test_symlink_loop_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    _refused(["plan", str(TINY), "--json", str(tmp_path / "a")], "a loop of symbolic links")
+
+
 def test_existing_permissions_are_kept(tmp_path: Path) -> None:
     private = tmp_path / "plan.json"
     private.write_text("old\n")
@@ -193,3 +199,11 @@ def test_read_only_location_is_refused_before_work(shared_tmp: Path, relative: s
         assert "Traceback" not in done.stderr
         assert "who sends what" not in done.stdout  # refused before any work
     assert list(readonly.iterdir()) == []
+    # a folder on the way that the user may not even look into
+    private = shared_tmp / "private"
+    private.mkdir(mode=0o700)
+    cmd = as_unprivileged_user(command("plan", str(scenario), "--json", str(private / "x/o.json")))
+    assert cmd is not None
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr
+    assert "Permission denied" in done.stderr and "Traceback" not in done.stderr

@@ -79,7 +79,16 @@ def check_output(path: str | None, kind: str, option: str) -> Path | None:
     for part in given.parts:
         if len(os.fsencode(part)) > _NAME_MAX - 40:
             raise OutputError(f"{option} {path}: the name {part[:40]}... is too long")
-    target = given.resolve() if given.is_symlink() else given
+    try:
+        return _check_existing(given, path, kind, option)
+    except RuntimeError:  # Path.resolve on a loop of links
+        raise OutputError(f"{option} {path}: a loop of symbolic links") from None
+    except OSError as exc:  # a folder on the way that cannot be searched, say
+        raise OutputError(f"{option} {path}: {exc.strerror or exc}") from None
+
+
+def _check_existing(given: Path, path: str, kind: str, option: str) -> Path:
+    target = given.resolve(strict=False) if given.is_symlink() else given
     if kind == "file":
         if target.is_dir():
             raise OutputError(f"{option} {path}: is a directory, expected a file path")
@@ -99,9 +108,6 @@ def check_output(path: str | None, kind: str, option: str) -> Path | None:
         )
     if not os.access(ancestor, os.W_OK | os.X_OK):
         raise OutputError(f"{option} {path}: permission denied: cannot write in {ancestor}")
-    if kind == "directory" and target.exists() and not os.access(target.parent, os.W_OK):
-        # the directory is swapped in whole, which needs its parent writable
-        raise OutputError(f"{option} {path}: permission denied: cannot write in {target.parent}")
     return target
 
 
@@ -250,8 +256,11 @@ class DirectoryOutput:
         self.names = list(names)
         existing = set(os.listdir(target)) if target.is_dir() else None
         ours = {n for n in existing or () if n in self.names or _STALE.search(n)}
-        # swap the whole directory in when nothing else lives there; else file by file
-        self.swap = existing is None or existing <= ours
+        # swap the whole directory in when nothing else lives there (and its
+        # parent can be written); else file by file
+        self.swap = existing is None or (
+            existing <= ours and os.access(target.parent, os.W_OK | os.X_OK)
+        )
         self.written: list[tuple[Path, Path]] = []
         if self.swap:
             owner._make_parent(target)
