@@ -214,9 +214,9 @@ def explore_command(
                              resume=resume, progress=_Bar(bar), scenario_ref=scenario)
         seconds = time.perf_counter() - started
     except ExploreError as exc:
-        fail(escape(str(exc)))
+        fail(str(exc))
     except ExploreInterrupted as exc:
-        fail(escape(str(exc)), code=EXIT_INTERRUPTED)
+        fail(str(exc), code=EXIT_INTERRUPTED)
     except KeyboardInterrupt:
         err_console.print(f"interrupted; finished chunks are kept in {escape(str(directory))}: "
                           "rerun with --resume to finish")
@@ -329,7 +329,7 @@ def _open(directory: Path) -> Results:
     try:
         return open_results(directory)
     except ExploreError as exc:
-        fail(escape(str(exc)))
+        fail(str(exc))
 
 
 @app.command("discover")
@@ -364,7 +364,7 @@ def discover_command(
                             min_coverage=min_coverage,
                             max_inputs=max_inputs, max_rows=max_rows)
     except ExploreError as exc:
-        fail(escape(str(exc)))
+        fail(str(exc))
     _render_discovery(found)
     target = save or directory / "discover" / _slug(where)
     _save_discovery(found, target)
@@ -438,7 +438,7 @@ def sensitivity_command(
     try:
         analyses = sensitivity_in(results, outcome, lever or (), method)
     except ExploreError as exc:
-        fail(escape(str(exc)))
+        fail(str(exc))
     for label, found in analyses:
         _render_tornado(label, found, top)
 

@@ -209,6 +209,9 @@ def _open_directory(directory: Path, manifest: dict[str, Any], resume: bool) -> 
                 "another --out (nothing was overwritten)",
             )
         check_same_run(directory, theirs, manifest)
+        for folder in ("chunks", "plans"):  # files a killed run was still writing
+            for tmp in (directory / folder).glob(".*.tmp"):
+                tmp.unlink(missing_ok=True)
         return theirs
     if directory.exists() and any(directory.iterdir()):
         raise ExploreError(str(directory), "is not empty and holds no explore results; "
