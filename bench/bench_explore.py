@@ -26,6 +26,7 @@ Needs the bench extra (EMA Workbench, psutil): pip install -e '.[bench]'.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -106,9 +107,11 @@ def dask_cluster(workers: int, where: Path) -> Iterator[str]:
                                "--no-dashboard", "--scheduler-file", str(sched)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     try:
-        while not sched.exists():
+        address = ""
+        while not address:  # the scheduler writes its file in more than one step
             time.sleep(0.1)
-        address = json.loads(sched.read_text())["address"]
+            with contextlib.suppress(OSError, ValueError, KeyError):
+                address = json.loads(sched.read_text())["address"]
         for i in range(workers):
             procs.append(subprocess.Popen(
                 [DASK, "worker", address, "--nworkers", "1", "--nthreads", "1",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -32,9 +33,11 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)]
     try:
         deadline = time.monotonic() + 60
-        while not sched_file.exists() and time.monotonic() < deadline:
+        address = ""
+        while not address and time.monotonic() < deadline:  # written in more than one step
             time.sleep(0.1)
-        address = json.loads(sched_file.read_text())["address"]
+            with contextlib.suppress(OSError, ValueError, KeyError):
+                address = json.loads(sched_file.read_text())["address"]
         assert address.startswith("tcp://127.0.0.1:")
         for i in range(2):
             procs.append(subprocess.Popen(
