@@ -67,10 +67,15 @@ def dask_pool(address: str, timeout_s: float = 10.0) -> Pool:
             "--cluster", f"cannot reach a Dask scheduler at {address} ({exc.__class__.__name__}: "
             f"{str(exc).splitlines()[0] if str(exc) else 'no answer'})"
         ) from None
-    threads = sum(client.nthreads().values())
-    if threads == 0:
+    try:  # workers started a moment ago may still be connecting
+        client.wait_for_workers(1, timeout=timeout_s)
+    except (OSError, TimeoutError):
         client.close()
-        raise ExploreError("--cluster", f"the Dask scheduler at {address} has no workers")
+        raise ExploreError(
+            "--cluster", f"the Dask scheduler at {address} has no workers (waited "
+            f"{timeout_s:g} s)"
+        ) from None
+    threads = sum(client.nthreads().values())
 
     def close() -> None:
         client.close()
