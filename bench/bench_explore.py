@@ -168,7 +168,7 @@ def ema_comparison(n: int, plans: int) -> tuple[float, float, float]:
     for chunk in design.chunks:
         rows = design.order[chunk.start:chunk.stop]
         jobs.append(w.ChunkJob(_version(), spec.key, keys[chunk.point], chunk, rows,
-                               design.units[rows, :len(spec.sim_dims)]))
+                               design.noise[rows], design.units[rows, :len(spec.sim_dims)]))
     for job in jobs:  # compile each plan once (cached), not timed
         w.run_chunk(job)
     started = time.perf_counter()
@@ -184,8 +184,8 @@ def ema_comparison(n: int, plans: int) -> tuple[float, float, float]:
         c = compiled[plan_point]
         u = np.array([[units[name] for name in names]])
         values = {k: v for k, v in spec.sim_values(u).items()}
-        params, political, own = sample_draws(c.inputs, c.uncertainties, spec.seed, draw,
-                                              draw + 1, values)
+        params, political, own = sample_draws(c.inputs, c.uncertainties, spec.seed,
+                                              np.array([draw]), values)
         res = evaluate(c.inputs, c.tables, params, political, own, default_offensive_hazard)
         nf = evaluate(*c.no_force, params, political, own, default_offensive_hazard)
         out = {k: float(v[0]) for k, v in res.outcomes.items()}

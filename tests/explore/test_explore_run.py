@@ -158,3 +158,13 @@ def test_outcome_list_is_documented() -> None:
     doc = (RANGED.parents[2] / "docs" / "explore.md").read_text()
     for name in OUTCOMES:
         assert f"`{name}`" in doc, name
+
+
+def test_a_saltelli_group_shares_one_draw_of_the_model(tmp_path: Path) -> None:
+    report = sweep(tmp_path / "s", sampler="sobol", experiments=2000, plans=2, seed=6)
+    data = rows(report.results.directory)
+    d = len([x for x in report.design.space.dimensions if x.stage == "simulation"]) + 1
+    assert len(data) == report.design.experiments and len(data) % (d + 2) == 0
+    assert (data.draw == data.experiment // (d + 2)).all()
+    # so the political climate, a draw's own randomness, is the same across each group
+    assert (data.groupby("draw").political_climate.nunique() == 1).all()

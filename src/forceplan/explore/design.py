@@ -13,7 +13,8 @@ Experiments are numbered in design order (``experiment``); they are evaluated
 grouped by plan point, and the position in that order is the experiment's
 ``draw``: the index of its random streams in the simulation (the political
 climate and each nation's exit propensity), shared by every lever combination
-(common random numbers, so policies compare draw by draw).
+(common random numbers, so policies compare draw by draw). In a Sobol
+(Saltelli) design the experiments of one base point share a draw (see _noise).
 """
 
 from __future__ import annotations
@@ -203,7 +204,8 @@ class Design:
     spec: Spec
     units: np.ndarray  # (n, sim dims [+ 1]) inner unit design in design order
     point_of: np.ndarray  # (n,) plan point of each experiment
-    order: np.ndarray  # (n,) experiment of each draw
+    order: np.ndarray  # (n,) experiment at each position of the evaluation order
+    noise: np.ndarray  # (n,) draw number (random streams of the model) of each experiment
     chunks: list[Chunk] = field(default_factory=list)
     sha256: str = ""
 
@@ -249,6 +251,7 @@ def build_design(scenario: Scenario, space: Space, levers: LeverSet, settings: S
     else:
         point_of = np.zeros(n, dtype=np.int64)
     order = np.argsort(point_of, kind="stable")
+    noise = _noise(settings.sampler, order, inner_dims)
     bases = dict(levers.variants) if levers.variants else {"": scenario}
     held_figures = space.held_figures()
     applies = {name: _applies(scenario, s, plan_dims, held_figures) for name, s in bases.items()}
@@ -277,10 +280,27 @@ def build_design(scenario: Scenario, space: Space, levers: LeverSet, settings: S
         outer=outer,
         applies=applies,
     )
-    design = Design(settings, space, levers, spec, units, point_of, order, sha256=spec.key)
+    design = Design(settings, space, levers, spec, units, point_of, order, noise,
+                    sha256=spec.key)
     _check_points(design)
     design.chunks = _chunks(point_of, len(spec.combos), n_points, settings.chunk_size)
     return design
+
+
+def _noise(sampler: str, order: np.ndarray, inner_dims: int) -> np.ndarray:
+    """The draw number of each experiment: its random streams in the model.
+
+    In evaluation order for LHS and MC (draw d is the d-th experiment
+    evaluated). In a Saltelli design the d + 2 experiments built from one base
+    point share one draw, so that the model's own randomness (which nations
+    leave) cancels in the differences Sobol's estimators take, and is left as
+    unexplained variance instead of inflating every total index.
+    """
+    if sampler == "sobol" and inner_dims > 0:
+        return np.arange(order.size, dtype=np.int64) // (inner_dims + 2)
+    noise = np.empty(order.size, dtype=np.int64)
+    noise[order] = np.arange(order.size)
+    return noise
 
 
 def _check_points(design: Design) -> None:

@@ -293,7 +293,7 @@ class _Run:
         rows = self.design.order[chunk.start:chunk.stop]
         n_sim = len(self.spec.sim_dims)
         job = ChunkJob(self.version, self.spec.key, self.plan_key(chunk), chunk, rows,
-                       self.design.units[rows, :n_sim])
+                       self.design.noise[rows], self.design.units[rows, :n_sim])
         return _Task("chunk", job)
 
     # -- the loop -----------------------------------------------------------

@@ -64,7 +64,8 @@ class ChunkJob:
     spec_key: str
     plan_key: str
     chunk: Chunk
-    experiments: np.ndarray  # (rows,) experiment id of each draw
+    experiments: np.ndarray  # (rows,) experiment id of each row
+    draws: np.ndarray  # (rows,) draw number (the model's random streams) of each row
     units: np.ndarray  # (rows, simulation dims) unit-design values
 
 
@@ -248,7 +249,8 @@ def _outcomes(
         hi = min(lo + BLOCK, chunk.stop)
         rows = slice(lo - chunk.start, hi - chunk.start)
         overrides = {k: v[rows] for k, v in values.items()}
-        params, political, own = sample_draws(nf_inputs, nf_unc, spec.seed, lo, hi, overrides)
+        params, political, own = sample_draws(nf_inputs, nf_unc, spec.seed, job.draws[rows],
+                                              overrides)
         drawn["political_climate"][rows] = political
         base = evaluate(nf_inputs, nf_tables, params, political, own, default_offensive_hazard)
         out["p_offensive_no_force"][rows] = base.outcomes["p_offensive_end"]
@@ -277,7 +279,7 @@ def chunk_table(
     combo = spec.combos[chunk.policy]
     columns: dict[str, Any] = {
         "experiment": job.experiments.astype(np.int64),
-        "draw": np.arange(chunk.start, chunk.stop, dtype=np.int64),
+        "draw": job.draws.astype(np.int64),
         "policy": np.full(n, chunk.policy, dtype=np.int32),
     }
     for name, value in combo.items():
