@@ -13,8 +13,11 @@ from plan_builders import capability, mission, nation, scenario, units_of
 from test_properties import scenarios
 
 from forceplan.plan import plan
-from forceplan.plan.model import CONTINUITY_STAGE, add_continuity, build_phase, solve_phase
+from forceplan.plan.build import build_phase
+from forceplan.plan.build.continuity import add_continuity
+from forceplan.plan.model import CONTINUITY_STAGE
 from forceplan.plan.planner import _allocation
+from forceplan.plan.solve import solve_phase
 from forceplan.scenario import Scenario, bundled_scenarios, load_scenario
 
 INFANTRY = [capability("infantry", ratio=1)]

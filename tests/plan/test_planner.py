@@ -508,7 +508,8 @@ def test_flagship_stages_match_cold_solves() -> None:
     """Regression: on the flagship's build-up phase a MIP start once made
     HiGHS report 5 unmet priority-3 units as optimal when 0 was reachable.
     Warm-started and cold lexicographic solves must agree on every tier."""
-    from forceplan.plan.model import build_phase, solve_phase
+    from forceplan.plan.build import build_phase
+    from forceplan.plan.solve import solve_phase
     from forceplan.scenario import bundled_scenarios
 
     s = load_scenario(bundled_scenarios()["reassurance-2025"])

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from forceplan.plan import ARMY_DOMAINS, DEPLOYABLE_STANCES, PlanError, PlanResult, plan
-from forceplan.plan.model import build_phase, solve_phase
+from forceplan.plan.build import build_phase
+from forceplan.plan.solve import solve_phase
 from forceplan.scenario import Scenario
 
 CAPS = ["infantry", "fighters", "frigate", "trainers"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from forceplan.plan import plan
-from forceplan.plan.model import add_continuity, build_phase, solve_phase
+from forceplan.plan.build import build_phase
+from forceplan.plan.build.continuity import add_continuity
+from forceplan.plan.solve import solve_phase
 from forceplan.scenario import load_scenario
 
 
