@@ -86,7 +86,7 @@ def test_drawdown_is_a_subset_of_the_previous_plan() -> None:
     # the tiers above continuity are those of phase 2 solved on its own
     alone = solve_phase(build_phase(s, s.ordered_phases[1], backstop_enabled=False), 1e12)
     assert alone.stage_values["annual_cost_usd_m"] == 300
-    assert alone.stage_values["unmet_priority_1"] == 0
+    assert alone.stage_values["unmet_priority_1_personnel"] == 0
 
 
 def test_the_tier_follows_whichever_nation_was_there() -> None:
@@ -149,7 +149,7 @@ def test_continuity_never_overrides_a_higher_tier() -> None:
     model = build_phase(s, s.ordered_phases[1], backstop_enabled=False)
     add_continuity(model, {("AAA", "infantry", "land"): 6})
     solution = solve_phase(model, 1e12)
-    assert solution.stage_values["unmet_priority_1"] == 0
+    assert solution.stage_values["unmet_priority_1_personnel"] == 0
     assert solution.stage_values[CONTINUITY_STAGE] == 15
     assert _allocation(solution) == {
         ("AAA", "infantry", "front"): 6,

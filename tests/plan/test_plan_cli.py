@@ -59,7 +59,16 @@ def test_plan_csv_writes_every_table(tmp_path: Path) -> None:
     result = runner.invoke(app, ["plan", str(TINY), "--csv", str(tmp_path / "tables")])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "tables").iterdir())
-    assert names == ["allocations.csv", "flank.csv", "nations.csv", "phases.csv", "shortfalls.csv"]
+    assert names == [
+        "allocations.csv",
+        "flags.csv",
+        "flank.csv",
+        "force.csv",
+        "nations.csv",
+        "offers.csv",
+        "phases.csv",
+        "shortfalls.csv",
+    ]
     alloc = pd.read_csv(tmp_path / "tables" / "allocations.csv")
     assert alloc["units"].sum() == 5  # 3 in sustain, 2 in drawdown
 

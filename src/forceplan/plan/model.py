@@ -78,6 +78,13 @@ def units_whole(value: float) -> int:
 # ---------------------------------------------------------------------------
 
 
+#: Marker of sub-unit allocation keys: (iso, cap, mission, SUB).
+SUB = "sub"
+
+#: (iso, capability, mission) for whole units; (iso, capability, mission, "sub") for sub-units.
+AllocationKey = tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class Requirement:
     mission: Mission
@@ -127,11 +134,21 @@ class PhaseModel:
     row_value: list[list[float]] = field(default_factory=list)
     row_names: list[str] = field(default_factory=list)
     x: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (iso, cap, mission)
+    # sub-units a nation sends into multinational units, and the multinational
+    # units it frames (leads), per (iso, cap, mission)
+    sub: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    frame: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    sub_size: dict[str, int] = field(default_factory=dict)  # cap -> sub-units per unit
     backstop: dict[tuple[str, str], int] = field(default_factory=dict)  # (cap, mission)
     unmet: dict[tuple[str, str], int] = field(default_factory=dict)  # (mission, cap)
     drain: dict[tuple[str, int], int] = field(default_factory=dict)  # (iso, commitment idx)
     below: dict[tuple[str, int], int] = field(default_factory=dict)
     contributes: dict[str, int] = field(default_factory=dict)
+    flag: dict[str, int] = field(default_factory=dict)  # iso -> on-ground binary
+    # (iso, offer index) -> personnel short of the offer's minimum
+    offer_gap: dict[tuple[str, int], int] = field(default_factory=dict)
+    # offers standing in this phase, (iso, offer index): part of the model's identity
+    standing_offers: tuple[tuple[str, int], ...] = ()
     dev_cols: list[int] = field(default_factory=list)
     # Columns and rows before these indices are loaded from the start; the
     # rest (the burden-sharing penalty's, then continuity's) in ``blocks``,
@@ -141,7 +158,7 @@ class PhaseModel:
     blocks: list[Block] = field(default_factory=list)
     # continuity: the absolute-change columns, one per x column whose previous
     # units lie strictly inside its bounds
-    change_cols: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    change_cols: dict[AllocationKey, int] = field(default_factory=dict)
     stages: list[Stage] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -163,6 +180,18 @@ class PhaseModel:
         self.row_lower.append(lower)
         self.row_upper.append(upper)
         self.row_names.append(name)
+
+    def allocation_columns(self) -> dict[AllocationKey, int]:
+        """Every column of units a nation sends: whole units keyed (iso, cap, mission),
+        sub-units keyed (iso, cap, mission, "sub"); what continuity compares."""
+        out: dict[AllocationKey, int] = {key: col for key, col in self.x.items()}
+        for (iso, cap, mission), col in self.sub.items():
+            out[(iso, cap, mission, SUB)] = col
+        return out
+
+    def unit_share(self, key: AllocationKey) -> float:
+        """Units of the capability one unit of ``key``'s column puts in theatre."""
+        return 1.0 / self.sub_size[key[1]] if len(key) == 4 else 1.0
 
     @property
     def num_cols(self) -> int:
@@ -187,6 +216,9 @@ CONSTRAINT_GROUPS: dict[str, str] = {
     "burden_bound": "the burden-sharing bound (constraints.burden_sharing, mode 'bound')",
     "treaty_limits": "the treaty limits (constraints.treaty_limits)",
     "political_caps": "the political caps on army share (nations.max_army_share)",
+    "fleet_caps": "the caps on the share of each fleet tied up (max_fleet_share)",
+    "offer_ceilings": "the offers' ceilings (nations.offers.max_personnel)",
+    "enabler_ratios": "the enabler-to-manoeuvre ratios (constraints.enabler_ratios)",
     "flank_floors": "the floors on standing commitments (nations.commitments.floor)",
 }
 

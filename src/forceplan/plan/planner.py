@@ -13,7 +13,13 @@ from forceplan.plan import tables
 from forceplan.plan.build import build_phase
 from forceplan.plan.build.continuity import add_continuity
 from forceplan.plan.diagnose import diagnose_infeasible
-from forceplan.plan.model import CONTINUITY_STAGE, PhaseModel, PlanInfeasible, Stage
+from forceplan.plan.model import (
+    CONTINUITY_STAGE,
+    AllocationKey,
+    PhaseModel,
+    PlanInfeasible,
+    Stage,
+)
 from forceplan.plan.result import PHASE_COLUMNS, PlanResult
 from forceplan.plan.solve import PhaseSolution, StageRun, ensure_quiet_solver, solve_phase
 from forceplan.scenario import Scenario, scenario_hash
@@ -28,11 +34,17 @@ def _forceplan_version() -> str:
 
 
 def plan(
-    scenario: Scenario, *, backstop: bool | None = None, time_limit_s: float = 60.0
+    scenario: Scenario,
+    *,
+    backstop: bool | None = None,
+    flank_floor: str | None = None,
+    time_limit_s: float = 60.0,
 ) -> PlanResult:
     """Allocate the coalition's units to the scenario's missions, phase by phase.
 
     ``backstop``: use the scenario's backstop (None: its ``backstop.enabled``).
+    ``flank_floor``: "hard" or "soft" floors on standing commitments (None:
+    the scenario's ``constraints.flank_floor``).
     ``time_limit_s``: wall-clock budget for all solves together; when it runs
     out the best plan found so far is returned with status ``"time_limit"``.
 
@@ -41,6 +53,9 @@ def plan(
     """
     if time_limit_s <= 0:
         raise ValueError(f"time_limit_s must be positive (got {time_limit_s})")
+    if flank_floor not in (None, "hard", "soft"):
+        raise ValueError(f"flank_floor must be 'hard' or 'soft' (got {flank_floor!r})")
+    floor_mode = flank_floor or scenario.constraints.flank_floor
     started = time.perf_counter()
     deadline = started + time_limit_s
     backstop_enabled = scenario.backstop is not None and (
@@ -60,14 +75,14 @@ def plan(
     phases = scenario.ordered_phases
     pool = ThreadPoolExecutor(max_workers=SOLVE_THREADS) if len(phases) > 1 else None
     models: list[tuple[Phase, PhaseModel]] = []
-    signatures: list[tuple[tuple[str, str, int], ...]] = []
+    signatures: list[Signature] = []
     ahead: dict[int, Future[StageRun] | None] = {}
     try:
         for i, phase in enumerate(phases):
-            model = build_phase(scenario, phase, backstop_enabled=backstop_enabled)
-            signature = tuple(
-                (r.mission.id, r.capability.id, r.required) for r in model.requirements
+            model = build_phase(
+                scenario, phase, backstop_enabled=backstop_enabled, flank_floor=floor_mode
             )
+            signature = _signature(model)
             if signature not in signatures:
                 # the first phase has no continuity stage: it is solved in full
                 ahead[i] = (
@@ -80,16 +95,14 @@ def plan(
             pool.shutdown(wait=True, cancel_futures=True)
         raise
     try:
-        # Phases with the same requirements have the same model up to the
+        # Phases with the same requirements (and offers) have the same model up to the
         # continuity tier, which depends on the previous phase's plan. A twin's
         # plan is reused when that tier is the same too (same previous plan: the
         # same model) or when the previous phase's plan *is* the twin's plan
         # (continuity 0, which nothing beats, on a plan optimal for every earlier
         # tier). Otherwise the phase is solved.
         # signature -> (previous phase's plan, own plan, solution) of each solved twin
-        solved: dict[
-            tuple[tuple[str, str, int], ...], list[tuple[Allocation, Allocation, PhaseSolution]]
-        ] = {}
+        solved: dict[Signature, list[tuple[Allocation, Allocation, PhaseSolution]]] = {}
         previous: Allocation | None = None
         for i, (phase, model) in enumerate(models):
             signature = signatures[i]
@@ -120,7 +133,7 @@ def plan(
                     solution = solve_phase(model, deadline, known=known)
             except PlanInfeasible:
                 raise PlanInfeasible(
-                    diagnose_infeasible(scenario, phase, model, backstop_enabled)
+                    diagnose_infeasible(scenario, phase, model, backstop_enabled, floor_mode)
                 ) from None
             allocation = _allocation(solution)
             solved.setdefault(signature, []).append((previous or {}, allocation, solution))
@@ -157,6 +170,10 @@ def plan(
         shortfalls=tables.shortfalls(solutions),
         nations=tables.nations(scenario, solutions),
         flank=tables.flank(scenario, solutions),
+        offers=tables.offers(scenario, solutions),
+        flags=tables.flags(scenario, solutions),
+        force=tables.force(scenario, solutions),
+        flank_floor=floor_mode,
         phases=pd.DataFrame(
             [(p.id, p.start_month, p.end_month, p.months) for p in scenario.ordered_phases],
             columns=PHASE_COLUMNS,
@@ -166,7 +183,14 @@ def plan(
     )
 
 
-Allocation = dict[tuple[str, str, str], int]
+Allocation = dict[AllocationKey, int]
+#: What makes two phases' models the same up to continuity: requirements and standing offers.
+Signature = tuple[tuple[tuple[str, str, int], ...], tuple[tuple[str, int], ...]]
+
+
+def _signature(model: PhaseModel) -> Signature:
+    lines = tuple((r.mission.id, r.capability.id, r.required) for r in model.requirements)
+    return lines, model.standing_offers
 
 
 #: Worker threads that solve phases' stages above continuity ahead of time.
@@ -182,9 +206,10 @@ def _solve_ahead(model: PhaseModel, deadline: float, complete: bool) -> StageRun
 
 
 def _allocation(solution: PhaseSolution) -> Allocation:
-    """The coalition's units per (nation, capability, mission), units > 0 only."""
+    """The coalition's units per (nation, capability, mission), units > 0 only
+    (sub-units under (nation, capability, mission, "sub"))."""
     out: Allocation = {}
-    for key, col in solution.model.x.items():
+    for key, col in solution.model.allocation_columns().items():
         units = tables.solved_units(solution, col)
         if units > 0:
             out[key] = units
