@@ -244,9 +244,9 @@ def _binding(
             deployed[cap_id] = deployed.get(cap_id, 0.0) + round(float(sol.values[col]))
     for (iso, cap_id, _), col in model.sub.items():
         if iso == nation.iso:
-            deployed[cap_id] = deployed.get(cap_id, 0.0) + round(
-                float(sol.values[col])
-            ) / model.sub_size[cap_id]
+            deployed[cap_id] = (
+                deployed.get(cap_id, 0.0) + round(float(sol.values[col])) / model.sub_size[cap_id]
+            )
     out: list[str] = []
     army_room = _army_room(scenario, sol, nation, deployed)
     for cap in caps:
