@@ -10,7 +10,7 @@ from plan_builders import capability, mission, nation, scenario, units_of
 
 from forceplan.plan import PlanInfeasible, plan
 
-COMPANY = {"name": "company", "short": "coy", "per_unit": 4}
+COMPANY = {"name": "company", "short": "coy", "per_unit": 4, "framework_min": 3}
 
 
 def _row(frame: Any, **where: Any) -> dict[str, Any]:
@@ -83,7 +83,8 @@ def test_an_unused_offer_is_explained_in_words() -> None:
     )
     row = _row(plan(s).offers, nation="BBB")
     assert row["status"] == "unused"
-    assert "too few" in row["explanation"] and "rotation ratio 3" in row["explanation"]
+    assert "cannot sustain a unit" in row["explanation"]
+    assert "rotation ratio 3" in row["explanation"]
 
 
 # ---------------------------------------------------------------------------
@@ -97,10 +98,11 @@ def test_a_one_battalion_nation_contributes_a_company() -> None:
     holds 1 battalion, too few to keep a whole one deployed, but its 4
     companies keep floor(4 / 3) = 1 company deployed (rule of three at
     company level). Without sub-units there is no second flag: infeasible.
-    With them: AAA sends 1 battalion and frames a multinational one, giving
-    at least its framework share (2 companies) and here 3, EST the fourth
-    (AAA's availability 3 x (1 + 3/4) = 5.25 <= 6). EST: 1 company, 0.25
-    unit-equivalents, 125 people, 375 tied up."""
+    With them: AAA sends 1 battalion and frames a multinational one with its
+    framework share of 3 companies, EST the fourth (the UK's Estonia
+    battlegroup with one allied company is the model; AAA's availability
+    3 x (1 + 3/4) = 5.25 <= 6). EST: 1 company, 0.25 unit-equivalents, 125
+    people, 375 tied up."""
     nations = [nation("AAA", {"infantry": 6}), nation("EST", {"infantry": 1})]
     flags = {"min_nations_on_ground": 2}
     with pytest.raises(PlanInfeasible):
@@ -125,9 +127,9 @@ def test_a_one_battalion_nation_contributes_a_company() -> None:
 
 def test_a_multinational_unit_needs_its_framework_nation() -> None:
     """Three nations each hold 1 battalion (1 company deployable each) and
-    nobody can provide the 2 companies a framework nation gives: no
+    nobody can provide the 3 companies a framework nation gives: no
     multinational battalion forms, so the requirement stays unmet rather
-    than being filled by three stray companies."""
+    than being filled by stray companies."""
     s = scenario(
         [nation(iso, {"infantry": 1}) for iso in ("AAA", "BBB", "CCC")],
         [mission("land", {"infantry": 1})],

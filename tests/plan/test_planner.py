@@ -407,11 +407,10 @@ def test_infeasible_lead_nation_explained() -> None:
 
 
 def test_infeasible_combination_names_the_conflicting_constraint() -> None:
-    """Both nations could send a battalion, but AAA's political cap (1 % of
-    10,000 = 100 people) is below one battalion's 1,500 tied up: only BBB can
-    be on the ground while two flags are required. The single-unit check
-    passes (both have units and no caveat), so the planner drops constraint
-    groups in turn and names the political caps and the minimum flags."""
+    """Both nations hold battalions, but AAA's political cap (1 % of 10,000 =
+    100 people) is below one battalion's 1,500 tied up: only BBB can be on
+    the ground while two flags are required. The planner names the minimum
+    flags and why AAA cannot be there: its army-share cap."""
     s = scenario(
         [
             nation("AAA", {"infantry": 15}, army_personnel=10_000, max_army_share=0.01),
@@ -423,8 +422,8 @@ def test_infeasible_combination_names_the_conflicting_constraint() -> None:
     with pytest.raises(PlanInfeasible) as caught:
         plan(s)
     reasons = " ".join(caught.value.reasons)
-    assert "political caps" in reasons
-    assert "minimum number of nations on the ground" in reasons
+    assert "army-share cap (1% of 10,000 army personnel" in reasons
+    assert "min_nations_on_ground" in reasons
 
 
 # ---------------------------------------------------------------------------

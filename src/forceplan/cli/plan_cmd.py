@@ -251,8 +251,8 @@ def _render_change(result: PlanResult, phase_id: str) -> None:
         console.print("Units changed from previous phase: - (first phase)", highlight=False)
         return
     console.print(
-        f"Units changed from previous phase: {change['changed']} "
-        f"({change['added']} added, {change['withdrawn']} withdrawn)",
+        f"Units changed from previous phase: {change['changed']:g} "
+        f"({change['added']:g} added, {change['withdrawn']:g} withdrawn)",
         highlight=False,
     )
 

@@ -32,17 +32,28 @@ def _too_few(scenario: Scenario, nation: Nation, caps: list[Capability]) -> str:
     """Why ``nation`` cannot keep one unit (or sub-unit) of any of ``caps`` deployed."""
     parts = []
     for cap in caps:
+        smallest = "one unit" if cap.sub_unit is None else f"one {cap.sub_unit.name}"
+        size = 1.0 if cap.sub_unit is None else 1.0 / cap.sub_unit.size
+        ratio = cap.rotation_ratio.value
+        if (
+            free_units(scenario, nation, cap) / ratio >= size
+            and scenario.service(nation, cap) == "army"
+        ):
+            parts.append(
+                f"its army-share cap ({nation.max_army_share.value:.0%} of "
+                f"{nation.army_personnel.value:,.0f} army personnel, standing commitments "
+                f"included) leaves no room for {smallest} of {cap.id}"
+            )
+            continue
         share = scenario.fleet_share(nation, scenario.service(nation, cap))
         fleet = f", at most {share:.0%} of the fleet tied up" if share is not None else ""
         committed = sum(c.units.value for c in nation.commitments if c.capability == cap.id)
         standing = f", {committed:g} on standing commitments" if committed else ""
-        smallest = "one unit" if cap.sub_unit is None else f"one {cap.sub_unit.name}"
         parts.append(
             f"{_held(nation, cap.id):g} {cap.id} at rotation ratio "
-            f"{cap.rotation_ratio.value:g}{fleet}{standing}: not enough to keep {smallest} "
-            "deployed"
+            f"{ratio:g}{fleet}{standing}: not enough to keep {smallest} deployed"
         )
-    return f"{nation.iso} holds too few units ({'; '.join(parts)})"
+    return f"{nation.iso} cannot sustain a unit ({'; '.join(parts)})"
 
 
 def _why_not(scenario: Scenario, nation: Nation, reqs: list[Requirement], phase: Phase) -> str:
@@ -102,7 +113,11 @@ def diagnose_infeasible(
     wanted = min(constraints.min_nations_on_ground, _slots(scenario, phase, on_ground_reqs))
     if wanted > 0:
         able = sorted(
-            {iso for iso, _, m in (*model.x, *model.sub) if scenario.mission(m).on_ground}
+            {
+                iso
+                for iso, _, m in (*model.x, *model.sub, *model.frame)
+                if scenario.mission(m).on_ground
+            }
         )
         if len(able) < wanted:
             unable = [n for n in scenario.nations if n.iso not in able]
@@ -201,7 +216,7 @@ def explain_offer(scenario: Scenario, sol: PhaseSolution, nation: Nation, index:
         return f"its caveats ({', '.join(nation.caveats)}) bar every line the offer covers"
     keys = [
         key
-        for key in (*model.x, *model.sub)
+        for key in (*model.x, *model.sub, *model.frame)
         if key[0] == nation.iso and offer.covers(key[2], key[1])
     ]
     caps = list({r.capability.id: r.capability for r in allowed}.values())
@@ -239,14 +254,10 @@ def _binding(
     """The caps of ``nation`` that leave no room for one more unit or sub-unit of ``caps``."""
     model = sol.model
     deployed: dict[str, float] = {}
-    for (iso, cap_id, _), col in model.x.items():
-        if iso == nation.iso:
-            deployed[cap_id] = deployed.get(cap_id, 0.0) + round(float(sol.values[col]))
-    for (iso, cap_id, _), col in model.sub.items():
-        if iso == nation.iso:
-            deployed[cap_id] = (
-                deployed.get(cap_id, 0.0) + round(float(sol.values[col])) / model.sub_size[cap_id]
-            )
+    for key, col in model.allocation_columns().items():
+        if key[0] == nation.iso:
+            units = round(float(sol.values[col])) * model.unit_share(key)
+            deployed[key[1]] = deployed.get(key[1], 0.0) + units
     out: list[str] = []
     army_room = _army_room(scenario, sol, nation, deployed)
     for cap in caps:
@@ -274,7 +285,8 @@ def _binding(
                     f"{nation.army_personnel.value:,.0f} army personnel tied up, standing "
                     "commitments included)"
                 )
-    return sorted(set(out))
+    # the army-share cap first: it is the broadest limit
+    return sorted(set(out), key=lambda r: (not r.startswith("its army-share"), r))
 
 
 def _army_room(

@@ -78,8 +78,12 @@ def units_whole(value: float) -> int:
 # ---------------------------------------------------------------------------
 
 
-#: Marker of sub-unit allocation keys: (iso, cap, mission, SUB).
+#: Markers of sub-unit allocation keys: (iso, cap, mission, SUB) for sub-units sent
+#: into other nations' multinational units, (iso, cap, mission, CORE) for the
+#: multinational units a framework nation leads (each with its framework share of
+#: sub-units).
 SUB = "sub"
+CORE = "core"
 
 #: (iso, capability, mission) for whole units; (iso, capability, mission, "sub") for sub-units.
 AllocationKey = tuple[str, ...]
@@ -134,11 +138,13 @@ class PhaseModel:
     row_value: list[list[float]] = field(default_factory=list)
     row_names: list[str] = field(default_factory=list)
     x: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (iso, cap, mission)
-    # sub-units a nation sends into multinational units, and the multinational
-    # units it frames (leads), per (iso, cap, mission)
+    # per (iso, cap, mission): sub-units a partner sends into other nations'
+    # multinational units, and the multinational units a nation frames (leads),
+    # each with the framework share of its sub-units from the framework nation
     sub: dict[tuple[str, str, str], int] = field(default_factory=dict)
     frame: dict[tuple[str, str, str], int] = field(default_factory=dict)
     sub_size: dict[str, int] = field(default_factory=dict)  # cap -> sub-units per unit
+    core_size: dict[str, int] = field(default_factory=dict)  # cap -> framework share
     backstop: dict[tuple[str, str], int] = field(default_factory=dict)  # (cap, mission)
     unmet: dict[tuple[str, str], int] = field(default_factory=dict)  # (mission, cap)
     drain: dict[tuple[str, int], int] = field(default_factory=dict)  # (iso, commitment idx)
@@ -158,7 +164,7 @@ class PhaseModel:
     blocks: list[Block] = field(default_factory=list)
     # continuity: the absolute-change columns, one per x column whose previous
     # units lie strictly inside its bounds
-    change_cols: dict[AllocationKey, int] = field(default_factory=dict)
+    change_cols: dict[tuple[str, str, str], int] = field(default_factory=dict)
     stages: list[Stage] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -183,15 +189,22 @@ class PhaseModel:
 
     def allocation_columns(self) -> dict[AllocationKey, int]:
         """Every column of units a nation sends: whole units keyed (iso, cap, mission),
-        sub-units keyed (iso, cap, mission, "sub"); what continuity compares."""
+        partner sub-units keyed (iso, cap, mission, "sub"), multinational units led
+        (iso, cap, mission, "core"); what continuity compares."""
         out: dict[AllocationKey, int] = {key: col for key, col in self.x.items()}
-        for (iso, cap, mission), col in self.sub.items():
-            out[(iso, cap, mission, SUB)] = col
+        for marker, cols in ((SUB, self.sub), (CORE, self.frame)):
+            for (iso, cap, mission), col in cols.items():
+                out[(iso, cap, mission, marker)] = col
         return out
 
     def unit_share(self, key: AllocationKey) -> float:
-        """Units of the capability one unit of ``key``'s column puts in theatre."""
-        return 1.0 / self.sub_size[key[1]] if len(key) == 4 else 1.0
+        """Units of the capability one unit of ``key``'s column puts in theatre from
+        that nation: 1 for a whole unit, 1 / per_unit for a partner's sub-unit,
+        framework share / per_unit for a multinational unit led."""
+        if len(key) < 4:
+            return 1.0
+        size = self.sub_size[key[1]]
+        return (self.core_size[key[1]] if key[3] == CORE else 1) / size
 
     @property
     def num_cols(self) -> int:

@@ -15,7 +15,6 @@ from forceplan.plan.build.continuity import add_continuity
 from forceplan.plan.diagnose import diagnose_infeasible
 from forceplan.plan.model import (
     CONTINUITY_STAGE,
-    AllocationKey,
     PhaseModel,
     PlanInfeasible,
     Stage,
@@ -183,7 +182,8 @@ def plan(
     )
 
 
-Allocation = dict[AllocationKey, int]
+#: Unit-equivalents (whole units + sub-units / per_unit) per (nation, capability, mission).
+Allocation = dict[tuple[str, str, str], float]
 #: What makes two phases' models the same up to continuity: requirements and standing offers.
 Signature = tuple[tuple[tuple[str, str, int], ...], tuple[tuple[str, int], ...]]
 
@@ -206,14 +206,8 @@ def _solve_ahead(model: PhaseModel, deadline: float, complete: bool) -> StageRun
 
 
 def _allocation(solution: PhaseSolution) -> Allocation:
-    """The coalition's units per (nation, capability, mission), units > 0 only
-    (sub-units under (nation, capability, mission, "sub"))."""
-    out: Allocation = {}
-    for key, col in solution.model.allocation_columns().items():
-        units = tables.solved_units(solution, col)
-        if units > 0:
-            out[key] = units
-    return out
+    """The coalition's unit-equivalents per (nation, capability, mission), > 0 only."""
+    return {key: sent.units for key, sent in tables.sent(solution).items() if sent.units > 0}
 
 
 def _reuse_twin(
@@ -240,19 +234,20 @@ def _reuse_twin(
 
 def _changes(
     solutions: list[PhaseSolution], allocations: list[Allocation]
-) -> dict[str, dict[str, int]]:
-    """Per phase after the first: units changed, added and withdrawn from the previous plan."""
-    out: dict[str, dict[str, int]] = {}
+) -> dict[str, dict[str, float]]:
+    """Per phase after the first: unit-equivalents changed, added and withdrawn from the
+    previous plan."""
+    out: dict[str, dict[str, float]] = {}
     previous: Allocation | None = None
     for sol, current in zip(solutions, allocations, strict=True):
         if previous is not None:
             keys = set(current) | set(previous)
-            added = sum(max(0, current.get(k, 0) - previous.get(k, 0)) for k in keys)
-            withdrawn = sum(max(0, previous.get(k, 0) - current.get(k, 0)) for k in keys)
+            added = sum(max(0.0, current.get(k, 0.0) - previous.get(k, 0.0)) for k in keys)
+            withdrawn = sum(max(0.0, previous.get(k, 0.0) - current.get(k, 0.0)) for k in keys)
             out[sol.model.phase.id] = {
-                "changed": added + withdrawn,
-                "added": added,
-                "withdrawn": withdrawn,
+                "changed": round(added + withdrawn, 6),
+                "added": round(added, 6),
+                "withdrawn": round(withdrawn, 6),
             }
         previous = current
     return out

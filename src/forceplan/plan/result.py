@@ -134,8 +134,9 @@ class PlanResult:
       nations sending and flags on the ground.
 
     ``units_changed[phase]`` (every phase after the first): ``changed``, the
-    total ``sum |x - x_prev|`` over (nation, capability, mission) against the
-    previous phase's plan (the continuity tier), split into ``added`` and
+    total ``sum |u - u_prev|`` of unit-equivalents (whole units + sub-units /
+    per_unit) over (nation, capability, mission) against the previous
+    phase's plan (the continuity tier), split into ``added`` and
     ``withdrawn``. ``objective["continuity_units"]`` is its sum over phases.
     """
 
@@ -156,7 +157,7 @@ class PlanResult:
     scenario_title: str = ""
     backstop_provider: str | None = None
     notes: tuple[str, ...] = field(default=())
-    units_changed: dict[str, dict[str, int]] = field(default_factory=dict)
+    units_changed: dict[str, dict[str, float]] = field(default_factory=dict)
     offers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OFFER_COLUMNS))
     flags: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FLAG_COLUMNS))
     force: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FORCE_COLUMNS))

@@ -66,8 +66,6 @@ def _configured(solver: highspy.Highs) -> highspy.Highs:
     return solver
 
 
-
-
 @dataclass
 class PhaseSolution:
     model: PhaseModel

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from forceplan.plan.build.offers import offer_minimum
 from forceplan.plan.diagnose import explain_offer
 from forceplan.plan.model import CONTINUITY_STAGE, tied_up_personnel
 from forceplan.plan.result import (
@@ -48,12 +49,12 @@ class Sent:
 def sent(sol: PhaseSolution) -> dict[tuple[str, str, str], Sent]:
     """(iso, cap, mission) -> what the nation sends there (anything > 0)."""
     model = sol.model
-    keys = set(model.x) | set(model.sub)
+    keys = set(model.x) | set(model.sub) | set(model.frame)
     out: dict[tuple[str, str, str], Sent] = {}
     for key in keys:
         whole = solved_units(sol, model.x.get(key))
-        sub = solved_units(sol, model.sub.get(key))
         frames = solved_units(sol, model.frame.get(key))
+        sub = solved_units(sol, model.sub.get(key)) + frames * model.core_size.get(key[1], 0)
         if whole or sub or frames:
             out[key] = Sent(whole, sub, frames, model.sub_size.get(key[1], 0))
     return out
@@ -72,7 +73,7 @@ def tours(personnel: float, months: int, cap: Capability) -> float:
 
 
 def objective(
-    solutions: list[PhaseSolution], changes: dict[str, dict[str, int]]
+    solutions: list[PhaseSolution], changes: dict[str, dict[str, float]]
 ) -> dict[str, float]:
     """Each tier summed over phases, weighted by the phase's months: unit and
     personnel tiers in unit-months and personnel-months, the offers tier in
@@ -321,7 +322,7 @@ def offers(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFrame:
         for nation in scenario.nations:
             for i, offer in enumerate(nation.offers):
                 people = used.get((nation.iso, i), 0.0)
-                minimum = offer.min_personnel.value
+                minimum = offer_minimum(offer.minimum, phase)
                 ceiling = offer.max_personnel
                 stands = offer.stands_in(phase)
                 if not stands:

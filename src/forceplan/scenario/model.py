@@ -324,9 +324,10 @@ class Offer(Frozen):
     """
 
     name: str
-    min_personnel: Count = Field(
-        default_factory=lambda: Figure(value=0.0),
-        description="Personnel deployed the nation wants used (the low end of its offer).",
+    min_personnel: Count | None = Field(
+        default=None,
+        description="Personnel deployed the nation wants used (the low end of its offer); "
+        "none: no minimum.",
     )
     max_personnel: Count | None = Field(
         default=None,
@@ -345,12 +346,17 @@ class Offer(Frozen):
 
     @model_validator(mode="after")
     def _min_below_max(self) -> Offer:
-        if self.max_personnel is not None and self.min_personnel.value > self.max_personnel.value:
+        if self.max_personnel is not None and self.minimum > self.max_personnel.value:
             raise ValueError(
-                f"min_personnel ({self.min_personnel.value:g}) exceeds max_personnel "
+                f"min_personnel ({self.minimum:g}) exceeds max_personnel "
                 f"({self.max_personnel.value:g})"
             )
         return self
+
+    @property
+    def minimum(self) -> float:
+        """Personnel the offer wants used (0 without a minimum)."""
+        return 0.0 if self.min_personnel is None else self.min_personnel.value
 
     def covers(self, mission_id: str, cap_id: str) -> bool:
         return (not self.missions or mission_id in self.missions) and (
