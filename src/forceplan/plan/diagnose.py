@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from forceplan.plan.build import build_phase
@@ -86,9 +87,15 @@ def diagnose_infeasible(
     phase: Phase,
     model: PhaseModel,
     backstop_enabled: bool,
+    deadline: float | None = None,
     flank_floor: str | None = None,
 ) -> list[str]:
-    """Explain, in words, which requirement or constraint makes ``phase`` infeasible."""
+    """Explain, in words, which requirement or constraint makes ``phase`` infeasible.
+
+    ``deadline`` (a ``time.perf_counter()`` value): the checks that solve a
+    relaxed model stop there; a check time ran out on blames nothing.
+    ``flank_floor``: the floors the plan used ("hard" or "soft").
+    """
     reasons: list[str] = []
     where = f"phase '{phase.id}' (months {phase.start_month}-{phase.end_month})"
     constraints = scenario.constraints
@@ -131,26 +138,36 @@ def diagnose_infeasible(
         return reasons
 
     present = _present_groups(scenario, model, flank_floor)
-    culprits = [
-        group
-        for group in present
-        if is_feasible(
-            build_phase(
+    culprits = []
+    unchecked = []
+    for group in present:
+        left = 10.0 if deadline is None else deadline - time.perf_counter()
+        feasible = None
+        if left > 0:
+            relaxed = build_phase(
                 scenario,
                 phase,
                 backstop_enabled=backstop_enabled,
                 flank_floor=flank_floor,
                 disabled=frozenset({group}),
             )
+            feasible = is_feasible(relaxed, time_limit=min(left, 10.0))
+        if feasible:
+            culprits.append(group)
+        elif feasible is None:
+            unchecked.append(CONSTRAINT_GROUPS[group])
+    if unchecked:
+        reasons.append(
+            f"{where}: no feasible plan; the time limit ran out before checking whether "
+            f"{', '.join(unchecked)} is to blame"
         )
-    ]
     if culprits:
         for group in culprits:
             reasons.append(
                 f"{where}: {CONSTRAINT_GROUPS[group]} cannot be met together with the other "
                 f"constraints; without it this phase has a plan"
             )
-    else:
+    elif not unchecked:
         reasons.append(
             f"{where}: no single constraint is to blame; together "
             f"{', '.join(CONSTRAINT_GROUPS[g] for g in present)} leave no feasible plan"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
-from importlib.metadata import PackageNotFoundError, version
 
 import pandas as pd
 
@@ -20,16 +20,21 @@ from forceplan.plan.model import (
     Stage,
 )
 from forceplan.plan.result import PHASE_COLUMNS, PlanResult
-from forceplan.plan.solve import PhaseSolution, StageRun, ensure_quiet_solver, solve_phase
+from forceplan.plan.solve import (
+    PHASE_STATUSES,
+    PhaseSolution,
+    StageRun,
+    ensure_quiet_solver,
+    solve_phase,
+)
 from forceplan.scenario import Scenario, scenario_hash
 from forceplan.scenario.model import Phase
 
 
 def _forceplan_version() -> str:
-    try:
-        return version("forceplan")
-    except PackageNotFoundError:  # pragma: no cover - source tree without install
-        return "0.0.0+unknown"
+    from forceplan._version import __version__
+
+    return __version__
 
 
 def plan(
@@ -44,14 +49,23 @@ def plan(
     ``backstop``: use the scenario's backstop (None: its ``backstop.enabled``).
     ``flank_floor``: "hard" or "soft" floors on standing commitments (None:
     the scenario's ``constraints.flank_floor``).
-    ``time_limit_s``: wall-clock budget for all solves together; when it runs
-    out the best plan found so far is returned with status ``"time_limit"``.
+    ``time_limit_s``: wall-clock budget for the whole plan. Each HiGHS call
+    gets only what is left of it, no solve starts after it, and a phase that
+    time ran out on keeps the best plan of the tiers solved so far (status
+    ``"time_limit"``) or, with none, is reported as not solved (status
+    ``"not_solved"``: no plan, no table rows). The result's ``status`` and
+    ``mip_gap`` are the worst phase's. ``plan`` returns within
+    ``time_limit_s`` plus :data:`TIME_LIMIT_MARGIN_S` (docs/planner.md, "Time
+    limit"): HiGHS checks its clock between rounds of its own work, so its last
+    call can end that much late on a large model.
 
     Raises :class:`PlanError` (a :class:`PlanInfeasible` when constraints
     conflict) with an explanation in words.
     """
-    if time_limit_s <= 0:
-        raise ValueError(f"time_limit_s must be positive (got {time_limit_s})")
+    if not (isinstance(time_limit_s, int | float) and math.isfinite(time_limit_s)) or (
+        time_limit_s <= 0
+    ):
+        raise ValueError(f"time_limit_s must be a positive number of seconds (got {time_limit_s})")
     if flank_floor not in (None, "hard", "soft"):
         raise ValueError(f"flank_floor must be 'hard' or 'soft' (got {flank_floor!r})")
     floor_mode = flank_floor or scenario.constraints.flank_floor
@@ -132,20 +146,23 @@ def plan(
                     solution = solve_phase(model, deadline, known=known)
             except PlanInfeasible:
                 raise PlanInfeasible(
-                    diagnose_infeasible(scenario, phase, model, backstop_enabled, floor_mode)
+                    diagnose_infeasible(
+                        scenario, phase, model, backstop_enabled, deadline, floor_mode
+                    )
                 ) from None
             allocation = _allocation(solution)
             solved.setdefault(signature, []).append((previous or {}, allocation, solution))
             solutions.append(solution)
             allocations.append(allocation)
-            previous = allocation
+            # continuity is measured against the previous phase's plan; a phase
+            # not solved has none, so the next phase has no continuity tier
+            previous = allocation if solution.solved else None
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
     solve_seconds = time.perf_counter() - started
 
-    statuses = {s.status for s in solutions}
-    status = "optimal" if statuses <= {"optimal"} else "time_limit"
+    status = max((s.status for s in solutions), key=PHASE_STATUSES.index, default="optimal")
     notes: list[str] = [note for s in solutions for note in s.model.notes]
     changes = _changes(solutions, allocations)
     return PlanResult(
@@ -156,7 +173,7 @@ def plan(
         backstop_enabled=backstop_enabled,
         backstop_provider=scenario.backstop.provider if scenario.backstop else None,
         status=status,
-        mip_gap=max((s.mip_gap for s in solutions), default=0.0),
+        mip_gap=max((_phase_gap(s) for s in solutions), default=0.0),
         solve_seconds=solve_seconds,
         model_size={
             "rows": sum(s.model.num_rows for s in solutions),
@@ -174,7 +191,10 @@ def plan(
         force=tables.force(scenario, solutions),
         flank_floor=floor_mode,
         phases=pd.DataFrame(
-            [(p.id, p.start_month, p.end_month, p.months) for p in scenario.ordered_phases],
+            [
+                (p.id, p.start_month, p.end_month, p.months, s.status, _phase_gap(s))
+                for p, s in zip(scenario.ordered_phases, solutions, strict=True)
+            ],
             columns=PHASE_COLUMNS,
         ),
         notes=tuple(notes),
@@ -195,6 +215,16 @@ def _signature(model: PhaseModel) -> Signature:
 
 #: Worker threads that solve phases' stages above continuity ahead of time.
 SOLVE_THREADS = 2
+#: How late :func:`plan` may return past its time limit (docs/planner.md):
+#: HiGHS checks its clock only between rounds of its own work (a round of
+#: root-node cuts ran 1.8 s past the limit on the 80-nation bench case on a
+#: loaded 2-core machine); building the result tables takes the rest.
+TIME_LIMIT_MARGIN_S = 3.0
+
+
+def _phase_gap(solution: PhaseSolution) -> float:
+    """The phase's MIP gap; infinite (unknown) for a phase not solved."""
+    return solution.mip_gap if solution.solved else math.inf
 
 
 def _solve_ahead(model: PhaseModel, deadline: float, complete: bool) -> StageRun:
@@ -207,6 +237,8 @@ def _solve_ahead(model: PhaseModel, deadline: float, complete: bool) -> StageRun
 
 def _allocation(solution: PhaseSolution) -> Allocation:
     """The coalition's unit-equivalents per (nation, capability, mission), > 0 only."""
+    if not solution.solved:
+        return {}
     return {key: sent.units for key, sent in tables.sent(solution).items() if sent.units > 0}
 
 
@@ -218,10 +250,14 @@ def _reuse_twin(
     """A solved twin phase whose plan is optimal here too, with its tier values; else None.
 
     ``twins``: (previous phase's plan, own plan, solution) of each solved twin.
+    Only a twin solved to optimality is reused: a time-limited twin's plan is
+    not known to be optimal here, and a twin not solved has no plan.
     """
     if previous is None:
         return None
     for twin_previous, twin_allocation, twin in twins:
+        if twin.status != "optimal":
+            continue
         if twin_allocation == previous:
             values = {k: v for k, v in twin.stage_values.items() if k != CONTINUITY_STAGE}
             if twin.stage_values:
@@ -240,6 +276,9 @@ def _changes(
     out: dict[str, dict[str, float]] = {}
     previous: Allocation | None = None
     for sol, current in zip(solutions, allocations, strict=True):
+        if not sol.solved:
+            previous = None
+            continue
         if previous is not None:
             keys = set(current) | set(previous)
             added = sum(max(0.0, current.get(k, 0.0) - previous.get(k, 0.0)) for k in keys)

@@ -60,7 +60,10 @@ FLANK_COLUMNS = [
     "mission_tied_up_units",
     "spare_units",
 ]
-PHASE_COLUMNS = ["phase", "start_month", "end_month", "months"]
+#: ``status``: "optimal", "time_limit" (a plan, not proven optimal on every
+#: tier) or "not_solved" (no plan: the phase has no rows in the other tables);
+#: ``mip_gap``: the phase's relative MIP gap (infinite, null in JSON, when unknown).
+PHASE_COLUMNS = ["phase", "start_month", "end_month", "months", "status", "mip_gap"]
 OFFER_COLUMNS = [
     "phase",
     "nation",
@@ -123,7 +126,9 @@ class PlanResult:
       (and drained personnel), floor, whether the plan pushed it below its
       floor; the pool behind it: units the nation holds of the capability,
       those its commitments and the mission tie up, and the spare left.
-    * ``phases``: phase id, start and end month, months.
+    * ``phases``: phase id, start and end month, months, and the solver's
+      ``status`` and ``mip_gap`` for the phase. A phase with status
+      ``"not_solved"`` has no plan and no rows in the other tables.
     * ``offers``: per (phase, nation, offer): offered min/max personnel, from
       month, whether it stands, personnel the plan uses on its lines, status
       (honoured, below minimum, unused, not yet) and, unless honoured, why.
@@ -132,6 +137,10 @@ class PlanResult:
     * ``force``: per phase: months, personnel required, deployed, tied up,
       people who serve a tour (and would if every requirement were met),
       nations sending and flags on the ground.
+
+    ``status`` and ``mip_gap`` are the worst phase's: "optimal" <
+    "time_limit" < "not_solved"; the gap is infinite (null in JSON) when a
+    phase is not solved or a tier was cut short.
 
     ``units_changed[phase]`` (every phase after the first): ``changed``, the
     total ``sum |u - u_prev|`` of unit-equivalents (whole units + sub-units /
@@ -166,6 +175,13 @@ class PlanResult:
     @property
     def optimal(self) -> bool:
         return self.status == "optimal"
+
+    @property
+    def phases_not_solved(self) -> list[str]:
+        """Phases with no plan (time ran out before one was found); empty when complete."""
+        if "status" not in self.phases.columns:
+            return []
+        return [str(p) for p in self.phases.loc[self.phases["status"] == "not_solved", "phase"]]
 
     def mission_totals(self) -> dict[str, float]:
         """Over the whole mission: peak deployed and tied up, people who serve a tour
@@ -215,6 +231,7 @@ class PlanResult:
                 "name": "HiGHS",
                 "status": self.status,
                 "mip_gap": self.mip_gap if math.isfinite(self.mip_gap) else None,
+                "phases_not_solved": self.phases_not_solved,
                 "solve_seconds": self.solve_seconds,
                 "model_size": dict(self.model_size),
             },

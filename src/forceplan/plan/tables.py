@@ -27,6 +27,11 @@ from forceplan.scenario import Scenario
 from forceplan.scenario.model import Capability, Nation
 
 
+def solved(solutions: list[PhaseSolution]) -> list[PhaseSolution]:
+    """The phases with a plan: a phase not solved has no rows in any table."""
+    return [s for s in solutions if s.solved]
+
+
 def solved_units(solution: PhaseSolution, col: int | None) -> int:
     return 0 if col is None else int(round(float(solution.values[col])))
 
@@ -124,7 +129,7 @@ def allocations(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFr
     cap_order = {c.id: i for i, c in enumerate(scenario.capabilities)}
     nation_order = {n.iso: i for i, n in enumerate(scenario.nations)}
     phase_order = {p.id: i for i, p in enumerate(scenario.ordered_phases)}
-    for sol in solutions:
+    for sol in solved(solutions):
         for (iso, cap_id, mission_id), what in sent(sol).items():
             cap = scenario.capability(cap_id)
             rows.append(
@@ -163,7 +168,7 @@ def allocations(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFr
 
 def shortfalls(solutions: list[PhaseSolution]) -> pd.DataFrame:
     rows = []
-    for sol in solutions:
+    for sol in solved(solutions):
         model = sol.model
         filled: dict[tuple[str, str], int] = {}
         for (_, cap_id, mission_id), what in sent(sol).items():
@@ -211,7 +216,7 @@ def nations(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFrame:
     all_gdp = sum(n.gdp_usd_bn.value for n in scenario.nations)
     by_iso = {n.iso: n for n in scenario.nations}
     rows = []
-    for sol in solutions:
+    for sol in solved(solutions):
         months = sol.model.phase.months
         deployed: dict[str, float] = {}
         tied: dict[str, float] = {}
@@ -263,7 +268,7 @@ def flank(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFrame:
     (rotation x kept, all its commitments of that capability), the units the
     mission ties up (rotation x deployed) and what is left to reinforce."""
     rows = []
-    for sol in solutions:
+    for sol in solved(solutions):
         deployed: dict[tuple[str, str], float] = {}
         for (iso, cap_id, _), what in sent(sol).items():
             deployed[(iso, cap_id)] = deployed.get((iso, cap_id), 0.0) + what.units
@@ -310,7 +315,7 @@ def flank(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFrame:
 def offers(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFrame:
     """Per phase and offer: what was offered, what the plan uses, and why if less."""
     rows = []
-    for sol in solutions:
+    for sol in solved(solutions):
         phase = sol.model.phase
         used: dict[tuple[str, int], float] = {}
         for (iso, cap_id, mission_id), what in sent(sol).items():
@@ -357,7 +362,7 @@ def flags(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFrame:
     """Per phase and mission line: how many nations send something, and which."""
     order = {n.iso: i for i, n in enumerate(scenario.nations)}
     rows = []
-    for sol in solutions:
+    for sol in solved(solutions):
         by_mission: dict[str, set[str]] = {}
         for iso, _, mission_id in sent(sol):
             by_mission.setdefault(mission_id, set()).add(iso)
@@ -376,7 +381,7 @@ def force(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFrame:
     """Per phase: personnel required, deployed (coalition), tied up, who serve a tour."""
     on_ground = {m.id for m in scenario.missions if m.on_ground}
     rows = []
-    for sol in solutions:
+    for sol in solved(solutions):
         phase = sol.model.phase
         months = phase.months
         required = required_tours = 0.0
