@@ -174,3 +174,14 @@ def test_resume_takes_settings_and_the_levers_file_from_the_manifest(tmp_path: P
     assert code == 0, output
     assert "400 experiments (200 x 2 lever combination(s)), 4 plans; sampler lhs, seed 5" in output
     assert "this run: 0 experiments and 0 plans" in output
+
+
+def test_discover_among_a_subset_of_experiments(small_run: Path) -> None:
+    code, output = invoke("discover", str(small_run), "--where", "coverage_mean < 0.9",
+                          "--among", "cost_overrun > 1.15", "--save", str(small_run / "sub"))
+    assert code == 0, output
+    saved = json.loads((small_run / "sub" / "box.json").read_text())
+    assert 0 < saved["rows"] < 600
+    code, output = invoke("discover", str(small_run), "--where", "coverage_mean < 0.9",
+                          "--among", "nonsense > 1")
+    assert code == 2 and "--among" in output and "nonsense" in output

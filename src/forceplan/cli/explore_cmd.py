@@ -337,6 +337,11 @@ def discover_command(
     directory: DirArg,
     where: Annotated[str, typer.Option("--where", help="Condition on outcomes, inputs or "
                                        "levers, e.g. \"coverage_mean < 0.9\".")],
+    among: Annotated[
+        str | None,
+        typer.Option("--among", help="Analyse only the experiments where this holds, e.g. "
+                     "\"plan_status != 'infeasible'\"."),
+    ] = None,
     lever: LeverFilter = None,
     inputs: Annotated[
         list[str] | None,
@@ -360,7 +365,7 @@ def discover_command(
     from forceplan.explore.analysis import discover_in
 
     try:
-        found = discover_in(results, where, lever or (), _split(inputs), box=box,
+        found = discover_in(results, where, lever or (), _split(inputs), among, box=box,
                             min_coverage=min_coverage,
                             max_inputs=max_inputs, max_rows=max_rows)
     except ExploreError as exc:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from forceplan.explore.discovery import Discovery, discover
+from forceplan.explore.discovery import Discovery, cases_of_interest, discover
 from forceplan.explore.errors import ExploreError
 from forceplan.explore.results import Results
 from forceplan.explore.sensitivity import PLAN_FACTOR, Sensitivity, feature_scores, sobol_indices
@@ -56,13 +56,21 @@ def units(results: Results) -> dict[str, str]:
 
 
 def discover_in(results: Results, where: str, filters: Sequence[str] = (),
-                inputs: Sequence[str] = (), **options: Any) -> Discovery:
+                inputs: Sequence[str] = (), among: str | None = None,
+                **options: Any) -> Discovery:
     """PRIM over a result directory's inputs and levers (see ``discovery.discover``).
 
     ``inputs``: names or patterns (``*`` a wildcard) of the inputs PRIM may use
-    (default: all, and every lever not fixed by ``filters``).
+    (default: all, and every lever not fixed by ``filters``). ``among``: a
+    condition that picks the experiments to analyse (e.g. feasible plans only).
     """
     data = frame(results, filters)
+    if among:
+        try:
+            keep = cases_of_interest(data, among)
+        except ExploreError as exc:
+            raise ExploreError("--among", exc.message) from None
+        data = data[keep.to_numpy()].reset_index(drop=True)
     candidates = results.inputs + [f"{n}_code" for n in results.levers if n not in
                                    _parse_filters(results, filters)]
     chosen = match(inputs, candidates, "--inputs") if inputs else set(candidates)
