@@ -18,7 +18,9 @@ TWO_FLAGS = TINY.read_text().replace(
     'title = "Two-nation toy"',
     'title = "Two-nation toy"\n\n[constraints]\nmin_nations_on_ground = 2',
 )
-INFEASIBLE = TWO_FLAGS.replace("min_nations_on_ground = 2", 'min_nations_on_ground = 2\ngoals = "hard"')
+INFEASIBLE = TWO_FLAGS.replace(
+    "min_nations_on_ground = 2", 'min_nations_on_ground = 2\ngoals = "hard"'
+)
 
 
 def test_plan_prints_tables_and_solver_status() -> None:

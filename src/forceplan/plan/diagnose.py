@@ -43,29 +43,33 @@ def _limit_reasons(
         return not math.isinf(units) and units_whole(units * per) < 1
 
     if short(limits.holdings):
-        share = scenario.fleet_share(nation, scenario.service(nation, cap))
-        fleet = f", at most {share:.0%} of the fleet tied up" if share is not None else ""
+        fleet_share = scenario.fleet_share(nation, scenario.service(nation, cap))
+        fleet = (
+            f", at most {fleet_share:.0%} of the fleet tied up" if fleet_share is not None else ""
+        )
         committed = sum(c.units.value for c in nation.commitments if c.capability == cap.id)
-        standing = f", {committed:g} on standing commitments" if committed else ""
+        on_commitments = f", {committed:g} on standing commitments" if committed else ""
         out.append(
             f"{_held(nation, cap.id):g} {cap.id} held at rotation ratio {ratio:g}{fleet}"
-            f"{standing}: not enough to keep {label} deployed"
+            f"{on_commitments}: not enough to keep {label} deployed"
         )
     if short(limits.army):
         army = nation.army_personnel.value
         share = nation.max_army_share.value
         standing = army_standing(scenario, nation)
+        tie = tied_up_personnel(cap.personnel_per_unit.value, ratio)
         if standing >= share * army:
             out.append(
                 f"its standing commitments already tie up {standing / army:.1%} of its army "
                 f"against its army-share cap of {share:.1%}"
             )
         else:
-            need = tied_up_personnel(cap.personnel_per_unit.value / per, ratio)
+            # the room the model allowed, drawdowns of commitments included
+            room = max(0.0, limits.army - 1e-9) * tie
             out.append(
                 f"its army-share cap ({share:.0%} of {army:,.0f} army personnel, "
                 f"{standing:,.0f} tied up by standing commitments) leaves room for "
-                f"{share * army - standing:,.0f}, less than the {need:,.0f} that {label} "
+                f"{room:,.0f}, less than the {tie / per:,.0f} that {label} "
                 f"ties up at rotation ratio {ratio:g}"
             )
     if short(limits.offer):
@@ -179,9 +183,10 @@ def _unsupported(scenario: Scenario, model: PhaseModel, caps: set[str]) -> list[
         if rule.ratio.value <= 0 or not caps & set(rule.per):
             continue
         if not filled & set(rule.enablers):
+            manoeuvre = " or ".join(sorted(caps & set(rule.per)))
             out.append(
-                f"the enabler ratio '{rule.name}' allows no {' or '.join(sorted(caps & set(rule.per)))} "
-                f"without {' or '.join(rule.enablers)}, which no nation can send in this phase"
+                f"the enabler ratio '{rule.name}' allows no {manoeuvre} without "
+                f"{' or '.join(rule.enablers)}, which no nation can send in this phase"
             )
     return out
 

@@ -36,7 +36,8 @@ def add_availability(b: PhaseBuild) -> None:
         cap = b.scenario.capability(cap_id)
         ratio = cap.rotation_ratio.value
         drains = [(d, -ratio) for d in b.drains.get((iso, cap_id), [])]
-        pool = fleet_pool(b.scenario, b.scenario.nation(iso), cap, fleet_caps=b.enabled("fleet_caps"))
+        nation = b.scenario.nation(iso)
+        pool = fleet_pool(b.scenario, nation, cap, fleet_caps=b.enabled("fleet_caps"))
         excess = ratio * b.held.get((iso, cap_id), 0.0) - pool
         name = f"availability[{iso},{cap_id}]"
         if drains and excess > _EPS:
