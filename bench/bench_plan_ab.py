@@ -4,7 +4,7 @@ Run: ``python bench/bench_plan_ab.py --baseline REF`` (REF: a commit, branch or
 tag, e.g. ``main``; checked out into a temporary git worktree and removed
 afterwards), or ``--baseline-src PATH`` for a ``src`` directory you already
 have. Each round plans the flagship and the seeded synthetic scenario
-(bench/bench_plan.py) once with the baseline and once with this tree, in
+(bench/bench_plan.py), or the bundled scenarios named in ``--cases``, once with the baseline and once with this tree, in
 fresh processes, alternating, so machine load hits both alike. Prints the
 median wall and CPU time of ``plan()`` (after one warm-up call in the same
 process, so imports and first-call set-up are excluded), the status, and the
@@ -38,9 +38,11 @@ from forceplan.scenario import load_scenario
 case = {case!r}
 if case == "flagship":
     scenario = load_scenario("reassurance-2025")
-else:
+elif case == "synthetic":
     from bench_plan import synthetic_scenario
     scenario = synthetic_scenario(seed={seed})
+else:
+    scenario = load_scenario(case)
 plan(scenario)
 wall, cpu = time.perf_counter(), time.process_time()
 result = plan(scenario)
@@ -91,7 +93,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument(
-        "--cases", default="flagship,synthetic", help="comma-separated: flagship, synthetic"
+        "--cases",
+        default="flagship,synthetic",
+        help="comma-separated: flagship, synthetic, or bundled scenario names (e.g. iiss-large)",
     )
     args = parser.parse_args()
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]
