@@ -40,10 +40,18 @@ BackstopOpt = Annotated[
 ]
 
 
+class Failed(typer.Exit):
+    """The exit :func:`fail` raises; keeps the message (the run store records it)."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(code)
+        self.message = message
+
+
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     """Print an error (no traceback) and exit non-zero."""
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
+    raise Failed(code, message)
 
 
 def load_or_exit(path: str) -> Scenario:

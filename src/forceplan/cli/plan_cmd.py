@@ -21,6 +21,7 @@ from forceplan.cli.common import (
     load_or_exit,
     write_atomic,
 )
+from forceplan.cli.recording import DbOpt, NoStoreOpt, recording
 from forceplan.plan import PlanError, PlanResult, plan
 from forceplan.scenario import Scenario
 
@@ -41,6 +42,8 @@ def plan_command(
     time_limit: Annotated[
         float, typer.Option("--time-limit", min=0.1, help="Solver time budget in seconds.")
     ] = 60.0,
+    db: DbOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
     """Allocate units to missions phase by phase (a MIP solved with HiGHS) and show the plan."""
     if json_path:
@@ -50,18 +53,36 @@ def plan_command(
             fail(f"{csv_dir} is a file, expected a directory for --csv")
         check_output_dir(csv_dir, "directory")
     s = load_or_exit(scenario)
+    options = {"scenario": scenario, "backstop": backstop, "time_limit_s": time_limit}
+    with recording(db, no_store, "plan", [(s.name, s)], options) as record:
+        with record.timed("plan"):
+            result = plan_or_exit(scenario, s, backstop, time_limit)
+        record.ready()
+        render(s, result)
+        if json_path:
+            write_atomic(json_path, result.to_json())
+            console.print(f"wrote {json_path}")
+        if csv_dir:
+            for name, frame in result.to_frames().items():
+                write_atomic(Path(csv_dir) / f"{name}.csv", frame.to_csv(index=False))
+            console.print(f"wrote {len(result.to_frames())} CSV files to {csv_dir}")
+        record.finish(lambda: [_stored(result)])
+
+
+def plan_or_exit(
+    name: str, s: Scenario, backstop: bool | None, time_limit: float = 60.0
+) -> PlanResult:
+    """Plan ``s``, or print why it cannot be planned and exit 1."""
     try:
-        result = plan(s, backstop=backstop, time_limit_s=time_limit)
+        return plan(s, backstop=backstop, time_limit_s=time_limit)
     except PlanError as exc:
-        fail(f"{scenario}: {exc}", code=EXIT_NO_PLAN)
-    render(s, result)
-    if json_path:
-        write_atomic(json_path, result.to_json())
-        console.print(f"wrote {json_path}")
-    if csv_dir:
-        for name, frame in result.to_frames().items():
-            write_atomic(Path(csv_dir) / f"{name}.csv", frame.to_csv(index=False))
-        console.print(f"wrote {len(result.to_frames())} CSV files to {csv_dir}")
+        fail(f"{name}: {exc}", code=EXIT_NO_PLAN)
+
+
+def _stored(result: PlanResult) -> Any:
+    from forceplan.store import plan_result
+
+    return plan_result(result)
 
 
 # ---------------------------------------------------------------------------

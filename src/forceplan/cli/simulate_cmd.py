@@ -25,6 +25,7 @@ from forceplan.cli.common import (
     replaced_atomically,
     write_atomic,
 )
+from forceplan.cli.recording import DbOpt, NoStoreOpt, recording
 from forceplan.plan import PlanError, PlanResult, plan
 from forceplan.scenario import Scenario
 
@@ -153,6 +154,8 @@ def simulate_command(
             "--keep-draws", min=0, help="Draws whose monthly trajectories the netCDF keeps."
         ),
     ] = 1000,
+    db: DbOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
     """Run the plan forward month by month under uncertainty and show yearly bands."""
     from forceplan.simulate import simulate_plan, summary_to_json
@@ -164,33 +167,62 @@ def simulate_command(
     if netcdf_path and (why := _netcdf_ready()):
         fail(why)
     s = load_or_exit(scenario)
-    result = _plan_or_exit(scenario, s, backstop)
-    warning = _shortfall_warning(s.name, result)
-    if warning:
-        console.print(f"[bold yellow]warning:[/] {escape(warning)}")
-    with _progress(draws, f"simulating {s.name}") as progress:
-        try:
-            ds = simulate_plan(
-                s, result, draws, seed, months=months, keep_draws=keep_draws, progress=progress
-            )
-        except ValueError as exc:  # a setting the schema cannot check alone
-            fail(f"{scenario}: {exc}")
-    # every outcome's correlations for the JSON; the table shows some of them
-    all_drivers = drivers(ds) if json_path else None
-    render(ds, warning, all_drivers)
-    if json_path:
-        assert all_drivers is not None
-        payload = summary_to_json(ds)
-        payload["plan_warning"] = warning
-        payload["drivers_spearman"] = {
-            str(k): {str(o): float(v) for o, v in row.items()}
-            for k, row in all_drivers.iterrows()
-        }
-        write_atomic(json_path, json.dumps(payload, indent=2, allow_nan=False) + "\n")
-        console.print(f"wrote {json_path}")
-    if netcdf_path:
-        _write_netcdf(netcdf_path, ds)
-        console.print(f"wrote {netcdf_path}")
+    options = {
+        "scenario": scenario,
+        "draws": draws,
+        "seed": seed,
+        "months": months,
+        "backstop": backstop,
+        "keep_draws": keep_draws,
+    }
+    with recording(db, no_store, "simulate", [(s.name, s)], options, seed=seed) as record:
+        with record.timed("plan"):
+            result = _plan_or_exit(scenario, s, backstop)
+        record.ready()
+        warning = _shortfall_warning(s.name, result)
+        if warning:
+            console.print(f"[bold yellow]warning:[/] {escape(warning)}")
+        with record.timed("simulate"), _progress(draws, f"simulating {s.name}") as progress:
+            try:
+                ds = simulate_plan(
+                    s, result, draws, seed, months=months, keep_draws=keep_draws,
+                    progress=progress,
+                )
+            except ValueError as exc:  # a setting the schema cannot check alone
+                fail(f"{scenario}: {exc}")
+        # every outcome's correlations for the JSON; the table shows some of them
+        all_drivers = drivers(ds) if json_path else None
+        render(ds, warning, all_drivers)
+        if json_path:
+            assert all_drivers is not None
+            payload = summary_to_json(ds)
+            payload["plan_warning"] = warning
+            payload["drivers_spearman"] = {
+                str(k): {str(o): float(v) for o, v in row.items()}
+                for k, row in all_drivers.iterrows()
+            }
+            write_atomic(json_path, json.dumps(payload, indent=2, allow_nan=False) + "\n")
+            console.print(f"wrote {json_path}")
+        if netcdf_path:
+            _write_netcdf(netcdf_path, ds)
+            console.print(f"wrote {netcdf_path}")
+        record.finish(lambda: stored_simulation(result, ds))
+
+
+def stored_simulation(result: PlanResult, ds: xr.Dataset) -> list[Any]:
+    """What the run store keeps of a simulation: its plan and its Dataset."""
+    from forceplan.store import dataset_result, plan_result
+
+    return [plan_result(result), dataset_result(ds)]
+
+
+def stored_comparison(labels: list[str], plans: list[PlanResult], frame: pd.DataFrame) -> list[Any]:
+    """What the run store keeps of a comparison: each scenario's plan and the frame."""
+    from forceplan.store import frame_result, plan_result
+
+    return [plan_result(p, label) for label, p in zip(labels, plans, strict=True)] + [
+        frame_result(frame)
+    ]
 
 
 def _fmt(value: float, unit: str) -> str:
@@ -348,6 +380,8 @@ def compare_command(
     json_path: Annotated[
         str | None, typer.Option("--json", help="Write the comparison as JSON here.")
     ] = None,
+    db: DbOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
     """Compare scenarios side by side with common random numbers (paired draws)."""
     from forceplan.simulate import compare
@@ -358,36 +392,40 @@ def compare_command(
     labels = [s.name for s in loaded]
     if len(set(labels)) != len(labels):
         labels = [Path(n).stem for n in scenarios]
-    plans: dict[int, PlanResult] = {}
-    warnings: list[str] = []
-    for k, (name, s) in enumerate(zip(scenarios, loaded, strict=True)):
-        plans[k] = _plan_or_exit(name, s, None)
-        w = _shortfall_warning(labels[k], plans[k])
-        if w:
-            warnings.append(w)
-            console.print(f"[bold yellow]warning:[/] {escape(w)}")
-    with _progress(draws * len(loaded), "simulating") as progress:
-        try:
-            frame = compare(
-                loaded,
-                draws,
-                seed,
-                labels=labels,
-                months=months,
-                plans=[plans[k] for k in range(len(loaded))],
-                progress=progress,
-            )
-        except ValueError as exc:
-            fail(str(exc))
-    render_compare(frame)
-    if json_path:
-        payload = {
-            **{k: v for k, v in frame.attrs.items()},
-            "plan_warnings": warnings,
-            "rows": json.loads(frame.to_json(orient="records")),
-        }
-        write_atomic(json_path, json.dumps(payload, indent=2) + "\n")
-        console.print(f"wrote {json_path}")
+    options = {"scenarios": list(scenarios), "labels": labels, "draws": draws, "seed": seed,
+               "months": months}
+    with recording(
+        db, no_store, "compare", list(zip(labels, loaded, strict=True)), options, seed=seed
+    ) as record:
+        plans: list[PlanResult] = []
+        warnings: list[str] = []
+        with record.timed("plan"):
+            for name, s in zip(scenarios, loaded, strict=True):
+                plans.append(_plan_or_exit(name, s, None))
+        record.ready()
+        for label, p in zip(labels, plans, strict=True):
+            w = _shortfall_warning(label, p)
+            if w:
+                warnings.append(w)
+                console.print(f"[bold yellow]warning:[/] {escape(w)}")
+        with record.timed("simulate"), _progress(draws * len(loaded), "simulating") as progress:
+            try:
+                frame = compare(
+                    loaded, draws, seed, labels=labels, months=months, plans=plans,
+                    progress=progress,
+                )
+            except ValueError as exc:
+                fail(str(exc))
+        render_compare(frame)
+        if json_path:
+            payload = {
+                **{k: v for k, v in frame.attrs.items()},
+                "plan_warnings": warnings,
+                "rows": json.loads(frame.to_json(orient="records")),
+            }
+            write_atomic(json_path, json.dumps(payload, indent=2) + "\n")
+            console.print(f"wrote {json_path}")
+        record.finish(lambda: stored_comparison(labels, plans, frame))
 
 
 def render_compare(frame: pd.DataFrame) -> None:

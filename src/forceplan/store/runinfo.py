@@ -1,0 +1,119 @@
+"""What the store knows about a run (without its results)."""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from forceplan.store.liveness import effective_status
+from forceplan.store.serialize import from_json_value
+
+#: packages whose versions are recorded with every run
+RECORDED_PACKAGES = ("numpy", "pandas", "xarray", "highspy", "pydantic", "scipy")
+
+
+def utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every time in the store is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def environment() -> dict[str, str]:
+    """Python, platform and library versions, for reproducing a run elsewhere."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    env = {"python": platform.python_version(), "platform": platform.platform()}
+    for package in RECORDED_PACKAGES:
+        try:
+            env[package] = version(package)
+        except PackageNotFoundError:
+            continue
+    return env
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One run: what was asked (kind, scenarios, options, seed), by which version, and how it
+    went. ``status`` is what readers should see (``running``, ``finished``, ``failed`` or
+    ``abandoned``: a run whose process died); ``recorded_status`` is the row as written."""
+
+    id: int
+    uid: str
+    kind: str
+    status: str
+    recorded_status: str
+    label: str
+    options: dict[str, Any]
+    seed: int | None
+    forceplan_version: str
+    started_at: datetime
+    finished_at: datetime | None
+    duration_s: float | None
+    timings: dict[str, float]
+    host: str
+    pid: int
+    error: str | None
+    headline: dict[str, Any]
+    rerun_of: int | None = None
+    environment: dict[str, str] = field(default_factory=dict)
+    scenarios: list[tuple[str, str]] = field(default_factory=list)  # (label, content hash)
+
+    @classmethod
+    def from_row(
+        cls,
+        row: Mapping[str, Any],
+        now: datetime | None = None,
+        scenarios: list[tuple[str, str]] | None = None,
+    ) -> RunInfo:
+        started = utc(row["started_at"])
+        finished = row["finished_at"]
+        return cls(
+            id=int(row["id"]),
+            uid=str(row["uid"]),
+            kind=str(row["kind"]),
+            status=effective_status(
+                str(row["status"]), row["host"], row["pid"], row["pid_started"], started, now
+            ),
+            recorded_status=str(row["status"]),
+            label=str(row["label"]),
+            options=from_json_value(row["options"]) or {},
+            seed=row["seed"],
+            forceplan_version=str(row["forceplan_version"]),
+            started_at=started,
+            finished_at=utc(finished) if finished is not None else None,
+            duration_s=row["duration_s"],
+            timings=from_json_value(row["timings"]) or {},
+            host=str(row["host"]),
+            pid=int(row["pid"]),
+            error=row["error"],
+            headline=from_json_value(row["headline"]) or {},
+            rerun_of=row["rerun_of"],
+            environment=dict(row.get("environment") or {}),
+            scenarios=scenarios or [],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (times as ISO 8601 in UTC)."""
+        return {
+            "id": self.id,
+            "uid": self.uid,
+            "kind": self.kind,
+            "status": self.status,
+            "label": self.label,
+            "scenarios": [{"label": lab, "hash": h} for lab, h in self.scenarios] or None,
+            "options": self.options,
+            "seed": self.seed,
+            "forceplan_version": self.forceplan_version,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "duration_s": self.duration_s,
+            "timings": self.timings,
+            "host": self.host,
+            "pid": self.pid,
+            "error": self.error,
+            "headline": self.headline,
+            "rerun_of": self.rerun_of,
+            "environment": self.environment or None,
+        }
