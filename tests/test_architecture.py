@@ -50,6 +50,20 @@ def test_scenario_imports_nothing_else_of_ours() -> None:
         assert forceplan_imports(module) <= {"scenario"}, module
 
 
+@pytest.mark.parametrize(("shell", "forbidden"), [("store", {"cli", "web"})])
+def test_store_is_used_by_the_shells_and_uses_none_of_them(shell: str, forbidden: set[str]) -> None:
+    modules = stage_modules(shell)
+    assert modules
+    for module in modules:
+        bad = forceplan_imports(module) & forbidden
+        assert not bad, f"{module.relative_to(PACKAGE)} imports {sorted(bad)}"
+
+
+def test_report_reads_results_not_the_store() -> None:
+    for module in stage_modules("report"):
+        assert not forceplan_imports(module) & {"store", "cli", "web"}, module
+
+
 def test_the_check_would_catch_a_backward_import(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("from forceplan.simulate import simulate\nimport forceplan.cli.common\n")

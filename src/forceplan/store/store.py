@@ -16,6 +16,7 @@ died in between is shown as ``abandoned`` (see liveness.py), never finished.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import uuid
@@ -106,15 +107,16 @@ class Store:
     ) -> int:
         """Record a run as ``running`` (its scenarios stored by content hash); its id."""
         from forceplan import __version__
-        from forceplan.scenario import scenario_hash
 
         now = datetime.now(UTC)
         docs = []
         for label, scenario in scenarios:
+            # the canonical JSON that forceplan.scenario.scenario_hash digests
             content = json.dumps(
                 scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":")
             )
-            docs.append((label, scenario, scenario_hash(scenario), content))
+            digest = hashlib.sha256(content.encode()).hexdigest()
+            docs.append((label, scenario, digest, content))
         with self._write() as conn:
             self._insert_scenarios(conn, docs, now)
             run_id = conn.execute(
