@@ -22,6 +22,7 @@ from forceplan.cli.common import (
     write_atomic,
 )
 from forceplan.cli.recording import DbOpt, NoStoreOpt, recording
+from forceplan.cli.report_cmd import XlsxOpt, cli_record, write_reports
 from forceplan.plan import PlanError, PlanResult, plan
 from forceplan.scenario import Scenario
 
@@ -42,12 +43,14 @@ def plan_command(
     time_limit: Annotated[
         float, typer.Option("--time-limit", min=0.1, help="Solver time budget in seconds.")
     ] = 60.0,
+    xlsx_path: XlsxOpt = None,
     db: DbOpt = None,
     no_store: NoStoreOpt = False,
 ) -> None:
     """Allocate units to missions phase by phase (a MIP solved with HiGHS) and show the plan."""
-    if json_path:
-        check_output_dir(json_path, "file")
+    for path in (json_path, xlsx_path):
+        if path:
+            check_output_dir(path, "file")
     if csv_dir:
         if Path(csv_dir).exists() and not Path(csv_dir).is_dir():
             fail(f"{csv_dir} is a file, expected a directory for --csv")
@@ -66,6 +69,13 @@ def plan_command(
             for name, frame in result.to_frames().items():
                 write_atomic(Path(csv_dir) / f"{name}.csv", frame.to_csv(index=False))
             console.print(f"wrote {len(result.to_frames())} CSV files to {csv_dir}")
+        if xlsx_path:
+            from forceplan.report.model import ReportRun
+
+            scenarios = [(s.name, s)]
+            run = ReportRun(cli_record("plan", record, scenarios, options), scenarios,
+                            [(s.name, result)])
+            write_reports([run], None, xlsx_path)
         record.finish(lambda: [_stored(result)])
 
 

@@ -26,6 +26,7 @@ from forceplan.cli.common import (
     write_atomic,
 )
 from forceplan.cli.recording import DbOpt, NoStoreOpt, recording
+from forceplan.cli.report_cmd import XlsxOpt, cli_record, write_reports
 from forceplan.plan import PlanError, PlanResult, plan
 from forceplan.scenario import Scenario
 
@@ -154,6 +155,7 @@ def simulate_command(
             "--keep-draws", min=0, help="Draws whose monthly trajectories the netCDF keeps."
         ),
     ] = 1000,
+    xlsx_path: XlsxOpt = None,
     db: DbOpt = None,
     no_store: NoStoreOpt = False,
 ) -> None:
@@ -161,7 +163,7 @@ def simulate_command(
     from forceplan.simulate import simulate_plan, summary_to_json
     from forceplan.simulate.drivers import drivers
     _validate_or_exit(draws, seed, months)
-    for path in (json_path, netcdf_path):
+    for path in (json_path, netcdf_path, xlsx_path):
         if path:
             check_output_dir(path, "file")
     if netcdf_path and (why := _netcdf_ready()):
@@ -206,6 +208,13 @@ def simulate_command(
         if netcdf_path:
             _write_netcdf(netcdf_path, ds)
             console.print(f"wrote {netcdf_path}")
+        if xlsx_path:
+            from forceplan.report.model import ReportRun
+
+            scenarios = [(s.name, s)]
+            run = ReportRun(cli_record("simulate", record, scenarios, options, seed), scenarios,
+                            [(s.name, result)], ds)
+            write_reports([run], None, xlsx_path)
         record.finish(lambda: stored_simulation(result, ds))
 
 
@@ -380,14 +389,16 @@ def compare_command(
     json_path: Annotated[
         str | None, typer.Option("--json", help="Write the comparison as JSON here.")
     ] = None,
+    xlsx_path: XlsxOpt = None,
     db: DbOpt = None,
     no_store: NoStoreOpt = False,
 ) -> None:
     """Compare scenarios side by side with common random numbers (paired draws)."""
     from forceplan.simulate import compare
     _validate_or_exit(draws, seed, months)
-    if json_path:
-        check_output_dir(json_path, "file")
+    for path in (json_path, xlsx_path):
+        if path:
+            check_output_dir(path, "file")
     loaded = [load_or_exit(name) for name in scenarios]
     labels = [s.name for s in loaded]
     if len(set(labels)) != len(labels):
@@ -425,6 +436,13 @@ def compare_command(
             }
             write_atomic(json_path, json.dumps(payload, indent=2) + "\n")
             console.print(f"wrote {json_path}")
+        if xlsx_path:
+            from forceplan.report.model import ReportRun
+
+            named = list(zip(labels, loaded, strict=True))
+            run = ReportRun(cli_record("compare", record, named, options, seed), named,
+                            list(zip(labels, plans, strict=True)), comparison=frame)
+            write_reports([run], None, xlsx_path)
         record.finish(lambda: stored_comparison(labels, plans, frame))
 
 

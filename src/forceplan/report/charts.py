@@ -345,3 +345,27 @@ def to_svg(chart: alt.TopLevelMixin) -> str:
     import vl_convert as vlc
 
     return str(vlc.vegalite_to_svg(chart.to_dict()))
+
+
+def run_charts(
+    plans: list[tuple[str, PlanResult]],
+    dataset: xr.Dataset | None = None,
+    comparison: pd.DataFrame | None = None,
+) -> dict[str, alt.TopLevelMixin]:
+    """Every chart that applies to a run's results, by a file-name-safe name."""
+    out: dict[str, Any] = {}
+    for label, plan in plans:
+        prefix = f"{label}-" if len(plans) > 1 else ""
+        out[f"{prefix}who-sends-what"] = who_sends_what(plan)
+        out[f"{prefix}deployed-over-time"] = deployed_over_time(plan)
+        out[f"{prefix}coverage"] = coverage_by_mission(plan)
+        out[f"{prefix}cost-vs-gdp"] = cost_vs_gdp(plan)
+        if len(plan.flank):
+            out[f"{prefix}flank-drain"] = flank_drain(plan)
+    if dataset is not None and int(dataset.sizes.get("draw", 0)):
+        out["fan-charts"] = fan_charts(dataset)
+        if int(dataset.sizes["draw"]) > 2:
+            out["drivers"] = drivers_tornado(dataset)
+    if comparison is not None:
+        out["compare"] = compare_side_by_side(comparison)
+    return out
