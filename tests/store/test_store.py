@@ -209,3 +209,27 @@ def test_tables_keep_every_value_and_dtype_through_the_database(store: Store) ->
     pd.testing.assert_frame_equal(part.tables["empty"], empty)
     assert np.signbit(part.tables["rows"]["tiny"].iloc[2])
     assert part.frame().attrs == {"gap": float("inf")}
+
+
+def test_a_dataset_written_in_the_background_is_stored_whole(store: Store) -> None:
+    ds = tiny_simulation()
+    run_id = store.start_run("simulate", [("tiny", tiny())], {})
+    parts = [plan_result(tiny_plan()), dataset_result(ds)]
+    pending = store.write_files(run_id, parts, background=True)
+    assert pending[0] is None and pending[1] is not None
+    store.finish_run(run_id, parts, files=pending)
+    xr.testing.assert_identical(store.load_results(run_id)[1].dataset(), ds)
+
+
+def test_a_failed_background_write_fails_the_finish_not_the_store(store: Store) -> None:
+    run_id = store.start_run("simulate", [("tiny", tiny())], {})
+    store.files.mkdir(parents=True, exist_ok=True)
+    (store.files / store.get_run(run_id).uid).write_text("a file where the folder goes")
+    parts = [dataset_result(tiny_simulation())]
+    pending = store.write_files(run_id, parts, background=True)
+    with pytest.raises(StoreError, match="cannot write"):
+        store.finish_run(run_id, parts, files=pending)
+    assert store.get_run(run_id).recorded_status == "running"  # nothing committed
+    with store.engine.connect() as conn:
+        count = sa.select(sa.func.count()).select_from(t.run_results)
+        assert conn.execute(count).scalar() == 0

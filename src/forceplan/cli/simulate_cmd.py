@@ -192,6 +192,8 @@ def simulate_command(
                 )
             except ValueError as exc:  # a setting the schema cannot check alone
                 fail(f"{scenario}: {exc}")
+        # the Dataset file is written in the background while the tables print
+        record.stage(lambda: stored_simulation(result, ds))
         # every outcome's correlations for the JSON; the table shows some of them
         all_drivers = drivers(ds) if json_path else None
         render(ds, warning, all_drivers)
@@ -215,7 +217,7 @@ def simulate_command(
             run = ReportRun(cli_record("simulate", record, scenarios, options, seed), scenarios,
                             [(s.name, result)], ds)
             write_reports([run], None, xlsx_path)
-        record.finish(lambda: stored_simulation(result, ds))
+        record.finish()
 
 
 def stored_simulation(result: PlanResult, ds: xr.Dataset) -> list[Any]:
