@@ -131,10 +131,17 @@ def show_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the run's record (not its tables) as JSON.")
     ] = False,
+    netcdf_path: Annotated[
+        str | None,
+        typer.Option("--netcdf", metavar="PATH",
+                     help="Write a simulation's stored Dataset as netCDF here."),
+    ] = None,
 ) -> None:
     """Print a recorded run again: what was run, by which version, and its results."""
+    from forceplan.cli.report_cmd import check_report_path
     from forceplan.store import StoreError
 
+    check_report_path(netcdf_path)
     store = open_store_or_exit(db)
     try:
         info = store.get_run(run)
@@ -145,12 +152,25 @@ def show_command(
                        "files": [_file_dict(f) for f in files]}
             print(json.dumps(payload, indent=1))
             return
+        if netcdf_path:
+            _export_netcdf(results, netcdf_path)
+            return
         _print_header(info, store)
         if info.status != "finished":
             return
         _render_results(store, info, results)
     except StoreError as exc:
         fail(str(exc))
+
+
+def _export_netcdf(results: list[StoredResult], path: str) -> None:
+    from forceplan.cli.simulate_cmd import _write_netcdf
+
+    datasets = [r for r in results if r.kind == "dataset"]
+    if not datasets:
+        fail("this run has no simulation Dataset to export (only simulate runs do)")
+    _write_netcdf(path, datasets[0].dataset())
+    console.print(f"wrote {escape(path)}")
 
 
 def _file_dict(f: Any) -> dict[str, Any]:

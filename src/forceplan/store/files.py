@@ -16,8 +16,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from forceplan.store.arrays import write_dataset
 from forceplan.store.errors import StoreError
-from forceplan.store.results import write_dataset
 
 if TYPE_CHECKING:
     import xarray as xr

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from forceplan.store import schema as t
+from forceplan.store.arrays import FORMAT as ARRAYS_FORMAT
 from forceplan.store.config import default_url, display_url, files_dir
 from forceplan.store.db import database_error, make_engine, write_transaction
 from forceplan.store.errors import StoreError
@@ -204,7 +205,7 @@ class Store:
         uid = self.get_run(run_id).uid
         return [
             None if part.dataset is None else PendingFile(
-                part.dataset, self.files / uid / f"{position}-dataset.nc", background)
+                part.dataset, self.files / uid / f"{position}-dataset.npz", background)
             for position, part in enumerate(results)
         ]
 
@@ -237,7 +238,7 @@ class Store:
             written.append([{
                 "role": "dataset",
                 "path": file.path.relative_to(self.files).as_posix(),
-                "format": "netcdf4",
+                "format": ARRAYS_FORMAT,
                 "sha256": digest,
                 "bytes": size,
             }])
