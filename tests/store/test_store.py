@@ -233,3 +233,32 @@ def test_a_failed_background_write_fails_the_finish_not_the_store(store: Store) 
     with store.engine.connect() as conn:
         count = sa.select(sa.func.count()).select_from(t.run_results)
         assert conn.execute(count).scalar() == 0
+
+
+def test_one_store_serves_threads_reading_while_another_records(store: Store) -> None:
+    """What a web app does with one Store: concurrent readers, a writer, no error."""
+    import threading
+
+    first = record_plan(store)
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            while not stop.is_set():
+                assert store.list_runs(limit=5)
+                store.load_results(first)[0].plan()
+        except BaseException as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    readers = [threading.Thread(target=read) for _ in range(6)]
+    for thread in readers:
+        thread.start()
+    try:
+        written = [record_plan(store) for _ in range(5)]
+    finally:
+        stop.set()
+        for thread in readers:
+            thread.join()
+    assert errors == []
+    assert [r.status for r in store.list_runs(limit=None) if r.id in written] == ["finished"] * 5
