@@ -132,6 +132,7 @@ class StoredResult:
 
     def dataset(self) -> xr.Dataset:
         """The Dataset, read from its file (checksum verified first) into memory."""
+        from forceplan.store.arrays import FORMAT as ARRAYS_FORMAT
         from forceplan.store.arrays import read_dataset
 
         if self.kind != DATASET:
@@ -140,6 +141,13 @@ class StoredResult:
         if stored is None:
             raise StoreError(f"result {self.label!r} has no stored Dataset file")
         stored.verify()
+        if stored.format == "netcdf4":  # the first format, before arrays.py
+            import xarray as xr
+
+            return xr.load_dataset(stored.path, engine="h5netcdf")
+        if stored.format != ARRAYS_FORMAT:
+            raise StoreError(f"{stored.path} is in a format this forceplan cannot read "
+                             f"({stored.format}); upgrade forceplan")
         return read_dataset(stored.path)
 
     def frame(self) -> pd.DataFrame:
