@@ -76,7 +76,7 @@ def describe(ds: xr.Dataset, uncertainties: Mapping[str, Uncertainty]) -> xr.Dat
     for name in list(ds.variables):
         attrs: dict[str, Any] | None = attributes(str(name), uncertainties)
         if attrs is not None:
-            ds[name].attrs.update(attrs)
+            ds.variables[name].attrs.update(attrs)
     return ds
 
 
