@@ -262,3 +262,19 @@ def test_one_store_serves_threads_reading_while_another_records(store: Store) ->
             thread.join()
     assert errors == []
     assert [r.status for r in store.list_runs(limit=None) if r.id in written] == ["finished"] * 5
+
+
+def test_prune_removes_failed_and_abandoned_runs_and_stray_files(store: Store) -> None:
+    kept = record_plan(store)
+    failed = store.start_run("plan", [("tiny", tiny())], {})
+    store.fail_run(failed, "no")
+    dead = store.start_run("plan", [("tiny", tiny())], {})
+    with store.engine.begin() as conn:  # a process that no longer exists
+        conn.execute(t.runs.update().where(t.runs.c.id == dead).values(pid=2**22 + 1))
+    running = store.start_run("plan", [("tiny", tiny())], {})  # this process: alive
+    stray = store.files / "0123456789abcdef"
+    stray.mkdir(parents=True)
+    (stray / "0-dataset.npz").write_bytes(b"left by a killed run")
+    assert store.prune() == (2, 1)
+    assert sorted(r.id for r in store.list_runs(limit=None)) == [kept, running]
+    assert not stray.exists()

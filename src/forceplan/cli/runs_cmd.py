@@ -38,12 +38,21 @@ def runs_command(
                       "compare)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the runs as JSON.")] = False,
+    prune: Annotated[
+        bool,
+        typer.Option("--prune", help="First remove failed and abandoned runs, with their "
+                     "files, and files no run refers to."),
+    ] = False,
 ) -> None:
     """List the recorded runs, newest first."""
     from forceplan.store import StoreError
 
     store = open_store_or_exit(db)
     try:
+        if prune:
+            runs_gone, folders_gone = store.prune()
+            console.print(f"removed {runs_gone} failed or abandoned runs and "
+                          f"{folders_gone} unreferenced file folders", highlight=False)
         runs = store.list_runs(limit=None if all_runs else limit, kind=kind)
         total = store.count_runs(kind) if not all_runs else len(runs)
     except StoreError as exc:

@@ -453,6 +453,26 @@ class Store:
             conn.execute(t.runs.delete().where(t.runs.c.id == info.id))
         shutil.rmtree(self.files / info.uid, ignore_errors=True)
 
+    def prune(self) -> tuple[int, int]:
+        """Remove failed and abandoned runs, and file folders no run refers to.
+
+        Returns (runs removed, folders removed). Finished and running runs stay.
+        """
+        import shutil
+
+        gone = [r.id for r in self.list_runs(limit=None) if r.status in ("failed", "abandoned")]
+        for run_id in gone:
+            self.delete_run(run_id)
+        with self._read() as conn:
+            known = set(conn.execute(sa.select(t.runs.c.uid)).scalars())
+        folders = 0
+        if self.files.is_dir():
+            for folder in self.files.iterdir():
+                if folder.is_dir() and folder.name not in known:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    folders += 1
+        return len(gone), folders
+
     # -- plumbing ----------------------------------------------------------
 
     def _write(self) -> Any:
