@@ -173,13 +173,16 @@ def show_command(
 
 
 def _export_netcdf(results: list[StoredResult], path: str) -> None:
-    from forceplan.cli.simulate_cmd import _write_netcdf
+    from forceplan.cli.common import outputs_or_exit, writing
 
+    target = outputs_or_exit(netcdf=(path, "file"))["netcdf"]
     datasets = [r for r in results if r.kind == "dataset"]
-    if not datasets:
+    if not datasets or target is None:
         fail("this run has no simulation Dataset to export (only simulate runs do)")
-    _write_netcdf(path, datasets[0].dataset())
-    console.print(f"wrote {escape(path)}")
+    ds = datasets[0].dataset()
+    with writing() as out:
+        out.write_with(target, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
+    console.print(f"wrote {escape(path)}", highlight=False)
 
 
 def _file_dict(f: Any) -> dict[str, Any]:
