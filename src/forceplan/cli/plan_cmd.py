@@ -36,7 +36,8 @@ NoCacheOpt = Annotated[
     bool,
     typer.Option(
         "--no-cache",
-        help="Solve the plan even if the plan cache holds it (also: FORCEPLAN_NO_CACHE=1).",
+        help="Solve the plan even if the plan cache holds it (or set FORCEPLAN_NO_CACHE "
+        "to 1).",
     ),
 ]
 
@@ -88,6 +89,7 @@ def plan_command(
         float,
         typer.Option(
             "--time-limit",
+            metavar="SECONDS",
             min=0.1,
             max=86_400.0,
             help="Time budget for the whole plan, in seconds (plus a margin, docs/planner.md). "
