@@ -23,6 +23,7 @@ from forceplan.cli.common import (
     outputs_or_exit,
     writing,
 )
+from forceplan.cli.progress import planning
 from forceplan.cli.recording import DbOpt, NoStoreOpt, recording
 from forceplan.cli.report_cmd import XlsxOpt, bytes_writer, workbook_for
 
@@ -108,7 +109,7 @@ def plan_command(
     s = load_or_exit(scenario)
     options = {"scenario": scenario, "backstop": backstop, "time_limit_s": time_limit}
     with recording(db, no_store, "plan", [(s.name, s)], options) as record:
-        with record.timed("plan"):
+        with record.timed("plan"), planning(s.name):
             result = plan_or_exit(scenario, s, backstop, time_limit, no_cache)
         record.ready()
         render(s, result)
