@@ -59,9 +59,15 @@ def test_plan_csv_writes_every_table(tmp_path: Path) -> None:
     result = runner.invoke(app, ["plan", str(TINY), "--csv", str(tmp_path / "tables")])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "tables").iterdir())
-    assert names == ["allocations.csv", "flank.csv", "nations.csv", "phases.csv", "shortfalls.csv"]
+    assert names == ["allocations.csv", "flank.csv", "metadata.json", "nations.csv",
+                     "phases.csv", "shortfalls.csv"]
     alloc = pd.read_csv(tmp_path / "tables" / "allocations.csv")
     assert alloc["units"].sum() == 5  # 3 in sustain, 2 in drawdown
+    meta = json.loads((tmp_path / "tables" / "metadata.json").read_text())
+    assert meta["schema_version"] == 1 and meta["scenario"]["name"] == "tiny"
+    columns = meta["tables"]["allocations.csv"]["columns"]
+    assert list(columns) == list(alloc.columns)
+    assert columns["personnel"]["unit"] == "people" and columns["nation"]["unit"] is None
 
 
 def test_backstop_flag_switches_the_backstop(tmp_path: Path) -> None:
