@@ -92,7 +92,7 @@ def test_store_commands_read_at_80_columns(
 
 
 HELP = ["", "plan", "simulate", "compare", "runs", "show", "rerun", "report", "validate",
-        "sources", "schema", "scenarios"]
+        "sources", "schema", "scenarios", "explore", "discover", "sensitivity"]
 
 
 @pytest.mark.parametrize("command", HELP)

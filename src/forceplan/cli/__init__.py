@@ -20,7 +20,9 @@ from types import FrameType
 from typing import Any
 
 #: The command modules, imported (and so registered) by :func:`load_app`.
-COMMAND_MODULES = ("scenario_cmds", "plan_cmd", "simulate_cmd", "runs_cmd", "report_cmd")
+COMMAND_MODULES = (
+    "scenario_cmds", "plan_cmd", "simulate_cmd", "explore_cmd", "runs_cmd", "report_cmd"
+)
 
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
@@ -82,6 +84,12 @@ def main() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
     code = outcome["code"]
+    if threading.current_thread() is threading.main_thread():
+        # the command is done and its outputs are in place: a signal now must not
+        # kill the interpreter while it shuts down (Python puts back the default
+        # handlers then), so the exit code stays the command's
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     sys.exit(code)
 
 

@@ -2,34 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from forceplan.cli.common import app, console, fail, outputs_or_exit, writing
 from forceplan.cli.recording import DbOpt, open_store_or_exit
+from forceplan.cli.workbook import XlsxOpt, bytes_writer
 
 if TYPE_CHECKING:
-    import pandas as pd
-    import xarray as xr
 
-    from forceplan.plan import PlanResult
     from forceplan.report.model import ReportRun
-    from forceplan.scenario import Scenario
 
 HtmlOpt = Annotated[
     str | None,
     typer.Option("--html", metavar="PATH", help="Write one self-contained HTML report here."),
 ]
-XlsxOpt = Annotated[
-    str | None,
-    typer.Option("--xlsx", metavar="PATH", help="Write an Excel workbook (one sheet per table)."),
-]
-
-
 def check_report_path(path: str | None) -> None:
     """Fail before any work if ``path``'s folder does not exist (a report is not written
     into a folder made up on the spot: a mistyped folder is more likely)."""
@@ -38,43 +28,6 @@ def check_report_path(path: str | None) -> None:
     parent = Path(path).parent
     if not parent.is_dir():
         fail(f"cannot write {path}: folder {parent} does not exist")
-
-
-def bytes_writer(data: bytes) -> Callable[[Path], None]:
-    """A writer for :meth:`Outputs.write_with` that writes ``data``."""
-
-    def write(tmp: Path) -> None:
-        tmp.write_bytes(data)
-
-    return write
-
-
-def workbook_for(
-    kind: str,
-    record: Any,
-    scenarios: list[tuple[str, Scenario]],
-    options: dict[str, Any],
-    seed: int | None = None,
-    plans: list[tuple[str, PlanResult]] | None = None,
-    dataset: xr.Dataset | None = None,
-    comparison: pd.DataFrame | None = None,
-) -> bytes:
-    """The workbook of a run a plan/simulate/compare command just made."""
-    from forceplan import __version__
-    from forceplan.report.excel import workbook_bytes
-    from forceplan.report.model import ReportRun
-    from forceplan.scenario import scenario_hash
-
-    meta = {
-        "id": getattr(record, "run_id", None),
-        "kind": kind,
-        "scenarios": [{"label": label, "hash": scenario_hash(s)} for label, s in scenarios],
-        "options": options,
-        "seed": seed,
-        "forceplan_version": __version__,
-    }
-    run = ReportRun(meta, scenarios, plans or [], dataset, comparison)
-    return workbook_bytes([run])
 
 
 @app.command("report")

@@ -26,8 +26,8 @@ from forceplan.cli.common import (
 from forceplan.cli.plan_cmd import NoCacheOpt, incomplete_message, plan_or_exit
 from forceplan.cli.progress import draw_progress, planning
 from forceplan.cli.recording import DbOpt, NoStoreOpt, recording
-from forceplan.cli.report_cmd import XlsxOpt, bytes_writer, workbook_for
 from forceplan.cli.tables import print_table
+from forceplan.cli.workbook import XlsxOpt, bytes_writer, workbook_for
 
 if TYPE_CHECKING:
     import pandas as pd
