@@ -13,6 +13,7 @@ from forceplan.scenario.model import (
     Caveat,
     Commitment,
     Constraints,
+    Costs,
     Figure,
     Mission,
     Nation,
@@ -21,6 +22,7 @@ from forceplan.scenario.model import (
     TreatyLimit,
     Uncertainty,
 )
+from forceplan.scenario.numbers import ModelNumber, scenario_numbers, uncertainty_number
 
 __all__ = [
     "Backstop",
@@ -28,8 +30,10 @@ __all__ = [
     "Caveat",
     "Commitment",
     "Constraints",
+    "Costs",
     "Figure",
     "Mission",
+    "ModelNumber",
     "Nation",
     "Phase",
     "Problem",
@@ -40,4 +44,6 @@ __all__ = [
     "bundled_scenarios",
     "load_scenario",
     "scenario_hash",
+    "scenario_numbers",
+    "uncertainty_number",
 ]

@@ -20,7 +20,13 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from forceplan.scenario import Scenario, Uncertainty
+from forceplan.scenario import (
+    ModelNumber,
+    Scenario,
+    Uncertainty,
+    scenario_numbers,
+    uncertainty_number,
+)
 
 #: Draws per random-number block (and per computation chunk). A constant, so that
 #: draw ``i`` gets the same random numbers whatever the total number of draws.
@@ -101,6 +107,19 @@ DEFAULT_UNCERTAINTIES: dict[str, Uncertainty] = {
         description="Share of trained personnel still in Ukraine's forces (net of losses).",
         source="Assumption (forceplan).",
     ),
+    "trained_effectiveness_gain": Uncertainty(
+        distribution="triangular",
+        low=0.0,
+        mode=0.25,
+        high=0.5,
+        unit="soldiers per trained soldier",
+        description="Extra combat value of a coalition-trained Ukrainian soldier over the recruit "
+        "Ukraine would have had anyway (trainees are Ukraine's own recruits, so training adds "
+        "quality, not numbers).",
+        source="Assumption (forceplan): no public measure of what Western training adds to a "
+        "recruit's combat value was found; 0 (none) to 0.5 (a trained soldier is worth one and a "
+        "half untrained ones).",
+    ),
     "ukraine_force_initial": Uncertainty(
         distribution="triangular",
         low=600_000,
@@ -136,11 +155,25 @@ DEFAULT_UNCERTAINTIES: dict[str, Uncertainty] = {
         mode=10_000.0,
         high=30_000.0,
         unit="personnel per month",
-        description="Net monthly growth of Russian forces facing Ukraine after a ceasefire.",
+        description="Initial net monthly growth of Russian forces facing Ukraine after a "
+        "ceasefire (growth slows as the force nears russia_force_ceiling).",
         source="Gross contract recruitment ~30,000-36,000/month in 2024-25 (Vazhniye istorii "
         "budget-based estimate, May 2025; Ukrainian MoD, Feb 2025; Medvedev, 2025) is the "
         "upper bound; "
         "net of discharges and wastage is an ASSUMPTION.",
+    ),
+    "russia_force_ceiling": Uncertainty(
+        distribution="triangular",
+        low=800_000,
+        mode=1_000_000,
+        high=1_500_000,
+        unit="personnel",
+        description="Ceiling towards which Russian forces facing Ukraine regenerate "
+        "(intake balanced by discharges and wastage).",
+        source="High end: the authorised strength of Russia's armed forces, 1.5 million military "
+        "personnel from 1 Dec 2024 (presidential decree of 2024-09-16, reported by UNN, "
+        "2024-09-16), as if every soldier faced Ukraine; about 700,000 were in Ukraine at the "
+        "time (Bruegel & Kiel, 2025-02-21). Low end and mode: ASSUMPTION.",
     ),
     # -- deterrence (all assumptions; see docs/model.md) ---------------------
     "offensive_hazard_base_per_year": Uncertainty(
@@ -260,3 +293,13 @@ def sample_block(
         name: sample(unc, stream(seed, f"uncertainty/{name}", block), BLOCK)
         for name, unc in uncertainties.items()
     }
+
+
+def model_numbers(scenario: Scenario) -> list[ModelNumber]:
+    """Every number the model reads: the scenario's own, then the uncertainties it leaves
+    to the model's defaults (marked ``default``)."""
+    numbers = scenario_numbers(scenario)
+    for name, unc in effective_uncertainties(scenario).items():
+        if name not in scenario.uncertainties:
+            numbers.append(uncertainty_number(name, unc, default=True))
+    return numbers

@@ -1,0 +1,169 @@
+"""Cost: sampled per-unit costs, national cost factors, and who pays (docs/model.md, "Cost").
+
+Per draw b, nation n, capability c and month t:
+
+    unit cost      u_c(b)       triangular(low, value, high) of the capability's cost range,
+                                correlated across capabilities by a Gaussian copula
+    national cost  m_nc         = s_c f_n + (1 - s_c): the personnel share s_c of the unit cost
+                                scales with the nation's cost_factor f_n; equipment does not
+    cost           cost_n(t)    = sum_c on_ground_nc(t) u_c(b) m_nc / 12 * growth(b, t)
+    growth(b, t)                = overrun(b) (1 + inflation(b))^((t - 1) / 12)
+
+Who pays (``costs.funding``):
+
+    where_they_fall   paid_n = cost_n
+    common_fund       paid_n = total cost x GDP_n / GDP of the fund members still in
+    un_assessed       the UN pays reimb_n = on-ground personnel_n x rate (fixed, no overrun);
+                      paid_n = cost_n - reimb_n (negative: the UN pays more than it costs)
+
+A nation's exit pressure comes from what its own budget pays (clipped at zero).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from forceplan.scenario import Scenario
+from forceplan.simulate.fraying import normal_upper_tail
+from forceplan.simulate.inputs import ModelInputs
+from forceplan.simulate.parameters import BLOCK, stream
+
+#: sampled unit costs appear among the parameters as unit_cost_<capability id>
+UNIT_COST_PREFIX = "unit_cost_"
+
+
+def unit_cost_name(capability: str) -> str:
+    return f"{UNIT_COST_PREFIX}{capability}"
+
+
+def triangular_quantile(
+    u: np.ndarray, low: np.ndarray, mode: np.ndarray, high: np.ndarray
+) -> np.ndarray:
+    """Inverse CDF of triangular(low, mode, high) at probabilities u (broadcast)."""
+    width = np.maximum(high - low, 1e-300)
+    split = (mode - low) / width
+    below = low + np.sqrt(u * width * (mode - low))
+    above = high - np.sqrt((1.0 - u) * width * (high - mode))
+    return np.where(u < split, below, above)
+
+
+def sample_unit_costs(inputs: ModelInputs, seed: int, block: int) -> dict[str, np.ndarray]:
+    """One block of every sampled unit cost (US$ m per unit-year), named streams.
+
+    x_c = sqrt(rho) z + sqrt(1 - rho) e_c with z from stream ``unit-cost`` and e_c
+    from ``unit-cost/<capability>``; u_c = Phi(x_c) is mapped through the
+    triangular quantile function. A capability keeps the same values in every
+    scenario that gives it the same range (common random numbers).
+    """
+    sampled = np.flatnonzero(inputs.unit_cost_sampled)
+    if sampled.size == 0:
+        return {}
+    rho = float(np.clip(inputs.unit_cost_correlation, 0.0, 1.0))
+    common = stream(seed, "unit-cost", block).standard_normal(BLOCK)
+    out = {}
+    for c in sampled:
+        cap = inputs.capabilities[c]
+        own = stream(seed, f"unit-cost/{cap}", block).standard_normal(BLOCK)
+        u = 1.0 - normal_upper_tail(np.sqrt(rho) * common + np.sqrt(1.0 - rho) * own)
+        out[unit_cost_name(cap)] = triangular_quantile(
+            np.clip(u, 0.0, 1.0),
+            inputs.unit_cost_low[c],
+            inputs.annual_cost[c],
+            inputs.unit_cost_high[c],
+        )
+    return out
+
+
+def unit_costs(inputs: ModelInputs, params: Mapping[str, np.ndarray], size: int) -> np.ndarray:
+    """(draws, C) US$ m per unit-year: the sampled (or declared) value, else the figure."""
+    out = np.broadcast_to(inputs.annual_cost, (size, inputs.annual_cost.size)).copy()
+    for c, cap in enumerate(inputs.capabilities):
+        values = params.get(unit_cost_name(cap))
+        if values is not None:
+            out[:, c] = np.maximum(values, 0.0)
+    return out
+
+
+def cost_growth(params: Mapping[str, np.ndarray], months: int) -> np.ndarray:
+    """(draws, T) overrun x inflation multiplier on planned cost."""
+    t_years = (np.arange(months) / 12.0)[None, :]
+    inflation = np.maximum(params["inflation_per_year"], -0.99)[:, None]
+    overrun = np.maximum(params["cost_overrun"], 0.0)[:, None]
+    return np.asarray(overrun * (1.0 + inflation) ** t_years)
+
+
+def exit_pressure(inputs: ModelInputs, unit_cost: np.ndarray, growth: np.ndarray) -> np.ndarray:
+    """(draws, T, N) percentage points of each defence budget its own budget pays a year.
+
+    First order: computed from the plan (not the re-plan); a common fund's GDP
+    shares are those of all its members.
+    """
+    per_unit = inputs.cost_multiplier[None, :, :] * unit_cost[:, None, :]  # (B, N, C)
+    own = np.einsum("tnc,bnc->btn", inputs.planned_by_cap, per_unit) * growth[:, :, None]
+    if inputs.funding == "common_fund":
+        paid = own.sum(axis=2, keepdims=True) * inputs.fund_share[None, None, :]
+    elif inputs.funding == "un_assessed":
+        reimbursed = inputs.planned_personnel * inputs.un_rate_person_year  # (T, N) US$ m/yr
+        paid = np.maximum(own - reimbursed[None], 0.0)
+    else:
+        paid = own
+    return np.asarray(paid / inputs.defence_budget[None, None, :] * 100.0)
+
+
+def payments(
+    inputs: ModelInputs,
+    exits: np.ndarray,
+    cost: np.ndarray,
+    ground_person_months: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """What each budget pays: nations (draws, N, ...) and the UN (draws, ...), US$ m.
+
+    ``cost`` (draws, N, S) is each nation's cost over S periods (months, or years
+    for ``ground_person_months`` summed per year); under a common fund pass monthly
+    arrays, since who is still in changes month by month.
+    """
+    if inputs.funding == "un_assessed":
+        reimbursed = ground_person_months * (inputs.un_rate_person_year / 12.0)
+        return cost - reimbursed, reimbursed.sum(axis=1)
+    no_un = np.zeros((cost.shape[0], cost.shape[2]))
+    if inputs.funding == "common_fund":
+        months = cost.shape[2]
+        present = exits[:, :, None] > np.arange(1, months + 1)[None, None, :]  # (B, N, T)
+        weight = inputs.fund_share[None, :, None] * present
+        total_weight = weight.sum(axis=1, keepdims=True)
+        share = np.divide(weight, total_weight, out=np.zeros_like(weight), where=total_weight > 0)
+        total = cost.sum(axis=1, keepdims=True)
+        # if every member has gone, costs fall where they fall
+        return np.where(total_weight > 0, total * share, cost), no_un
+    return cost, no_un
+
+
+BASIS_TEXT = {
+    "additional": "additional (incremental) cost: what deploying adds to what the forces "
+    "cost at home",
+    "full": "full cost of the units deployed, pay included",
+}
+
+
+def funding_description(scenario: Scenario) -> str:
+    """One sentence for every output: the cost basis and who pays."""
+    costs = scenario.costs
+    basis = BASIS_TEXT[costs.basis]
+    if costs.funding == "common_fund":
+        members = costs.fund_members or tuple(n.iso for n in scenario.nations)
+        payer = (
+            f"a common fund: the total is shared by GDP key among {len(members)} nations "
+            f"({', '.join(members)}), among those still in each month"
+        )
+    elif costs.funding == "un_assessed":
+        rate = costs.un_reimbursement_usd_per_person_month.value
+        payer = (
+            f"the UN pays troop contributors US${rate:,.0f} per person per month from its "
+            "assessed budget (fixed: no overrun or inflation); each contributor's own budget "
+            "bears only what its units cost above that"
+        )
+    else:
+        payer = "costs lie where they fall: each nation pays for its own units"
+    return f"Cost basis: {basis}. Who pays: {payer}. US$ million of {scenario.currency_year}."
