@@ -16,7 +16,8 @@ Who pays (``costs.funding``):
     un_assessed       the UN pays reimb_n = on-ground personnel_n x rate (fixed, no overrun);
                       paid_n = cost_n - reimb_n (negative: the UN pays more than it costs)
 
-A nation's exit pressure comes from what its own budget pays (clipped at zero).
+A nation's exit pressure comes from what its own budget pays (clipped at zero): see
+:class:`Pressure`.
 """
 
 from __future__ import annotations
@@ -94,22 +95,61 @@ def cost_growth(params: Mapping[str, np.ndarray], months: int) -> np.ndarray:
     return np.asarray(overrun * (1.0 + inflation) ** t_years)
 
 
-def exit_pressure(inputs: ModelInputs, unit_cost: np.ndarray, growth: np.ndarray) -> np.ndarray:
-    """(draws, T, N) percentage points of each defence budget its own budget pays a year.
+class Pressure:
+    """Cost pressure on each paying nation: percentage points of its defence budget that
+    its own budget pays for the mission a year, per draw and month.
 
-    First order: computed from the plan (not the re-plan); a common fund's GDP
-    shares are those of all its members.
+    First order: computed from the plan (not the re-plan); a common fund's GDP shares
+    are those of all its members. Evaluated lazily: :meth:`bound` is a cheap upper bound
+    per (draw, nation), :meth:`exact` the monthly values for chosen (draw, nation) pairs,
+    since only the few pairs whose bound could make them leave need the exact path.
     """
-    per_unit = inputs.cost_multiplier[None, :, :] * unit_cost[:, None, :]  # (B, N, C)
-    own = np.einsum("tnc,bnc->btn", inputs.planned_by_cap, per_unit) * growth[:, :, None]
-    if inputs.funding == "common_fund":
-        paid = own.sum(axis=2, keepdims=True) * inputs.fund_share[None, None, :]
-    elif inputs.funding == "un_assessed":
-        reimbursed = inputs.planned_personnel * inputs.un_rate_person_year  # (T, N) US$ m/yr
-        paid = np.maximum(own - reimbursed[None], 0.0)
-    else:
-        paid = own
-    return np.asarray(paid / inputs.defence_budget[None, None, :] * 100.0)
+
+    def __init__(self, inputs: ModelInputs, unit_cost: np.ndarray, growth: np.ndarray) -> None:
+        self.funding = inputs.funding
+        self.unit_cost, self.growth = unit_cost, growth  # (B, C), (B, T)
+        sends = np.flatnonzero(inputs.planned_by_cap.sum(axis=(0, 2)) > 0)
+        # own cost a year per unit of unit cost: planned[t, n, c] x multiplier[n, c]
+        own = inputs.planned_by_cap[:, sends, :] * inputs.cost_multiplier[sends][None]
+        if self.funding == "common_fund":
+            self.nations = np.flatnonzero(inputs.fund_share > 0)
+            scale = inputs.fund_share[self.nations] / inputs.defence_budget[self.nations] * 100
+            self.weights = own.sum(axis=1)[:, None, :] * scale[None, :, None]  # (T, Np, C)
+        else:
+            self.nations = sends
+            self.weights = own * (100.0 / inputs.defence_budget[sends])[None, :, None]
+        self.reimbursed = np.zeros((growth.shape[1], self.nations.size))
+        if self.funding == "un_assessed":
+            self.reimbursed = (
+                inputs.planned_personnel[:, sends]
+                * inputs.un_rate_person_year
+                / inputs.defence_budget[sends]
+                * 100.0
+            )
+
+    def bound(self) -> np.ndarray:
+        """(B, Np) an upper bound on each nation's pressure over all months."""
+        peak = np.einsum("bc,nc->bn", self.unit_cost, self.weights.max(axis=0))
+        return np.asarray(peak * self.growth.max(axis=1)[:, None])
+
+    def exact(self, draws: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """(P, T) pressure of nation ``nations[cols[i]]`` in draw ``draws[i]``, month by month."""
+        own = np.einsum("pc,tpc->pt", self.unit_cost[draws], self.weights[:, cols, :])
+        own *= self.growth[draws]
+        if self.funding == "un_assessed":
+            return np.asarray(np.maximum(own - self.reimbursed[:, cols].T, 0.0))
+        return np.asarray(own)
+
+
+def no_pressure(size: int, months: int) -> Pressure:
+    """A Pressure on nobody (cost does not move exits)."""
+    empty = Pressure.__new__(Pressure)
+    empty.funding = "where_they_fall"
+    empty.unit_cost, empty.growth = np.zeros((size, 0)), np.ones((size, months))
+    empty.nations = np.zeros(0, dtype=np.int64)
+    empty.weights = np.zeros((months, 0, 0))
+    empty.reimbursed = np.zeros((months, 0))
+    return empty
 
 
 def payments(

@@ -111,10 +111,10 @@ def evaluate_hazard(
     hazard: HazardFunction, x: HazardInputs, shape: tuple[int, int]
 ) -> tuple[np.ndarray, dict[str, np.ndarray] | None]:
     """Monthly hazard (draws, months) and, where the function gives them, its log parts."""
-    if hazard is default_offensive_hazard:
-        result: HazardResult = offensive_hazard_parts(x)
-    else:
-        result = hazard(x)
+    if hazard is default_offensive_hazard:  # our own parts: finite by construction
+        parts = offensive_hazard_parts(x)
+        return check_hazard(np.exp(sum_parts(parts)), shape), parts
+    result = hazard(x)
     if isinstance(result, Mapping):
         if not result:
             raise ValueError("hazard function returned no parts")

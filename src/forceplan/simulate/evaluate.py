@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from forceplan.simulate.costs import (
+    Pressure,
     cost_growth,
-    exit_pressure,
+    no_pressure,
     payments,
     unit_costs,
 )
@@ -46,14 +47,16 @@ class People:
     rel: np.ndarray  # (N_rel,) nation index of each row
     ground_years: np.ndarray  # (B, N_rel, Y) personnel-months on the ground per year
     tied_years: np.ndarray  # (B, N_rel, Y) personnel-months tied up per year
-    cost_base: np.ndarray  # (B, N_rel, T) US$ m per month before overrun and inflation
+    cost_years: np.ndarray  # (B, N_rel, Y) US$ m per year, overrun and inflation included
+    cost_monthly: np.ndarray  # (R, N_rel, T) US$ m per month of the first R draws (those
+    #   whose months are needed: the kept draws, or all under a common fund)
     ground_kept: np.ndarray | None  # (keep, N_rel, T) monthly personnel on the ground
     tied_kept: np.ndarray | None  # (keep, N_rel, T)
 
 
 @dataclass
 class Money:
-    cost: np.ndarray  # (B, N_rel, T) US$ m per month
+    cost_kept: np.ndarray  # (keep, N_rel, T) US$ m per month
     cost_years: np.ndarray  # (B, N_rel, Y)
     paid_years: np.ndarray  # (B, N, Y) what each national budget pays
     un_years: np.ndarray  # (B, Y) what the UN's assessed budget pays
@@ -77,8 +80,17 @@ class Deterrence:
     ratio: np.ndarray  # (B, T)
     hazard: np.ndarray  # (B, T)
     p_offensive: np.ndarray  # (B, T)
-    part_names: tuple[str, ...]
-    parts: np.ndarray | None  # (B, T, P) log-hazard parts
+    parts: dict[str, np.ndarray]  # log-hazard parts, each (B, T); empty if not given
+
+    @property
+    def part_names(self) -> tuple[str, ...]:
+        return tuple(self.parts)
+
+    def stacked_parts(self, rows: slice = slice(None)) -> np.ndarray | None:
+        """(B, T, P) the parts side by side, or None."""
+        if not self.parts:
+            return None
+        return np.stack([v[rows] for v in self.parts.values()], axis=2)
 
 
 @dataclass
@@ -110,17 +122,22 @@ def evaluate(
     size = political.shape[0]
     unit_cost = unit_costs(inputs, params, size)
     growth = cost_growth(params, inputs.months)
-    exits = exit_months(inputs, params, political, own, exit_pressure(inputs, unit_cost, growth))
+    if inputs.cost_pressure_weight > 0:
+        pressure = Pressure(inputs, unit_cost, growth)
+    else:  # cost does not move exits
+        pressure = no_pressure(size, inputs.months)
+    exits = exit_months(inputs, params, political, own, pressure)
     rp = replan(inputs, exits)
-    people = own_contingents(inputs, tables, exits, unit_cost, keep)
-    add_donors(inputs, tables, exits, rp, unit_cost, people, keep)
-    cash = money(inputs, exits, people, growth, keep)
+    monthly_rows = size if inputs.funding == "common_fund" else keep
+    people = own_contingents(inputs, tables, exits, unit_cost, growth, keep, monthly_rows)
+    add_donors(inputs, tables, exits, rp, unit_cost, growth, people, keep)
+    cash = money(inputs, exits, people, keep)
     here = presence(tables, rp)
     det = deterrence(inputs, params, here, hazard, size)
     cov = coverage(inputs, tables, rp)
     result = collect(inputs, params, Stages(exits, rp, people, cash, here, det, cov), keep)
     if want_parts:
-        result.hazard_parts = det.parts
+        result.hazard_parts = det.stacked_parts()
     # copies, so that nothing kept refers back to (and keeps alive) a whole chunk array
     return ChunkResult(
         yearly=result.yearly,
@@ -132,7 +149,13 @@ def evaluate(
 
 
 def own_contingents(
-    inputs: ModelInputs, tables: Tables, exits: np.ndarray, unit_cost: np.ndarray, keep: int
+    inputs: ModelInputs,
+    tables: Tables,
+    exits: np.ndarray,
+    unit_cost: np.ndarray,
+    growth: np.ndarray,
+    keep: int,
+    monthly_rows: int,
 ) -> People:
     """Each nation's own plan cut at its exit month (table look-ups) and its cost."""
     rel = np.flatnonzero(inputs.relevant)
@@ -141,32 +164,102 @@ def own_contingents(
     if keep > 0:  # monthly trajectories only for the kept draws
         ground_kept = tables.on_ground_personnel[rel[None, :], exits_rel[:keep]]
         tied_kept = tables.tied_personnel[rel[None, :], exits_rel[:keep]]
+    costing = _PairCost(inputs, tables, exits, unit_cost, growth, rel)
     return People(
         rel=rel,
         ground_years=tables.on_ground_personnel_years[rel[None, :], exits_rel],
         tied_years=tables.tied_personnel_years[rel[None, :], exits_rel],
-        cost_base=_own_cost(inputs, tables, exits, unit_cost, rel),
+        cost_years=costing.yearly(),
+        cost_monthly=costing.monthly(monthly_rows),
         ground_kept=ground_kept,
         tied_kept=tied_kept,
     )
 
 
-def _own_cost(
-    inputs: ModelInputs, tables: Tables, exits: np.ndarray, unit_cost: np.ndarray, rel: np.ndarray
-) -> np.ndarray:
-    """(B, N_rel, T): sum over a nation's planned pairs of units on the ground x its unit cost."""
-    out = np.zeros((exits.shape[0], rel.size, inputs.months))
-    k = tables.by_nation
-    if k.size == 0:
+def _growth_year_sums(growth: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """(B, K, Y): sum over each year's months of x[k, t] * growth[b, t]."""
+    months = growth.shape[1]
+    years = -(-months // 12)
+    pad = years * 12 - months
+    g = np.pad(growth, ((0, 0), (0, pad))).reshape(growth.shape[0], years, 12)
+    xs = np.pad(x, ((0, 0), (0, pad))).reshape(x.shape[0], years, 12)
+    # a stacked matmul, (Y, B, 12) @ (Y, 12, K): far faster here than einsum
+    return np.asarray(np.matmul(g.transpose(1, 0, 2), xs.transpose(1, 2, 0)).transpose(1, 2, 0))
+
+
+class _PairCost:
+    """Cost of each nation's planned pairs: every draw's yearly sums, some draws' months.
+
+    The plan as if nobody left is summed capability by capability; the (draw, pair)s
+    whose nation leaves are then corrected by the difference of their cut trajectory.
+    """
+
+    def __init__(
+        self,
+        inputs: ModelInputs,
+        tables: Tables,
+        exits: np.ndarray,
+        unit_cost: np.ndarray,
+        growth: np.ndarray,
+        rel: np.ndarray,
+    ) -> None:
+        self.inputs, self.exits, self.growth = inputs, exits, growth
+        self.pn, self.pc = tables.pair_nation, tables.pair_capability  # grouped by capability
+        self.slot = np.full(len(inputs.nations), -1, dtype=np.int64)
+        self.slot[rel] = np.arange(rel.size)
+        self.n_rel = rel.size
+        months = inputs.months
+        # US$ m a month per unit on the ground, before overrun and inflation, (B, K)
+        self.rate = unit_cost[:, self.pc] * (
+            inputs.cost_multiplier[self.pn, self.pc] / 12.0
+        )[None, :]
+        self.planned = tables.pair_on_ground[:, months + 1]  # (K, T): nobody leaves
+        left_k, left_b = np.nonzero((exits[:, self.pn] <= months).T)  # by pair: by capability
+        self.left_k, self.left_b = left_k, left_b
+        self.cut = (
+            tables.pair_on_ground[left_k, exits[left_b, self.pn[left_k]]] - self.planned[left_k]
+        )  # (L, T)
+
+    def _add(
+        self, out: np.ndarray, rows: np.ndarray | None, values: np.ndarray, pairs: np.ndarray
+    ) -> None:
+        """out[row, slot of the pair's nation] += values, one capability block at a time
+        (within a block every (draw, nation) appears once, so plain addition is exact)."""
+        caps = self.pc[pairs]
+        bounds = np.flatnonzero(np.r_[True, caps[1:] != caps[:-1], True])
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+            nations = self.slot[self.pn[pairs[lo:hi]]]
+            if rows is None:
+                out[:, nations] += values[:, lo:hi]
+            else:
+                out[rows[lo:hi], nations] += values[lo:hi]
+
+    def yearly(self) -> np.ndarray:
+        """(B, N_rel, Y) every draw's cost per year."""
+        out = np.zeros((self.exits.shape[0], self.n_rel, self.inputs.years))
+        if self.pn.size == 0:
+            return out
+        planned = _growth_year_sums(self.growth, self.planned) * self.rate[:, :, None]
+        self._add(out, None, planned, np.arange(self.pn.size))
+        if self.left_k.size:
+            b, k = self.left_b, self.left_k
+            delta = year_sums(self.cut * self.growth[b], self.inputs.months)
+            self._add(out, b, delta * self.rate[b, k][:, None], k)
         return out
-    pn, pc = tables.pair_nation[k], tables.pair_capability[k]
-    ground = tables.pair_on_ground[k[None, :], exits[:, pn]]  # (B, K, T)
-    monthly = unit_cost[:, pc] * (inputs.cost_multiplier[pn, pc] / 12.0)[None, :]  # (B, K)
-    per_nation = np.add.reduceat(ground * monthly[:, :, None], tables.nation_starts, axis=1)
-    slot = np.full(len(inputs.nations), -1, dtype=np.int64)
-    slot[rel] = np.arange(rel.size)
-    out[:, slot[pn[tables.nation_starts]]] = per_nation
-    return out
+
+    def monthly(self, rows: int) -> np.ndarray:
+        """(rows, N_rel, T) the first ``rows`` draws' cost per month."""
+        out = np.zeros((rows, self.n_rel, self.inputs.months))
+        if rows == 0 or self.pn.size == 0:
+            return out
+        planned = self.rate[:rows, :, None] * self.planned[None] * self.growth[:rows, None, :]
+        self._add(out, None, planned, np.arange(self.pn.size))
+        mine = np.flatnonzero(self.left_b < rows)
+        if mine.size:
+            b, k = self.left_b[mine], self.left_k[mine]
+            delta = self.cut[mine] * (self.rate[b, k][:, None] * self.growth[b])
+            self._add(out, b, delta, k)
+        return out
 
 
 def add_donors(
@@ -175,6 +268,7 @@ def add_donors(
     exits: np.ndarray,
     rp: Replanned,
     unit_cost: np.ndarray,
+    growth: np.ndarray,
     people: People,
     keep: int,
 ) -> None:
@@ -224,16 +318,25 @@ def add_donors(
     slot = np.full(len(inputs.nations), -1, dtype=np.int64)
     slot[people.rel] = np.arange(people.rel.size)
     s_m = slot[n_m]
-    monthly_cost = (unit_cost[b_m, c_m] * inputs.cost_multiplier[n_m, c_m] / 12.0)[:, None]
+    extra_cost = extra_og * (
+        unit_cost[b_m, c_m] * inputs.cost_multiplier[n_m, c_m] / 12.0
+    )[:, None] * growth[b_m]  # (M, T) US$ m a month
     bounds = np.flatnonzero(np.r_[True, c_m[1:] != c_m[:-1], True])
     targets = (
         (people.ground_years, extra_og_years),
         (people.tied_years, extra_tied_years),
-        (people.cost_base, extra_og * monthly_cost),
+        (people.cost_years, year_sums(extra_cost, months)),
     )
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):  # per capability
         for target, extra in targets:
             target[b_m[lo:hi], s_m[lo:hi]] += extra[lo:hi]
+    rows = people.cost_monthly.shape[0]
+    if rows:  # the months of the draws that need them
+        mine = np.flatnonzero(b_m < rows)
+        b_r, s_r, c_r, cost_r = b_m[mine], s_m[mine], c_m[mine], extra_cost[mine]
+        bounds_r = np.flatnonzero(np.r_[True, c_r[1:] != c_r[:-1], True])
+        for lo, hi in zip(bounds_r[:-1], bounds_r[1:], strict=True):
+            people.cost_monthly[b_r[lo:hi], s_r[lo:hi]] += cost_r[lo:hi]
     if keep > 0 and people.ground_kept is not None and people.tied_kept is not None:
         kept = np.flatnonzero(b_m < keep)  # monthly tied-up personnel of the kept draws' donors
         _, tied_k = rotate(
@@ -255,14 +358,10 @@ def add_donors(
                 target[b_k[lo:hi], s_k[lo:hi]] += extra[lo:hi]
 
 
-def money(
-    inputs: ModelInputs, exits: np.ndarray, people: People, growth: np.ndarray, keep: int
-) -> Money:
-    """Cost with overrun and inflation, and what each budget pays under the funding rule."""
+def money(inputs: ModelInputs, exits: np.ndarray, people: People, keep: int) -> Money:
+    """What each budget pays under the funding rule (costs include overrun and inflation)."""
     months = inputs.months
-    size, n_nat = exits.shape
-    cost = people.cost_base * growth[:, None, :]  # (B, N_rel, T)
-    cost_years = year_sums(cost, months)
+    n_nat = exits.shape[1]
 
     def full(x: np.ndarray) -> np.ndarray:
         out = np.zeros((x.shape[0], n_nat, x.shape[2]))
@@ -271,11 +370,11 @@ def money(
 
     monthly: tuple[np.ndarray, np.ndarray] | None = None
     if inputs.funding == "common_fund":  # shares change month by month as members leave
-        monthly = payments(inputs, exits, full(cost), np.zeros(0))
+        monthly = payments(inputs, exits, full(people.cost_monthly), np.zeros(0))
         paid_years, un_years = year_sums(monthly[0], months), year_sums(monthly[1], months)
     else:
         paid_years, un_years = payments(
-            inputs, exits, full(cost_years), full(people.ground_years)
+            inputs, exits, full(people.cost_years), full(people.ground_years)
         )
     # a budget never pays less than nothing: a surplus of reimbursement is the contributor's
     # gain, not a payment (netted within each budget year; per month for the kept draws)
@@ -285,12 +384,14 @@ def money(
         if monthly is None:
             assert people.ground_kept is not None
             paid_kept, un_kept = payments(
-                inputs, exits[:keep], full(cost[:keep]), full(people.ground_kept)
+                inputs, exits[:keep], full(people.cost_monthly[:keep]), full(people.ground_kept)
             )
         else:
             paid_kept, un_kept = monthly[0][:keep], monthly[1][:keep]
         paid_kept = np.maximum(paid_kept, 0.0)
-    return Money(cost, cost_years, paid_years, un_years, paid_kept, un_kept)
+    return Money(
+        people.cost_monthly[:keep], people.cost_years, paid_years, un_years, paid_kept, un_kept
+    )
 
 
 def presence(tables: Tables, rp: Replanned) -> Presence:
@@ -336,8 +437,6 @@ def deterrence(
         params={k: v[:, None] for k, v in params.items()},
     )
     h, parts = evaluate_hazard(hazard, x, (size, months))
-    names = tuple(parts) if parts is not None else ()
-    stacked = np.stack([parts[n] for n in names], axis=2) if parts is not None else None
     return Deterrence(
         trained=trained,
         ukraine=ukraine,
@@ -346,8 +445,7 @@ def deterrence(
         ratio=ratio,
         hazard=h,
         p_offensive=-np.expm1(-np.cumsum(h, axis=1)),
-        part_names=names,
-        parts=stacked,
+        parts=parts or {},
     )
 
 
@@ -423,7 +521,11 @@ def _yearly(inputs: ModelInputs, st: Stages) -> dict[str, np.ndarray]:
         "deployed_personnel": per_nation(st.people.ground_years / counts),
         "tied_up_personnel": per_nation(st.people.tied_years / counts),
         "cumulative_cost_usd_m": per_nation(cum_cost),
-        "cumulative_paid_usd_m": np.cumsum(st.cash.paid_years, axis=2).transpose(0, 2, 1),
+        "cumulative_paid_usd_m": (
+            per_nation(cum_cost)
+            if inputs.funding == "where_they_fall"
+            else np.cumsum(st.cash.paid_years, axis=2).transpose(0, 2, 1)
+        ),
         "cumulative_paid_un_usd_m": np.cumsum(st.cash.un_years, axis=1),
         "deployed_personnel_total": st.people.ground_years.sum(axis=1) / counts,
         "tied_up_personnel_total": st.people.tied_years.sum(axis=1) / counts,
@@ -438,9 +540,10 @@ def _yearly(inputs: ModelInputs, st: Stages) -> dict[str, np.ndarray]:
         "nations_remaining": remaining.sum(axis=2).astype(float),
         "flags_on_ground": st.here.flags[:, ends].astype(float),
     }
-    if det.parts is not None:  # exp of each part's mean over the year's months, (B, Y, P)
-        mean_log = year_sums(det.parts.transpose(0, 2, 1), months) / counts[None, None, :]
-        out["hazard_multiplier"] = np.exp(mean_log.transpose(0, 2, 1))
+    if det.parts:  # exp of each part's mean over the year's months, (B, Y, P)
+        out["hazard_multiplier"] = np.exp(
+            np.stack([year_sums(v, months) / counts for v in det.parts.values()], axis=2)
+        )
     return out
 
 
@@ -497,7 +600,7 @@ def _trajectories(
     out = {
         "deployed_personnel": monthly(st.people.ground_kept),
         "tied_up_personnel": monthly(st.people.tied_kept),
-        "monthly_cost_usd_m": monthly(st.cash.cost),
+        "monthly_cost_usd_m": monthly(st.cash.cost_kept),
         "monthly_paid_usd_m": monthly(st.cash.paid_kept, np.arange(n_nat)),
         "monthly_paid_un_usd_m": st.cash.un_kept,
         "coverage": cov_grid,
@@ -512,8 +615,9 @@ def _trajectories(
         "offensive_hazard": det.hazard[k],
         "p_offensive": det.p_offensive[k],
     }
-    if det.parts is not None:
-        out["log_hazard_part"] = det.parts[k]
+    stacked = det.stacked_parts(k)
+    if stacked is not None:
+        out["log_hazard_part"] = stacked
     for name, values in params.items():
         out[f"param_{name}"] = values[k]
     return out

@@ -22,10 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from forceplan.simulate.inputs import ModelInputs
+
+if TYPE_CHECKING:
+    from forceplan.simulate.costs import Pressure
 
 
 def normal_upper_tail(x: np.ndarray) -> np.ndarray:
@@ -43,13 +47,13 @@ def exit_months(
     params: Mapping[str, np.ndarray],
     political_factor: np.ndarray,
     own_factor: np.ndarray,
-    pressure: np.ndarray,
+    pressure: Pressure,
 ) -> np.ndarray:
     """(draws, N) month from which each nation is gone; ``months + 1`` if it stays.
 
     ``political_factor`` (draws,) and ``own_factor`` (draws, N) are standard normal;
-    ``pressure`` (draws, T, N) is the percentage of each nation's defence budget its
-    own budget pays for the mission per year (costs.exit_pressure).
+    ``pressure`` gives the percentage of each paying nation's defence budget its own
+    budget pays for the mission per year (costs.Pressure).
     """
     months = inputs.months
     rho = np.clip(params["political_correlation"], 0.0, 0.999)[:, None]
@@ -65,15 +69,18 @@ def exit_months(
     if inputs.cost_pressure_weight > 0 or inputs.casualty_weight > 0:
         # time-varying hazard only for nations that pay for the mission or send people
         pers = inputs.planned_personnel  # (T, N)
-        varying = np.flatnonzero((pressure.max(axis=(0, 1)) > 0) | (pers.sum(axis=0) > 0))
+        varying = np.union1d(pressure.nations, np.flatnonzero(pers.sum(axis=0) > 0))
         if varying.size:
-            pressure_v = pressure[:, :, varying]  # (B, T, Nv)
+            pays = np.isin(varying, pressure.nations)  # which varying nations pay
+            col = np.searchsorted(pressure.nations, varying)  # their column in pressure
             casualties_per_rate = np.cumsum(pers[:, varying], axis=0) / 12.0 / 1000.0
             casualty_rate = np.maximum(params["casualty_rate_per_1000_per_year"], 0.0)
             beta_cost = inputs.cost_pressure_weight
             beta_cas = inputs.casualty_weight / 100.0
             # an upper bound on H(T) rules out most (draw, nation) pairs cheaply
-            bound = beta_cost * pressure_v.max(axis=1) + beta_cas * casualty_rate[
+            cost_bound = np.zeros((threshold.shape[0], varying.size))
+            cost_bound[:, pays] = pressure.bound()[:, col[pays]]
+            bound = beta_cost * cost_bound + beta_cas * casualty_rate[
                 :, None
             ] * casualties_per_rate.max(axis=0)[None]
             rate_v = rate[:, varying]
@@ -82,9 +89,12 @@ def exit_months(
             out[:, varying] = np.where(maybe, out[:, varying], never)
             bi, vi = np.nonzero(maybe)
             if bi.size:
-                log_mult = beta_cost * pressure_v[bi, :, vi] + beta_cas * (
-                    casualty_rate[bi][:, None] * casualties_per_rate[:, vi].T
-                )  # (pairs, T)
+                log_mult = beta_cas * (casualty_rate[bi][:, None] * casualties_per_rate[:, vi].T)
+                paying = np.flatnonzero(pays[vi])  # (pairs, T) below
+                if paying.size:
+                    log_mult[paying] += beta_cost * pressure.exact(
+                        bi[paying], col[vi[paying]]
+                    )
                 cum = np.cumsum(np.exp(log_mult), axis=1) * rate_v[bi, vi][:, None]
                 out[bi, varying[vi]] = (cum < thr_v[bi, vi][:, None]).sum(axis=1) + 1
     forced = inputs.forced_exit[None, :]

@@ -29,8 +29,6 @@ class Tables:
     pair_index: np.ndarray  # (N, C) -> planned pair k, or -1
     pair_nation: np.ndarray  # (K,) nation of pair k (pairs are grouped by capability)
     pair_capability: np.ndarray  # (K,) capability of pair k
-    by_nation: np.ndarray  # (K,) pairs reordered so that each nation's pairs are adjacent
-    nation_starts: np.ndarray  # first position in by_nation of each nation with pairs
     pair_on_ground: np.ndarray  # (K, T + 2, T) units
     pair_tied: np.ndarray  # (K, T + 2, T) units
     pair_on_ground_years: np.ndarray  # (K, T + 2, Y) units summed per year
@@ -70,9 +68,6 @@ def build_tables(inputs: ModelInputs) -> Tables:
     line_to_mission[np.arange(inputs.line_mission.size), inputs.line_mission] = 1.0
     og_personnel = np.einsum("nk,ekt->net", w_pers, on_ground)
     tied_personnel = np.einsum("nk,ekt->net", w_pers, tied)
-    by_nation = np.argsort(pair_n, kind="stable")
-    sorted_n = pair_n[by_nation]
-    starts = np.flatnonzero(np.r_[True, sorted_n[1:] != sorted_n[:-1]]) if n_pairs else by_nation
     return Tables(
         on_ground_personnel=og_personnel,
         tied_personnel=tied_personnel,
@@ -83,8 +78,6 @@ def build_tables(inputs: ModelInputs) -> Tables:
         pair_index=pair_index,
         pair_nation=pair_n.astype(np.int64),
         pair_capability=pair_c.astype(np.int64),
-        by_nation=by_nation,
-        nation_starts=starts,
         pair_on_ground=pair_og,
         pair_tied=pair_tied,
         pair_on_ground_years=year_sums(pair_og, months),
