@@ -178,6 +178,13 @@ def assemble(run: Run) -> xr.Dataset:
         st = dist.stats()
         dims = ("stat", *SUMMARY_DIMS.get(name, ("year",)))
         data[f"summary_{name}"] = (dims, np.stack([st[s] for s in STATS]))
+    if "summary_cumulative_paid_usd_m" not in data and "summary_cumulative_cost_usd_m" in data:
+        # costs lie where they fall: each budget pays exactly its units' cost, the UN nothing
+        dims, values = data["summary_cumulative_cost_usd_m"]
+        data["summary_cumulative_paid_usd_m"] = (dims, values.copy())
+        data["summary_cumulative_paid_un_usd_m"] = (
+            ("stat", "year"), np.zeros((len(STATS), inputs.years))
+        )
     variables = {
         k: xr.Variable(d, v, attrs=_variable_attrs(k, run)) for k, (d, v) in data.items()
     }

@@ -369,16 +369,19 @@ def money(inputs: ModelInputs, exits: np.ndarray, people: People, keep: int) -> 
         return out
 
     monthly: tuple[np.ndarray, np.ndarray] | None = None
-    if inputs.funding == "common_fund":  # shares change month by month as members leave
+    if inputs.funding == "where_they_fall":  # each budget pays its own units' cost
+        paid_years = full(people.cost_years)
+        un_years = np.zeros((exits.shape[0], inputs.years))
+    elif inputs.funding == "common_fund":  # shares change month by month as members leave
         monthly = payments(inputs, exits, full(people.cost_monthly), np.zeros(0))
         paid_years, un_years = year_sums(monthly[0], months), year_sums(monthly[1], months)
     else:
         paid_years, un_years = payments(
             inputs, exits, full(people.cost_years), full(people.ground_years)
         )
-    # a budget never pays less than nothing: a surplus of reimbursement is the contributor's
-    # gain, not a payment (netted within each budget year; per month for the kept draws)
-    paid_years = np.maximum(paid_years, 0.0)
+        # a budget never pays less than nothing: a surplus of reimbursement is the contributor's
+        # gain, not a payment (netted within each budget year; per month for the kept draws)
+        paid_years = np.maximum(paid_years, 0.0)
     paid_kept = un_kept = None
     if keep > 0:
         if monthly is None:
@@ -521,12 +524,6 @@ def _yearly(inputs: ModelInputs, st: Stages) -> dict[str, np.ndarray]:
         "deployed_personnel": per_nation(st.people.ground_years / counts),
         "tied_up_personnel": per_nation(st.people.tied_years / counts),
         "cumulative_cost_usd_m": per_nation(cum_cost),
-        "cumulative_paid_usd_m": (
-            per_nation(cum_cost)
-            if inputs.funding == "where_they_fall"
-            else np.cumsum(st.cash.paid_years, axis=2).transpose(0, 2, 1)
-        ),
-        "cumulative_paid_un_usd_m": np.cumsum(st.cash.un_years, axis=1),
         "deployed_personnel_total": st.people.ground_years.sum(axis=1) / counts,
         "tied_up_personnel_total": st.people.tied_years.sum(axis=1) / counts,
         "cumulative_cost_total_usd_m": cum_cost.sum(axis=1),
@@ -540,6 +537,11 @@ def _yearly(inputs: ModelInputs, st: Stages) -> dict[str, np.ndarray]:
         "nations_remaining": remaining.sum(axis=2).astype(float),
         "flags_on_ground": st.here.flags[:, ends].astype(float),
     }
+    # where costs lie where they fall each budget pays its units' cost and the UN nothing:
+    # assemble.py copies those summaries rather than summarising the same values twice
+    if inputs.funding != "where_they_fall":
+        out["cumulative_paid_usd_m"] = np.cumsum(st.cash.paid_years, axis=2).transpose(0, 2, 1)
+        out["cumulative_paid_un_usd_m"] = np.cumsum(st.cash.un_years, axis=1)
     if det.parts:  # exp of each part's mean over the year's months, (B, Y, P)
         out["hazard_multiplier"] = np.exp(
             np.stack([year_sums(v, months) / counts for v in det.parts.values()], axis=2)
