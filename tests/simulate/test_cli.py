@@ -168,3 +168,14 @@ def test_compare_says_who_pays_and_attributes_the_difference(tmp_path: Path) -> 
     }
     paid = [r for r in data["rows"] if r["outcome"] == "un_paid_usd_m"]
     assert paid[0]["p50"] == 0 and paid[1]["p50"] > 0
+
+
+def test_plan_states_what_its_costs_mean(tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    result = runner.invoke(app, ["plan", TINY, "--json", str(out)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "Costs: additional (incremental) cost" in text and "Who pays: costs lie" in text
+    data = json.loads(out.read_text())
+    assert data["costs"]["basis"] == "additional"
+    assert data["costs"]["funding_rule"] == "where_they_fall"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -56,7 +57,10 @@ def plan_command(
         fail(f"{scenario}: {exc}", code=EXIT_NO_PLAN)
     render(s, result)
     if json_path:
-        write_atomic(json_path, result.to_json())
+        payload = result.to_dict()
+        payload["costs"] = {"basis": s.costs.basis, "funding_rule": s.costs.funding,
+                            "note": plan_cost_note(s)}
+        write_atomic(json_path, json.dumps(payload, indent=2, allow_nan=False) + "\n")
         console.print(f"wrote {json_path}")
     if csv_dir:
         for name, frame in result.to_frames().items():
@@ -77,6 +81,23 @@ def _pct(value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
+BASIS_WORDS = {"additional": "additional (incremental) cost", "full": "full cost"}
+FUNDING_WORDS = {
+    "where_they_fall": "costs lie where they fall (each nation pays for its own units)",
+    "common_fund": "a common fund shared by GDP key",
+    "un_assessed": "the UN's assessed budget pays its reimbursement rate, contributors the rest",
+}
+
+
+def plan_cost_note(s: Scenario) -> str:
+    """What the plan's cost columns mean and who pays (the simulation adds the rest)."""
+    return (
+        f"Costs: {BASIS_WORDS[s.costs.basis]}, US$ million of {s.currency_year} at the "
+        "capabilities' values, before national cost factors, sampled unit costs, overrun and "
+        f"inflation (forceplan simulate applies them). Who pays: {FUNDING_WORDS[s.costs.funding]}."
+    )
+
+
 def render(s: Scenario, result: PlanResult) -> None:
     """Print the plan: allocations per phase, shortfalls, nations, flank, solver."""
     backstop = (
@@ -87,6 +108,7 @@ def render(s: Scenario, result: PlanResult) -> None:
         f"backstop {backstop}",
         highlight=False,
     )
+    console.print(f"[dim]{escape(plan_cost_note(s))}[/]", highlight=False)
     for phase in s.ordered_phases:
         _render_phase(
             s, result, phase.id, f"{phase.name} (months {phase.start_month}-{phase.end_month})"
