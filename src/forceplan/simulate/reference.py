@@ -318,7 +318,7 @@ def _deterrence(
     ratio = russia = 0.0
     h0 = -math.log1p(-min(max(params["offensive_hazard_base_per_year"], 0.0), 0.999999)) / 12.0
     start, ceiling = params["russia_force_initial"], params["russia_force_ceiling"]
-    growth = max(params["russia_regeneration_per_month"], 0.0)
+    growth = params["russia_regeneration_per_month"]
     headroom = max(ceiling - start, 0.0)
     for t in range(inputs.months):
         month = t + 1
@@ -332,7 +332,9 @@ def _deterrence(
             retained, headcount
         )
         russia = start
-        if headroom > 0:
+        if growth < 0:
+            russia = start + growth * month
+        elif headroom > 0:
             russia = ceiling - headroom * math.exp(-growth * month / headroom)
         russia = max(russia, 1.0)
         ratio = (ukraine + max(params["foreign_troop_weight"], 0.0) * flow["foreign"][t]) / russia

@@ -16,7 +16,8 @@ and wastage proportional to strength, dR/dt = G - delta R, gives
     R(t) = K - (K - R0) exp(-g t / (K - R0))
 
 with initial net growth g = ``russia_regeneration_per_month`` and ceiling
-K = ``russia_force_ceiling`` (K <= R0 or g <= 0: no growth).
+K = ``russia_force_ceiling`` (K <= R0 or g = 0: no growth; g < 0: a linear decline
+R0 + g t, which no ceiling bounds).
 """
 
 from __future__ import annotations
@@ -53,10 +54,13 @@ def ukraine_forces(
 
 
 def russia_force(params: Mapping[str, np.ndarray], months: int) -> np.ndarray:
-    """Russian forces facing Ukraine, (draws, T), rising towards the ceiling."""
+    """Russian forces facing Ukraine, (draws, T), rising towards the ceiling (a negative
+    initial growth is a linear decline)."""
     start = params["russia_force_initial"][:, None]
-    growth = np.maximum(params["russia_regeneration_per_month"], 0.0)[:, None]
+    growth = params["russia_regeneration_per_month"][:, None]
     headroom = np.maximum(params["russia_force_ceiling"][:, None] - start, 0.0)
-    rate = growth / np.where(headroom > 0, headroom, 1.0)
-    force = start + headroom * -np.expm1(-rate * months_axis(months))
+    rate = np.maximum(growth, 0.0) / np.where(headroom > 0, headroom, 1.0)
+    month = months_axis(months)
+    rising = start + headroom * -np.expm1(-rate * month)
+    force = np.where(growth < 0, start + growth * month, rising)
     return np.asarray(np.maximum(force, 1.0))
