@@ -224,6 +224,13 @@ def test_russian_regeneration_is_bounded_by_its_ceiling() -> None:
         ),
     )
     assert np.all(simulate_plan(flat, make_plan(flat), draws=1, seed=0).russia_force == 700_000)
+    # a negative net growth is a plain linear decline: 700,000 - 5,000 x 60 = 400,000
+    shrinking = make_scenario(
+        months=60,
+        uncertainties=fixed_uncertainties(russia_regeneration_per_month=-5_000.0),
+    )
+    down = simulate_plan(shrinking, make_plan(shrinking), draws=1, seed=0).russia_force.values[0]
+    assert down == pytest.approx(700_000 - 5_000 * np.arange(1, 61))
 
 
 def test_flagship_russian_forces_stay_below_the_authorised_strength() -> None:
