@@ -30,6 +30,8 @@ from forceplan.scenario import Scenario
 from forceplan.simulate.fraying import normal_upper_tail
 from forceplan.simulate.inputs import ModelInputs
 from forceplan.simulate.parameters import BLOCK, stream
+from forceplan.simulate.rotation import year_sums
+from forceplan.simulate.tables import Tables
 
 #: sampled unit costs appear among the parameters as unit_cost_<capability id>
 UNIT_COST_PREFIX = "unit_cost_"
@@ -207,3 +209,89 @@ def funding_description(scenario: Scenario) -> str:
     else:
         payer = "costs lie where they fall: each nation pays for its own units"
     return f"Cost basis: {basis}. Who pays: {payer}. US$ million of {scenario.currency_year}."
+
+
+def growth_year_sums(growth: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """(B, K, Y): sum over each year's months of x[k, t] * growth[b, t]."""
+    months = growth.shape[1]
+    years = -(-months // 12)
+    pad = years * 12 - months
+    g = np.pad(growth, ((0, 0), (0, pad))).reshape(growth.shape[0], years, 12)
+    xs = np.pad(x, ((0, 0), (0, pad))).reshape(x.shape[0], years, 12)
+    # a stacked matmul, (Y, B, 12) @ (Y, 12, K): far faster here than einsum
+    return np.asarray(np.matmul(g.transpose(1, 0, 2), xs.transpose(1, 2, 0)).transpose(1, 2, 0))
+
+
+class PairCost:
+    """Cost of each nation's planned pairs: every draw's yearly sums, some draws' months.
+
+    The plan as if nobody left is summed capability by capability; the (draw, pair)s
+    whose nation leaves are then corrected by the difference of their cut trajectory.
+    """
+
+    def __init__(
+        self,
+        inputs: ModelInputs,
+        tables: Tables,
+        exits: np.ndarray,
+        unit_cost: np.ndarray,
+        growth: np.ndarray,
+        rel: np.ndarray,
+    ) -> None:
+        self.inputs, self.exits, self.growth = inputs, exits, growth
+        self.pn, self.pc = tables.pair_nation, tables.pair_capability  # grouped by capability
+        self.slot = np.full(len(inputs.nations), -1, dtype=np.int64)
+        self.slot[rel] = np.arange(rel.size)
+        self.n_rel = rel.size
+        months = inputs.months
+        # US$ m a month per unit on the ground, before overrun and inflation, (B, K)
+        self.rate = unit_cost[:, self.pc] * (
+            inputs.cost_multiplier[self.pn, self.pc] / 12.0
+        )[None, :]
+        self.planned = tables.pair_on_ground[:, months + 1]  # (K, T): nobody leaves
+        left_k, left_b = np.nonzero((exits[:, self.pn] <= months).T)  # by pair: by capability
+        self.left_k, self.left_b = left_k, left_b
+        self.cut = (
+            tables.pair_on_ground[left_k, exits[left_b, self.pn[left_k]]] - self.planned[left_k]
+        )  # (L, T)
+
+    def _add(
+        self, out: np.ndarray, rows: np.ndarray | None, values: np.ndarray, pairs: np.ndarray
+    ) -> None:
+        """out[row, slot of the pair's nation] += values, one capability block at a time
+        (within a block every (draw, nation) appears once, so plain addition is exact)."""
+        caps = self.pc[pairs]
+        bounds = np.flatnonzero(np.r_[True, caps[1:] != caps[:-1], True])
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+            nations = self.slot[self.pn[pairs[lo:hi]]]
+            if rows is None:
+                out[:, nations] += values[:, lo:hi]
+            else:
+                out[rows[lo:hi], nations] += values[lo:hi]
+
+    def yearly(self) -> np.ndarray:
+        """(B, N_rel, Y) every draw's cost per year."""
+        out = np.zeros((self.exits.shape[0], self.n_rel, self.inputs.years))
+        if self.pn.size == 0:
+            return out
+        planned = growth_year_sums(self.growth, self.planned) * self.rate[:, :, None]
+        self._add(out, None, planned, np.arange(self.pn.size))
+        if self.left_k.size:
+            b, k = self.left_b, self.left_k
+            delta = year_sums(self.cut * self.growth[b], self.inputs.months)
+            self._add(out, b, delta * self.rate[b, k][:, None], k)
+        return out
+
+    def monthly(self, rows: int) -> np.ndarray:
+        """(rows, N_rel, T) the first ``rows`` draws' cost per month."""
+        out = np.zeros((rows, self.n_rel, self.inputs.months))
+        if rows == 0 or self.pn.size == 0:
+            return out
+        planned = self.rate[:rows, :, None] * self.planned[None] * self.growth[:rows, None, :]
+        self._add(out, None, planned, np.arange(self.pn.size))
+        mine = np.flatnonzero(self.left_b < rows)
+        if mine.size:
+            b, k = self.left_b[mine], self.left_k[mine]
+            delta = self.cut[mine] * (self.rate[b, k][:, None] * self.growth[b])
+            self._add(out, b, delta, k)
+        return out

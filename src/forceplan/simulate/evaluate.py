@@ -15,7 +15,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from forceplan.simulate.chunk import (
+    ChunkResult,
+    Coverage,
+    Deterrence,
+    Money,
+    People,
+    Presence,
+    Stages,
+)
+from forceplan.simulate.collect import collect
 from forceplan.simulate.costs import (
+    PairCost,
     Pressure,
     cost_growth,
     no_pressure,
@@ -28,77 +39,6 @@ from forceplan.simulate.inputs import ModelInputs
 from forceplan.simulate.regeneration import russia_force, trained_cumulative, ukraine_forces
 from forceplan.simulate.rotation import rotate, rotate_yearly, year_sums
 from forceplan.simulate.tables import Tables
-
-
-@dataclass
-class ChunkResult:
-    yearly: dict[str, np.ndarray]
-    outcomes: dict[str, np.ndarray]
-    trajectories: dict[str, np.ndarray]
-    hazard_part_names: tuple[str, ...] = ()
-    #: (draws, T, parts) log-hazard parts of every draw (only when asked for: compare)
-    hazard_parts: np.ndarray | None = None
-
-
-@dataclass
-class People:
-    """Personnel and cost of the nations that send or could send units, (draws, N_rel, ...)."""
-
-    rel: np.ndarray  # (N_rel,) nation index of each row
-    ground_years: np.ndarray  # (B, N_rel, Y) personnel-months on the ground per year
-    tied_years: np.ndarray  # (B, N_rel, Y) personnel-months tied up per year
-    cost_years: np.ndarray  # (B, N_rel, Y) US$ m per year, overrun and inflation included
-    cost_monthly: np.ndarray  # (R, N_rel, T) US$ m per month of the first R draws (those
-    #   whose months are needed: the kept draws, or all under a common fund)
-    ground_kept: np.ndarray | None  # (keep, N_rel, T) monthly personnel on the ground
-    tied_kept: np.ndarray | None  # (keep, N_rel, T)
-
-
-@dataclass
-class Money:
-    cost_kept: np.ndarray  # (keep, N_rel, T) US$ m per month
-    cost_years: np.ndarray  # (B, N_rel, Y)
-    paid_years: np.ndarray  # (B, N, Y) what each national budget pays
-    un_years: np.ndarray  # (B, Y) what the UN's assessed budget pays
-    paid_kept: np.ndarray | None  # (keep, N, T)
-    un_kept: np.ndarray | None  # (keep, T)
-
-
-@dataclass
-class Presence:
-    flags: np.ndarray  # (B, T) foreign flags on the ground
-    foreign_ground: np.ndarray  # (B, T) foreign personnel on on-ground missions
-    trainers: np.ndarray  # (B, T) personnel on the training mission
-
-
-@dataclass
-class Deterrence:
-    trained: np.ndarray  # (B, T)
-    ukraine: np.ndarray  # (B, T) headcount
-    ukraine_effective: np.ndarray  # (B, T)
-    russia: np.ndarray  # (B, T)
-    ratio: np.ndarray  # (B, T)
-    hazard: np.ndarray  # (B, T)
-    p_offensive: np.ndarray  # (B, T)
-    parts: dict[str, np.ndarray]  # log-hazard parts, each (B, T); empty if not given
-
-    @property
-    def part_names(self) -> tuple[str, ...]:
-        return tuple(self.parts)
-
-    def stacked_parts(self, rows: slice = slice(None)) -> np.ndarray | None:
-        """(B, T, P) the parts side by side, or None."""
-        if not self.parts:
-            return None
-        return np.stack([v[rows] for v in self.parts.values()], axis=2)
-
-
-@dataclass
-class Coverage:
-    met_rows: np.ndarray  # (R, J) units met per event row and line
-    mission_met: np.ndarray  # (B, T, M)
-    mission_required: np.ndarray  # (T, M)
-    yearly: np.ndarray  # (B, M, Y)
 
 
 def evaluate(
@@ -164,7 +104,7 @@ def own_contingents(
     if keep > 0:  # monthly trajectories only for the kept draws
         ground_kept = tables.on_ground_personnel[rel[None, :], exits_rel[:keep]]
         tied_kept = tables.tied_personnel[rel[None, :], exits_rel[:keep]]
-    costing = _PairCost(inputs, tables, exits, unit_cost, growth, rel)
+    costing = PairCost(inputs, tables, exits, unit_cost, growth, rel)
     return People(
         rel=rel,
         ground_years=tables.on_ground_personnel_years[rel[None, :], exits_rel],
@@ -176,90 +116,55 @@ def own_contingents(
     )
 
 
-def _growth_year_sums(growth: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """(B, K, Y): sum over each year's months of x[k, t] * growth[b, t]."""
-    months = growth.shape[1]
-    years = -(-months // 12)
-    pad = years * 12 - months
-    g = np.pad(growth, ((0, 0), (0, pad))).reshape(growth.shape[0], years, 12)
-    xs = np.pad(x, ((0, 0), (0, pad))).reshape(x.shape[0], years, 12)
-    # a stacked matmul, (Y, B, 12) @ (Y, 12, K): far faster here than einsum
-    return np.asarray(np.matmul(g.transpose(1, 0, 2), xs.transpose(1, 2, 0)).transpose(1, 2, 0))
+def add_by_capability(
+    target: np.ndarray, rows: np.ndarray, cols: np.ndarray, caps: np.ndarray, values: np.ndarray
+) -> None:
+    """target[rows[i], cols[i]] += values[i], one capability block at a time.
 
-
-class _PairCost:
-    """Cost of each nation's planned pairs: every draw's yearly sums, some draws' months.
-
-    The plan as if nobody left is summed capability by capability; the (draw, pair)s
-    whose nation leaves are then corrected by the difference of their cut trajectory.
+    Rows come grouped by capability, and within one capability every (draw, nation)
+    appears once, so plain fancy-index addition is exact (indexing the first two axes
+    works whatever the arrays' memory layout).
     """
+    bounds = np.flatnonzero(np.r_[True, caps[1:] != caps[:-1], True])
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        target[rows[lo:hi], cols[lo:hi]] += values[lo:hi]
 
-    def __init__(
-        self,
-        inputs: ModelInputs,
-        tables: Tables,
-        exits: np.ndarray,
-        unit_cost: np.ndarray,
-        growth: np.ndarray,
-        rel: np.ndarray,
-    ) -> None:
-        self.inputs, self.exits, self.growth = inputs, exits, growth
-        self.pn, self.pc = tables.pair_nation, tables.pair_capability  # grouped by capability
-        self.slot = np.full(len(inputs.nations), -1, dtype=np.int64)
-        self.slot[rel] = np.arange(rel.size)
-        self.n_rel = rel.size
-        months = inputs.months
-        # US$ m a month per unit on the ground, before overrun and inflation, (B, K)
-        self.rate = unit_cost[:, self.pc] * (
-            inputs.cost_multiplier[self.pn, self.pc] / 12.0
-        )[None, :]
-        self.planned = tables.pair_on_ground[:, months + 1]  # (K, T): nobody leaves
-        left_k, left_b = np.nonzero((exits[:, self.pn] <= months).T)  # by pair: by capability
-        self.left_k, self.left_b = left_k, left_b
-        self.cut = (
-            tables.pair_on_ground[left_k, exits[left_b, self.pn[left_k]]] - self.planned[left_k]
-        )  # (L, T)
 
-    def _add(
-        self, out: np.ndarray, rows: np.ndarray | None, values: np.ndarray, pairs: np.ndarray
-    ) -> None:
-        """out[row, slot of the pair's nation] += values, one capability block at a time
-        (within a block every (draw, nation) appears once, so plain addition is exact)."""
-        caps = self.pc[pairs]
-        bounds = np.flatnonzero(np.r_[True, caps[1:] != caps[:-1], True])
-        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-            nations = self.slot[self.pn[pairs[lo:hi]]]
-            if rows is None:
-                out[:, nations] += values[:, lo:hi]
-            else:
-                out[rows[lo:hi], nations] += values[lo:hi]
+@dataclass(frozen=True)
+class _Donors:
+    """The (donor pair, draw) rows that took on units, grouped by capability."""
 
-    def yearly(self) -> np.ndarray:
-        """(B, N_rel, Y) every draw's cost per year."""
-        out = np.zeros((self.exits.shape[0], self.n_rel, self.inputs.years))
-        if self.pn.size == 0:
-            return out
-        planned = _growth_year_sums(self.growth, self.planned) * self.rate[:, :, None]
-        self._add(out, None, planned, np.arange(self.pn.size))
-        if self.left_k.size:
-            b, k = self.left_b, self.left_k
-            delta = year_sums(self.cut * self.growth[b], self.inputs.months)
-            self._add(out, b, delta * self.rate[b, k][:, None], k)
-        return out
+    pair: np.ndarray  # (M,) donor pair
+    draw: np.ndarray  # (M,)
+    nation: np.ndarray  # (M,)
+    cap: np.ndarray  # (M,)
+    deployed: np.ndarray  # (M, T) the donor's own plan plus what it took on
+    table: np.ndarray  # (M,) its planned pair in the tables, or -1
+    exit: np.ndarray  # (M,) its exit month
 
-    def monthly(self, rows: int) -> np.ndarray:
-        """(rows, N_rel, T) the first ``rows`` draws' cost per month."""
-        out = np.zeros((rows, self.n_rel, self.inputs.months))
-        if rows == 0 or self.pn.size == 0:
-            return out
-        planned = self.rate[:rows, :, None] * self.planned[None] * self.growth[:rows, None, :]
-        self._add(out, None, planned, np.arange(self.pn.size))
-        mine = np.flatnonzero(self.left_b < rows)
-        if mine.size:
-            b, k = self.left_b[mine], self.left_k[mine]
-            delta = self.cut[mine] * (self.rate[b, k][:, None] * self.growth[b])
-            self._add(out, b, delta, k)
-        return out
+
+def _donor_rows(inputs: ModelInputs, tables: Tables, exits: np.ndarray,
+                rp: Replanned) -> _Donors | None:
+    p_idx, s_idx = np.nonzero(rp.taken)
+    if not s_idx.size:
+        return None
+    n_draws = exits.shape[0]
+    need_rows = np.flatnonzero(rp.need_pos < rp.taken.shape[1] - 1)
+    draw_of_need = rp.row_draw[need_rows]
+    pair_order = np.argsort(inputs.donor_capability, kind="stable")
+    rank = np.empty_like(pair_order)
+    rank[pair_order] = np.arange(pair_order.size)  # capability-major pair rank
+    key = np.unique(rank[p_idx] * n_draws + draw_of_need[s_idx])
+    p_m = pair_order[key // n_draws]
+    b_m = key % n_draws
+    n_m = inputs.donor_nation[p_m]
+    c_m = inputs.donor_capability[p_m]
+    present_m = exits[b_m, n_m][:, None] > np.arange(1, inputs.months + 1)[None, :]  # (M, T)
+    deployed = (
+        inputs.planned_by_cap[:, n_m, c_m].T * present_m
+        + rp.taken[p_m[:, None], rp.need_pos[rp.row[b_m]]]
+    )
+    return _Donors(p_m, b_m, n_m, c_m, deployed, tables.pair_index[n_m, c_m], exits[b_m, n_m])
 
 
 def add_donors(
@@ -274,88 +179,53 @@ def add_donors(
 ) -> None:
     """Donors that took on units: rotate their whole contingent again, draw by draw, and
     add what it adds to their personnel and cost (in place)."""
-    p_idx, s_idx = np.nonzero(rp.taken)
-    if not s_idx.size:
+    d = _donor_rows(inputs, tables, exits, rp)
+    if d is None:
         return
-    months = inputs.months
-    n_draws = exits.shape[0]
-    need_rows = np.flatnonzero(rp.need_pos < rp.taken.shape[1] - 1)
-    draw_of_need = rp.row_draw[need_rows]
-    pair_order = np.argsort(inputs.donor_capability, kind="stable")
-    rank = np.empty_like(pair_order)
-    rank[pair_order] = np.arange(pair_order.size)  # capability-major pair rank
-    key = np.unique(rank[p_idx] * n_draws + draw_of_need[s_idx])
-    p_m = pair_order[key // n_draws]
-    b_m = key % n_draws
-    n_m = inputs.donor_nation[p_m]
-    c_m = inputs.donor_capability[p_m]
-    present_m = exits[b_m, n_m][:, None] > np.arange(1, months + 1)[None, :]  # (M, T)
-    deployed_m = (
-        inputs.planned_by_cap[:, n_m, c_m].T * present_m
-        + rp.taken[p_m[:, None], rp.need_pos[rp.row[b_m]]]
-    )
     og_m, og_years_m, tied_years_m = rotate_yearly(
-        deployed_m,
-        inputs.tour[c_m],
-        inputs.ratio[c_m],
-        inputs.overlap[c_m],
+        d.deployed,
+        inputs.tour[d.cap],
+        inputs.ratio[d.cap],
+        inputs.overlap[d.cap],
         continues=inputs.mission_continues,
     )
-    k_m = tables.pair_index[n_m, c_m]
-    e_m = exits[b_m, n_m]
-    has_plan = (k_m >= 0)[:, None]
-    extra_og = og_m - np.where(has_plan, tables.pair_on_ground[k_m, e_m], 0.0)
-    pers = inputs.personnel[c_m][:, None]
-    extra_og_years = (
-        og_years_m - np.where(has_plan, tables.pair_on_ground_years[k_m, e_m], 0.0)
-    ) * pers
-    extra_tied_years = (
-        tied_years_m - np.where(has_plan, tables.pair_tied_years[k_m, e_m], 0.0)
-    ) * pers
-    # add each donor's extra into its (draw, nation) row; within one capability
-    # every (draw, nation) appears once, so plain fancy-index addition is exact
-    # (indexing the first two axes works whatever the arrays' memory layout)
+    has_plan = (d.table >= 0)[:, None]
+
+    def planned(table: np.ndarray) -> np.ndarray:
+        return np.where(has_plan, table[d.table, d.exit], 0.0)
+
+    extra_og = og_m - planned(tables.pair_on_ground)
+    pers = inputs.personnel[d.cap][:, None]
     slot = np.full(len(inputs.nations), -1, dtype=np.int64)
     slot[people.rel] = np.arange(people.rel.size)
-    s_m = slot[n_m]
+    s_m = slot[d.nation]
     extra_cost = extra_og * (
-        unit_cost[b_m, c_m] * inputs.cost_multiplier[n_m, c_m] / 12.0
-    )[:, None] * growth[b_m]  # (M, T) US$ m a month
-    bounds = np.flatnonzero(np.r_[True, c_m[1:] != c_m[:-1], True])
-    targets = (
-        (people.ground_years, extra_og_years),
-        (people.tied_years, extra_tied_years),
-        (people.cost_years, year_sums(extra_cost, months)),
-    )
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):  # per capability
-        for target, extra in targets:
-            target[b_m[lo:hi], s_m[lo:hi]] += extra[lo:hi]
+        unit_cost[d.draw, d.cap] * inputs.cost_multiplier[d.nation, d.cap] / 12.0
+    )[:, None] * growth[d.draw]  # (M, T) US$ m a month
+    for target, extra in (
+        (people.ground_years, (og_years_m - planned(tables.pair_on_ground_years)) * pers),
+        (people.tied_years, (tied_years_m - planned(tables.pair_tied_years)) * pers),
+        (people.cost_years, year_sums(extra_cost, inputs.months)),
+    ):
+        add_by_capability(target, d.draw, s_m, d.cap, extra)
     rows = people.cost_monthly.shape[0]
     if rows:  # the months of the draws that need them
-        mine = np.flatnonzero(b_m < rows)
-        b_r, s_r, c_r, cost_r = b_m[mine], s_m[mine], c_m[mine], extra_cost[mine]
-        bounds_r = np.flatnonzero(np.r_[True, c_r[1:] != c_r[:-1], True])
-        for lo, hi in zip(bounds_r[:-1], bounds_r[1:], strict=True):
-            people.cost_monthly[b_r[lo:hi], s_r[lo:hi]] += cost_r[lo:hi]
+        mine = np.flatnonzero(d.draw < rows)
+        add_by_capability(people.cost_monthly, d.draw[mine], s_m[mine], d.cap[mine],
+                          extra_cost[mine])
     if keep > 0 and people.ground_kept is not None and people.tied_kept is not None:
-        kept = np.flatnonzero(b_m < keep)  # monthly tied-up personnel of the kept draws' donors
+        kept = np.flatnonzero(d.draw < keep)  # monthly tied-up personnel of the kept draws
         _, tied_k = rotate(
-            deployed_m[kept][None],
-            inputs.tour[c_m[kept]],
-            inputs.ratio[c_m[kept]],
-            inputs.overlap[c_m[kept]],
+            d.deployed[kept][None],
+            inputs.tour[d.cap[kept]],
+            inputs.ratio[d.cap[kept]],
+            inputs.overlap[d.cap[kept]],
             continues=inputs.mission_continues,
         )
-        base_k = np.where(has_plan[kept], tables.pair_tied[k_m[kept], e_m[kept]], 0.0)
-        extra_tied_k = (tied_k[0] - base_k) * pers[kept]
-        b_k, s_k, c_k = b_m[kept], s_m[kept], c_m[kept]
-        bounds_k = np.flatnonzero(np.r_[True, c_k[1:] != c_k[:-1], True])
-        for target, extra in (
-            (people.ground_kept, (extra_og * pers)[kept]),
-            (people.tied_kept, extra_tied_k),
-        ):
-            for lo, hi in zip(bounds_k[:-1], bounds_k[1:], strict=True):
-                target[b_k[lo:hi], s_k[lo:hi]] += extra[lo:hi]
+        base_k = np.where(has_plan[kept], tables.pair_tied[d.table[kept], d.exit[kept]], 0.0)
+        b_k, s_k, c_k = d.draw[kept], s_m[kept], d.cap[kept]
+        add_by_capability(people.ground_kept, b_k, s_k, c_k, (extra_og * pers)[kept])
+        add_by_capability(people.tied_kept, b_k, s_k, c_k, (tied_k[0] - base_k) * pers[kept])
 
 
 def money(inputs: ModelInputs, exits: np.ndarray, people: People, keep: int) -> Money:
@@ -464,163 +334,3 @@ def coverage(inputs: ModelInputs, tables: Tables, rp: Replanned) -> Coverage:
             tables.mission_required.T, months
         )[None]  # (B, M, Y)
     return Coverage(met_rows, mis_met, tables.mission_required, yearly)
-
-
-def _year_counts(months: int) -> np.ndarray:
-    return np.diff(np.append(np.arange(0, months, 12), months)).astype(float)
-
-
-def _year_end(months: int, years: int) -> np.ndarray:
-    return np.minimum(np.arange(1, years + 1) * 12, months) - 1
-
-
-@dataclass(frozen=True)
-class Stages:
-    """Everything one chunk computed, for :func:`collect`."""
-
-    exits: np.ndarray  # (B, N)
-    rp: Replanned
-    people: People
-    cash: Money
-    here: Presence
-    det: Deterrence
-    cov: Coverage
-
-
-def collect(
-    inputs: ModelInputs, params: Mapping[str, np.ndarray], st: Stages, keep: int
-) -> ChunkResult:
-    """Per-draw yearly values, scalar outcomes and the kept draws' trajectories."""
-    return ChunkResult(
-        yearly=_yearly(inputs, st),
-        outcomes=_outcomes(inputs, st),
-        trajectories=_trajectories(inputs, params, st, keep) if keep > 0 else {},
-        hazard_part_names=st.det.part_names,
-    )
-
-
-def _contributors(inputs: ModelInputs) -> np.ndarray:
-    return np.asarray(inputs.planned.sum(axis=(0, 2)) > 0)
-
-
-def _yearly(inputs: ModelInputs, st: Stages) -> dict[str, np.ndarray]:
-    months, years = inputs.months, inputs.years
-    n_nat = st.exits.shape[1]
-    ends = _year_end(months, years)
-    counts = _year_counts(months)
-    remaining = (st.exits[:, None, :] > ends[None, :, None] + 1) & _contributors(inputs)[
-        None, None, :
-    ]
-    cum_cost = np.cumsum(st.cash.cost_years, axis=2)  # (B, N_rel, Y)
-
-    def per_nation(x: np.ndarray) -> np.ndarray:
-        """(B, N_rel, Y) -> (B, Y, N), zeros for nations that send nothing."""
-        out = np.zeros((x.shape[0], x.shape[2], n_nat))
-        out[:, :, st.people.rel] = x.transpose(0, 2, 1)
-        return out
-
-    det = st.det
-    out = {
-        "deployed_personnel": per_nation(st.people.ground_years / counts),
-        "tied_up_personnel": per_nation(st.people.tied_years / counts),
-        "cumulative_cost_usd_m": per_nation(cum_cost),
-        "deployed_personnel_total": st.people.ground_years.sum(axis=1) / counts,
-        "tied_up_personnel_total": st.people.tied_years.sum(axis=1) / counts,
-        "cumulative_cost_total_usd_m": cum_cost.sum(axis=1),
-        "coverage": st.cov.yearly.transpose(0, 2, 1),
-        "trained_added": det.trained[:, ends],
-        "ukraine_force": det.ukraine[:, ends],
-        "ukraine_effective_force": det.ukraine_effective[:, ends],
-        "russia_force": det.russia[:, ends],
-        "deterrence_ratio": det.ratio[:, ends],
-        "p_offensive": det.p_offensive[:, ends],
-        "nations_remaining": remaining.sum(axis=2).astype(float),
-        "flags_on_ground": st.here.flags[:, ends].astype(float),
-    }
-    # where costs lie where they fall each budget pays its units' cost and the UN nothing:
-    # assemble.py copies those summaries rather than summarising the same values twice
-    if inputs.funding != "where_they_fall":
-        out["cumulative_paid_usd_m"] = np.cumsum(st.cash.paid_years, axis=2).transpose(0, 2, 1)
-        out["cumulative_paid_un_usd_m"] = np.cumsum(st.cash.un_years, axis=1)
-    if det.parts:  # exp of each part's mean over the year's months, (B, Y, P)
-        out["hazard_multiplier"] = np.exp(
-            np.stack([year_sums(v, months) / counts for v in det.parts.values()], axis=2)
-        )
-    return out
-
-
-def _outcomes(inputs: ModelInputs, st: Stages) -> dict[str, np.ndarray]:
-    months = inputs.months
-    size = st.exits.shape[0]
-    counts = _year_counts(months)
-    total_req = inputs.required.sum()
-    met_total = st.cov.met_rows.sum(axis=1)[st.rp.row].sum(axis=1)
-    per_year = st.cash.paid_years / counts[None, None, :] * 12.0  # (B, N, Y) US$ m a year
-    burden = per_year / inputs.defence_budget[None, :, None] * 100.0
-    return {
-        "total_cost_usd_m": st.cash.cost_years.sum(axis=(1, 2)),
-        "un_paid_usd_m": st.cash.un_years.sum(axis=1),
-        "peak_budget_share_pct": np.maximum(burden.max(axis=(1, 2)), 0.0),
-        "p_offensive_end": st.det.p_offensive[:, -1],
-        "trained_added_end": st.det.trained[:, -1],
-        "deterrence_ratio_end": st.det.ratio[:, -1],
-        "russia_force_end": st.det.russia[:, -1],
-        "coverage_mean": met_total / total_req if total_req > 0 else np.full(size, np.nan),
-        "nations_left": (_contributors(inputs)[None, :] & (st.exits <= months))
-        .sum(axis=1)
-        .astype(float),
-        "deployed_personnel_mean": st.people.ground_years.sum(axis=(1, 2)) / months,
-        "tied_up_personnel_mean": st.people.tied_years.sum(axis=(1, 2)) / months,
-    }
-
-
-def _trajectories(
-    inputs: ModelInputs, params: Mapping[str, np.ndarray], st: Stages, keep: int
-) -> dict[str, np.ndarray]:
-    months = inputs.months
-    n_nat, n_cap, n_mis = len(inputs.nations), len(inputs.capabilities), len(inputs.missions)
-    k = slice(0, keep)
-    req = inputs.required[None]
-    mis_req = st.cov.mission_required
-    met_k = st.cov.met_rows[st.rp.row[k]]  # (keep, T, J)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        line_cov = np.where(req > 0, met_k / np.where(req > 0, req, 1.0), np.nan)
-        mis_cov = np.where(
-            mis_req > 0, st.cov.mission_met[k] / np.where(mis_req > 0, mis_req, 1.0), np.nan
-        )
-    cov_grid = np.full((keep, months, n_mis, n_cap), np.nan, dtype=np.float32)
-    cov_grid[:, :, inputs.line_mission, inputs.line_capability] = line_cov
-
-    def monthly(x: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-        out = np.zeros((keep, months, n_nat), dtype=np.float32)
-        out[:, :, st.people.rel if rows is None else rows] = x[:keep].transpose(0, 2, 1)
-        return out
-
-    assert st.people.ground_kept is not None and st.people.tied_kept is not None
-    assert st.cash.paid_kept is not None and st.cash.un_kept is not None
-    det = st.det
-    out = {
-        "deployed_personnel": monthly(st.people.ground_kept),
-        "tied_up_personnel": monthly(st.people.tied_kept),
-        "monthly_cost_usd_m": monthly(st.cash.cost_kept),
-        "monthly_paid_usd_m": monthly(st.cash.paid_kept, np.arange(n_nat)),
-        "monthly_paid_un_usd_m": st.cash.un_kept,
-        "coverage": cov_grid,
-        "mission_coverage": mis_cov.astype(np.float32),
-        "exit_month": st.exits[k].astype(np.int32),
-        "trained_cumulative": det.trained[k],
-        "ukraine_force": det.ukraine[k],
-        "ukraine_effective_force": det.ukraine_effective[k],
-        "russia_force": det.russia[k],
-        "deterrence_ratio": det.ratio[k],
-        "flags_on_ground": st.here.flags[k].astype(np.int16),
-        "offensive_hazard": det.hazard[k],
-        "p_offensive": det.p_offensive[k],
-    }
-    stacked = det.stacked_parts(k)
-    if stacked is not None:
-        out["log_hazard_part"] = stacked
-    for name, values in params.items():
-        out[f"param_{name}"] = values[k]
-    return out
-
