@@ -4,34 +4,29 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from forceplan.cli.common import (
-    ScenarioArg,
-    app,
-    check_output_dir,
-    console,
-    load_or_exit,
-    write_atomic,
-)
-from forceplan.scenario import ModelNumber, Scenario, bundled_scenarios, scenario_hash
+from forceplan.cli.common import ScenarioArg, app, console, load_or_exit, outputs_or_exit, writing
+
+if TYPE_CHECKING:
+    from forceplan.scenario import ModelNumber, Scenario
 
 
 @app.command()
 def validate(scenario: ScenarioArg) -> None:
     """Check a scenario file; print a summary, or every problem and exit 2."""
-    from forceplan.simulate.parameters import model_numbers
+    from forceplan.scenario import model_numbers, scenario_hash
 
     s = load_or_exit(scenario)
     numbers = model_numbers(s)
     count = Counter(n.status for n in numbers)
     kinds = Counter(n.kind for n in numbers)
     defaults = sum(1 for n in numbers if n.default)
-    console.print(f"[green]ok[/] {escape(scenario)}: {escape(s.title)}")
+    console.print(f"[green]ok[/] {escape(scenario)}: {escape(s.title)}", highlight=False)
     console.print(
         f"  {len(s.nations)} nations, {len(s.capabilities)} capabilities, "
         f"{len(s.missions)} missions, {len(s.phases)} phases over {s.total_months} months, "
@@ -53,10 +48,14 @@ def schema(
     ] = None,
 ) -> None:
     """Print (or write) the JSON Schema of scenario files, for editors."""
+    from forceplan.scenario import Scenario
+
+    target = outputs_or_exit(output=(output, "file"))["output"]
     text = json.dumps(Scenario.model_json_schema(), indent=2)
-    if output:
-        write_atomic(output, text + "\n")
-        console.print(f"wrote {output}")
+    if target is not None:
+        with writing() as out:
+            out.write_text(target, text + "\n")
+        console.print(f"wrote {escape(str(output))}", highlight=False)
     else:
         typer.echo(text)
 
@@ -75,8 +74,10 @@ def sources(
 ) -> None:
     """List every number the model reads (figures, settings, uncertainties with their
     defaults) with its value, range and source."""
-    from forceplan.simulate.parameters import model_numbers
+    from forceplan.scenario import model_numbers, scenario_hash
 
+    to_stdout = json_path == "-"
+    target = None if to_stdout else outputs_or_exit(json=(json_path, "file"))["json"]
     s = load_or_exit(scenario)
     numbers = [n for n in model_numbers(s) if not (missing and n.source)]
     if json_path is not None:
@@ -88,12 +89,12 @@ def sources(
             "references": dict(s.sources),
         }
         text = json.dumps(payload, indent=2) + "\n"
-        if json_path == "-":
+        if to_stdout or target is None:
             typer.echo(text, nl=False)
             return
-        check_output_dir(json_path, "file")
-        write_atomic(json_path, text)
-        console.print(f"wrote {escape(json_path)}")
+        with writing() as out:
+            out.write_text(target, text)
+        console.print(f"wrote {escape(json_path)}", highlight=False)
         return
     _print_numbers(s, numbers)
 
@@ -143,5 +144,7 @@ def _distribution_text(dist: dict[str, Any]) -> str:
 @app.command("scenarios")
 def list_scenarios() -> None:
     """List the bundled scenarios."""
+    from forceplan.scenario import bundled_scenarios
+
     for name, path in bundled_scenarios().items():
-        console.print(f"{name}\t{path}")
+        console.print(f"{escape(name)}\t{escape(str(path))}", highlight=False)

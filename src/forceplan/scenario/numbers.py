@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from forceplan.scenario.defaults import default_uncertainties
 from forceplan.scenario.model import Figure, Scenario, Uncertainty
 
 #: fields that hold numbers the model does not compute with
@@ -83,6 +84,33 @@ def uncertainty_number(name: str, unc: Uncertainty, *, default: bool = False) ->
         distribution=dist,
         default=default,
     )
+
+
+def effective_uncertainties(scenario: Scenario) -> dict[str, Uncertainty]:
+    """What the simulation samples: the bundled defaults, overridden by the scenario's own
+    declarations (plus any extra names it adds); with a backstop, its credibility."""
+    merged = dict(default_uncertainties())
+    if scenario.backstop is not None:
+        cred = scenario.backstop.credibility
+        merged["backstop_credibility"] = Uncertainty(
+            distribution="fixed",
+            value=cred.value,
+            unit="probability",
+            description="Credibility of the backstop (scenario backstop.credibility).",
+            source=cred.source or "scenario backstop.credibility (assumption)",
+        )
+    merged.update(scenario.uncertainties)
+    return merged
+
+
+def model_numbers(scenario: Scenario) -> list[ModelNumber]:
+    """Every number the model reads: the scenario's own, then the uncertainties it leaves
+    to the model's defaults (marked ``default``)."""
+    numbers = scenario_numbers(scenario)
+    for name, unc in effective_uncertainties(scenario).items():
+        if name not in scenario.uncertainties:
+            numbers.append(uncertainty_number(name, unc, default=True))
+    return numbers
 
 
 def scenario_numbers(scenario: Scenario) -> list[ModelNumber]:

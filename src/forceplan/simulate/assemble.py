@@ -78,12 +78,9 @@ DETERRENCE_VARIABLES = ("p_offensive", "offensive_hazard", "summary_p_offensive"
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from forceplan._version import __version__
 
-    try:
-        return version("forceplan")
-    except PackageNotFoundError:
-        return "0.0.0+unknown"
+    return __version__
 
 
 def _uncertainty_doc(run: Run) -> str:

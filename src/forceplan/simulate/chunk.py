@@ -31,6 +31,9 @@ class People:
     #   whose months are needed: the kept draws, or all under a common fund)
     ground_kept: np.ndarray | None  # (keep, N_rel, T) monthly personnel on the ground
     tied_kept: np.ndarray | None  # (keep, N_rel, T)
+    # under a UN assessed budget: the UN's reimbursement of contingent-owned equipment
+    equipment_years: np.ndarray | None = None  # (B, N_rel, Y) US$ m per year
+    equipment_kept: np.ndarray | None = None  # (keep, N_rel, T) US$ m per month
 
 
 @dataclass

@@ -20,6 +20,7 @@ from forceplan.simulate.deterrence import HAZARD_PART_LABELS, shapley_attributio
 from forceplan.simulate.engine import OUTCOMES, ProgressCallback, Run, start_run, validate_run
 from forceplan.simulate.inputs import PlanLike
 from forceplan.simulate.summary import band
+from forceplan.simulate.threads import single_blas_thread
 
 #: outcome -> (label, unit)
 OUTCOME_LABELS: dict[str, tuple[str, str]] = {
@@ -132,9 +133,19 @@ def _run_in_lockstep(
     """Step every run block by block; per run, each draw's Shapley split (draws, parts)
     of its difference from the first run in P(offensive by end), or None if the hazard
     parts are not comparable (a custom hazard without parts, or different horizons)."""
+    total = runs[0].draws * len(runs)
+    with single_blas_thread():  # small matrix products: extra BLAS threads only wait
+        split, comparable = _lockstep(runs, progress, total)
+    if not comparable:
+        return [None for _ in runs]
+    return [np.concatenate(parts, axis=0) for parts in split]
+
+
+def _lockstep(
+    runs: list[Run], progress: ProgressCallback | None, total: int
+) -> tuple[list[list[np.ndarray]], bool]:
     split: list[list[np.ndarray]] = [[] for _ in runs]
     comparable = True
-    total = runs[0].draws * len(runs)
     for _ in range(runs[0].blocks):
         results = [run.step(want_parts=True) for run in runs]
         first = results[0]
@@ -152,9 +163,7 @@ def _run_in_lockstep(
                 split[k].append(shapley_attribution(first.hazard_parts, r.hazard_parts))
         if progress is not None:
             progress(sum(run.done for run in runs), total)
-    if not comparable:
-        return [None for _ in runs]
-    return [np.concatenate(parts, axis=0) for parts in split]
+    return split, comparable
 
 
 def part_label(outcome: str) -> str:

@@ -13,7 +13,9 @@ Who pays (``costs.funding``):
 
     where_they_fall   paid_n = cost_n
     common_fund       paid_n = total cost x GDP_n / GDP of the fund members still in
-    un_assessed       the UN pays reimb_n = on-ground personnel_n x rate (fixed, no overrun);
+    un_assessed       the UN pays reimb_n = on-ground personnel_n x rate + the units'
+                      equipment share of their cost, u_c (1 - s_c) (contingent-owned
+                      equipment), both at fixed rates (no overrun, no inflation);
                       paid_n = cost_n - reimb_n (negative: the UN pays more than it costs)
 
 A nation's exit pressure comes from what its own budget pays (clipped at zero): see
@@ -121,12 +123,15 @@ class Pressure:
             self.nations = sends
             self.weights = own * (100.0 / inputs.defence_budget[sends])[None, :, None]
         self.reimbursed = np.zeros((growth.shape[1], self.nations.size))
+        self.equipment = np.zeros((growth.shape[1], self.nations.size, unit_cost.shape[1]))
         if self.funding == "un_assessed":
-            self.reimbursed = (
-                inputs.planned_personnel[:, sends]
-                * inputs.un_rate_person_year
-                / inputs.defence_budget[sends]
-                * 100.0
+            scale = 100.0 / inputs.defence_budget[sends]
+            people = inputs.planned_personnel[:, sends]
+            self.reimbursed = people * inputs.un_rate_person_year * scale
+            # contingent-owned equipment: the units' equipment share, per unit of unit cost
+            self.equipment = (
+                inputs.planned_by_cap[:, sends, :] * inputs.equipment_share[None, None, :]
+                * scale[None, :, None]
             )
 
     def bound(self) -> np.ndarray:
@@ -139,7 +144,8 @@ class Pressure:
         own = np.einsum("pc,tpc->pt", self.unit_cost[draws], self.weights[:, cols, :])
         own *= self.growth[draws]
         if self.funding == "un_assessed":
-            return np.asarray(np.maximum(own - self.reimbursed[:, cols].T, 0.0))
+            equipment = np.einsum("pc,tpc->pt", self.unit_cost[draws], self.equipment[:, cols, :])
+            return np.asarray(np.maximum(own - equipment - self.reimbursed[:, cols].T, 0.0))
         return np.asarray(own)
 
 
@@ -151,6 +157,7 @@ def no_pressure(size: int, months: int) -> Pressure:
     empty.nations = np.zeros(0, dtype=np.int64)
     empty.weights = np.zeros((months, 0, 0))
     empty.reimbursed = np.zeros((months, 0))
+    empty.equipment = np.zeros((months, 0, 0))
     return empty
 
 
@@ -159,15 +166,19 @@ def payments(
     exits: np.ndarray,
     cost: np.ndarray,
     ground_person_months: np.ndarray,
+    equipment: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """What each budget pays: nations (draws, N, ...) and the UN (draws, ...), US$ m.
 
     ``cost`` (draws, N, S) is each nation's cost over S periods (months, or years
     for ``ground_person_months`` summed per year); under a common fund pass monthly
-    arrays, since who is still in changes month by month.
+    arrays, since who is still in changes month by month. ``equipment`` (same shape)
+    is what the UN reimburses for contingent-owned equipment (UN assessed budget).
     """
     if inputs.funding == "un_assessed":
         reimbursed = ground_person_months * (inputs.un_rate_person_year / 12.0)
+        if equipment is not None:
+            reimbursed = reimbursed + equipment
         return cost - reimbursed, reimbursed.sum(axis=1)
     no_un = np.zeros((cost.shape[0], cost.shape[2]))
     if inputs.funding == "common_fund":
@@ -237,17 +248,19 @@ class PairCost:
         unit_cost: np.ndarray,
         growth: np.ndarray,
         rel: np.ndarray,
+        multiplier: np.ndarray | None = None,
     ) -> None:
+        """``multiplier`` (N, C) scales each unit cost (default: the national cost
+        multiplier; the UN's equipment reimbursement passes the equipment share)."""
         self.inputs, self.exits, self.growth = inputs, exits, growth
+        scale = inputs.cost_multiplier if multiplier is None else multiplier
         self.pn, self.pc = tables.pair_nation, tables.pair_capability  # grouped by capability
         self.slot = np.full(len(inputs.nations), -1, dtype=np.int64)
         self.slot[rel] = np.arange(rel.size)
         self.n_rel = rel.size
         months = inputs.months
         # US$ m a month per unit on the ground, before overrun and inflation, (B, K)
-        self.rate = unit_cost[:, self.pc] * (
-            inputs.cost_multiplier[self.pn, self.pc] / 12.0
-        )[None, :]
+        self.rate = unit_cost[:, self.pc] * (scale[self.pn, self.pc] / 12.0)[None, :]
         self.planned = tables.pair_on_ground[:, months + 1]  # (K, T): nobody leaves
         left_k, left_b = np.nonzero((exits[:, self.pn] <= months).T)  # by pair: by capability
         self.left_k, self.left_b = left_k, left_b

@@ -28,6 +28,7 @@ from forceplan.simulate.inputs import ModelInputs, PlanLike, compile_inputs
 from forceplan.simulate.parameters import BLOCK, effective_uncertainties, sample_block, stream
 from forceplan.simulate.quantiles import Distribution
 from forceplan.simulate.tables import Tables, build_tables
+from forceplan.simulate.threads import single_blas_thread
 
 MAX_DRAWS = 10_000_000
 DETERRENCE_NOTE = (
@@ -56,6 +57,7 @@ OUTCOMES = (
 __all__ = [
     "DETERRENCE_NOTE",
     "MAX_DRAWS",
+    "MAX_SEED",
     "OUTCOMES",
     "ChunkResult",
     "ProgressCallback",
@@ -95,6 +97,10 @@ def sample_chunk(
     return params, political, own
 
 
+#: The largest seed: the netCDF output records it as an unsigned 64-bit integer.
+MAX_SEED = 2**64 - 1
+
+
 def validate_run(draws: int, seed: int, months: int | None) -> None:
     """Raise ValueError with a clear message for out-of-range run settings."""
     if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
@@ -103,6 +109,8 @@ def validate_run(draws: int, seed: int, months: int | None) -> None:
         raise ValueError(f"draws must be at most {MAX_DRAWS:,} (got {draws:,})")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed must be a whole number of at least 0 (got {seed!r})")
+    if seed > MAX_SEED:  # netCDF stores the seed as an unsigned 64-bit integer
+        raise ValueError(f"seed must be at most 2**64 - 1 = {MAX_SEED} (got {seed})")
     whole = isinstance(months, int | np.integer) and not isinstance(months, bool)
     if months is not None and (not whole or not 1 <= months <= 240):
         raise ValueError(f"months must be between 1 and 240 (got {months!r})")
@@ -209,8 +217,9 @@ def simulate_plan(
         scenario, plan, draws, seed, months=months, hazard=hazard, keep_draws=keep_draws,
         exact_limit=exact_limit,
     )
-    for _ in range(run.blocks):
-        run.step()
-        if progress is not None:
-            progress(run.done, draws)
+    with single_blas_thread():  # small matrix products: extra BLAS threads only wait
+        for _ in range(run.blocks):
+            run.step()
+            if progress is not None:
+                progress(run.done, draws)
     return run.dataset()

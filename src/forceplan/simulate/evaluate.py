@@ -105,6 +105,11 @@ def own_contingents(
         ground_kept = tables.on_ground_personnel[rel[None, :], exits_rel[:keep]]
         tied_kept = tables.tied_personnel[rel[None, :], exits_rel[:keep]]
     costing = PairCost(inputs, tables, exits, unit_cost, growth, rel)
+    equipment_years = equipment_kept = None
+    if inputs.funding == "un_assessed":  # the UN reimburses equipment at fixed rates
+        share = np.broadcast_to(inputs.equipment_share, inputs.cost_multiplier.shape)
+        coe = PairCost(inputs, tables, exits, unit_cost, np.ones_like(growth), rel, share)
+        equipment_years, equipment_kept = coe.yearly(), coe.monthly(keep)
     return People(
         rel=rel,
         ground_years=tables.on_ground_personnel_years[rel[None, :], exits_rel],
@@ -113,6 +118,8 @@ def own_contingents(
         cost_monthly=costing.monthly(monthly_rows),
         ground_kept=ground_kept,
         tied_kept=tied_kept,
+        equipment_years=equipment_years,
+        equipment_kept=equipment_kept,
     )
 
 
@@ -208,6 +215,13 @@ def add_donors(
         (people.cost_years, year_sums(extra_cost, inputs.months)),
     ):
         add_by_capability(target, d.draw, s_m, d.cap, extra)
+    if people.equipment_years is not None and people.equipment_kept is not None:
+        coe = extra_og * (unit_cost[d.draw, d.cap] * inputs.equipment_share[d.cap] / 12.0)[:, None]
+        add_by_capability(people.equipment_years, d.draw, s_m, d.cap,
+                          year_sums(coe, inputs.months))
+        mine = np.flatnonzero(d.draw < people.equipment_kept.shape[0])
+        add_by_capability(people.equipment_kept, d.draw[mine], s_m[mine], d.cap[mine],
+                          coe[mine])
     rows = people.cost_monthly.shape[0]
     if rows:  # the months of the draws that need them
         mine = np.flatnonzero(d.draw < rows)
@@ -246,8 +260,9 @@ def money(inputs: ModelInputs, exits: np.ndarray, people: People, keep: int) -> 
         monthly = payments(inputs, exits, full(people.cost_monthly), np.zeros(0))
         paid_years, un_years = year_sums(monthly[0], months), year_sums(monthly[1], months)
     else:
+        equipment = None if people.equipment_years is None else full(people.equipment_years)
         paid_years, un_years = payments(
-            inputs, exits, full(people.cost_years), full(people.ground_years)
+            inputs, exits, full(people.cost_years), full(people.ground_years), equipment
         )
         # a budget never pays less than nothing: a surplus of reimbursement is the contributor's
         # gain, not a payment (netted within each budget year; per month for the kept draws)
@@ -256,8 +271,12 @@ def money(inputs: ModelInputs, exits: np.ndarray, people: People, keep: int) -> 
     if keep > 0:
         if monthly is None:
             assert people.ground_kept is not None
+            kept_equipment = (
+                None if people.equipment_kept is None else full(people.equipment_kept)
+            )
             paid_kept, un_kept = payments(
-                inputs, exits[:keep], full(people.cost_monthly[:keep]), full(people.ground_kept)
+                inputs, exits[:keep], full(people.cost_monthly[:keep]), full(people.ground_kept),
+                kept_equipment,
             )
         else:
             paid_kept, un_kept = monthly[0][:keep], monthly[1][:keep]

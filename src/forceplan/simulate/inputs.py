@@ -78,6 +78,7 @@ class ModelInputs:
     unit_cost_sampled: np.ndarray  # (C,) bool: sampled from its range, not declared
     unit_cost_correlation: float
     cost_multiplier: np.ndarray  # (N, C) national cost of a unit over its reference cost
+    equipment_share: np.ndarray  # (C,) share of a unit's cost that is not people (1 - s_c)
     cost_basis: str  # "additional" or "full"
     funding: str  # who pays: where_they_fall, common_fund, un_assessed
     fund_share: np.ndarray  # (N,) GDP share among common-fund members (0: not a member)
@@ -162,6 +163,7 @@ def _cost_inputs(
         "unit_cost_sampled": (high > low) & ~declared,
         "unit_cost_correlation": costs.unit_cost_correlation.value,
         "cost_multiplier": people_share[None, :] * factor[:, None] + (1.0 - people_share)[None, :],
+        "equipment_share": 1.0 - people_share,
         "cost_basis": costs.basis,
         "funding": costs.funding,
         "fund_share": fund_gdp / fund_gdp.sum(),

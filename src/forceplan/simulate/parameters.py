@@ -21,13 +21,11 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from forceplan.scenario import (
-    ModelNumber,
-    Scenario,
+from forceplan.scenario import (  # noqa: F401  (re-exported: the simulation's view)
     Uncertainty,
     default_uncertainties,
-    scenario_numbers,
-    uncertainty_number,
+    effective_uncertainties,
+    model_numbers,
 )
 
 #: Draws per random-number block (and per computation chunk). A constant, so that
@@ -50,22 +48,6 @@ def stream(seed: int, name: str, block: int) -> np.random.Generator:
     return np.random.Generator(
         np.random.PCG64(np.random.SeedSequence(entropy=seed, spawn_key=(stable_key(name), block)))
     )
-
-
-def effective_uncertainties(scenario: Scenario) -> dict[str, Uncertainty]:
-    """Defaults overridden by the scenario's own declarations (plus any extra names it adds)."""
-    merged = dict(DEFAULT_UNCERTAINTIES)
-    if scenario.backstop is not None:
-        cred = scenario.backstop.credibility
-        merged["backstop_credibility"] = Uncertainty(
-            distribution="fixed",
-            value=cred.value,
-            unit="probability",
-            description="Credibility of the backstop (scenario backstop.credibility).",
-            source=cred.source or "scenario backstop.credibility (assumption)",
-        )
-    merged.update(scenario.uncertainties)
-    return merged
 
 
 def sample(unc: Uncertainty, rng: np.random.Generator, size: int) -> np.ndarray:
@@ -98,12 +80,3 @@ def sample_block(
         for name, unc in uncertainties.items()
     }
 
-
-def model_numbers(scenario: Scenario) -> list[ModelNumber]:
-    """Every number the model reads: the scenario's own, then the uncertainties it leaves
-    to the model's defaults (marked ``default``)."""
-    numbers = scenario_numbers(scenario)
-    for name, unc in effective_uncertainties(scenario).items():
-        if name not in scenario.uncertainties:
-            numbers.append(uncertainty_number(name, unc, default=True))
-    return numbers

@@ -102,9 +102,9 @@ def one_draw(
     overrun = max(params["cost_overrun"], 0.0)
     inflation = max(params["inflation_per_year"], -0.99)
     growth = [overrun * (1.0 + inflation) ** (t / 12.0) for t in range(months)]
-    exits = _exits(inputs, params, political, own, cost_of, growth)
+    exits = _exits(inputs, params, political, own, cost_of, growth, unit_cost)
     flow = _month_by_month(inputs, exits)
-    money = _rotation_and_money(inputs, exits, flow["deployed"], cost_of, growth)
+    money = _rotation_and_money(inputs, exits, flow["deployed"], cost_of, growth, unit_cost)
     deterrence = _deterrence(inputs, params, flow)
     contributors = [bool(inputs.planned[:, n, :].sum() > 0) for n in range(len(inputs.nations))]
     total_required = float(inputs.required.sum())
@@ -125,6 +125,7 @@ def _exits(
     own: list[float],
     cost_of: list[list[float]],
     growth: list[float],
+    unit_cost: list[float],
 ) -> list[int]:
     """Exit month of every nation (Gaussian copula on a monthly hazard)."""
     months = inputs.months
@@ -145,7 +146,12 @@ def _exits(
             return float(inputs.fund_share[n]) * sum(own_cost(m, t) for m in nations)
         if inputs.funding == "un_assessed":
             people = sum(planned[t][n][j] * personnel[line_cap[j]] for j in lines)
-            return max(own_cost(n, t) - people * inputs.un_rate_person_year, 0.0)
+            share = inputs.equipment_share
+            equipment = sum(
+                planned[t][n][j] * unit_cost[line_cap[j]] * float(share[line_cap[j]])
+                for j in lines
+            )
+            return max(own_cost(n, t) - equipment - people * inputs.un_rate_person_year, 0.0)
         return own_cost(n, t)
 
     exits = []
@@ -255,6 +261,7 @@ def _rotation_and_money(
     deployed: dict[tuple[int, int], list[float]],
     cost_of: list[list[float]],
     growth: list[float],
+    unit_cost: list[float],
 ) -> dict[str, float]:
     """Rotate every contingent; personnel, cost, and what each budget pays per year."""
     months = inputs.months
@@ -262,6 +269,7 @@ def _rotation_and_money(
     personnel = inputs.personnel.tolist()
     cost = [[0.0] * months for _ in range(n_nat)]  # US$ m per month
     ground_people = [[0.0] * months for _ in range(n_nat)]
+    equipment = [[0.0] * months for _ in range(n_nat)]  # the UN's fixed COE reimbursement
     deployed_total = 0.0
     tied_total = 0.0
     for (n, c), series in deployed.items():
@@ -279,6 +287,7 @@ def _rotation_and_money(
         for t, g in enumerate(ground):
             cost[n][t] += g * cost_of[n][c] / 12.0 * growth[t]
             ground_people[n][t] += g * personnel[c]
+            equipment[n][t] += g * unit_cost[c] * float(inputs.equipment_share[c]) / 12.0
     paid = [[0.0] * months for _ in range(n_nat)]
     un_paid = 0.0
     for t in range(months):
@@ -290,6 +299,7 @@ def _rotation_and_money(
                 paid[n][t] = total * weights[n] / sum(weights)
             elif inputs.funding == "un_assessed":
                 reimbursed = ground_people[n][t] * inputs.un_rate_person_year / 12.0
+                reimbursed += equipment[n][t]
                 paid[n][t] = cost[n][t] - reimbursed
                 un_paid += reimbursed
             else:
