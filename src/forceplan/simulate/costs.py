@@ -141,12 +141,16 @@ class Pressure:
 
     def exact(self, draws: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """(P, T) pressure of nation ``nations[cols[i]]`` in draw ``draws[i]``, month by month."""
-        own = np.einsum("pc,tpc->pt", self.unit_cost[draws], self.weights[:, cols, :])
-        own *= self.growth[draws]
-        if self.funding == "un_assessed":
-            equipment = np.einsum("pc,tpc->pt", self.unit_cost[draws], self.equipment[:, cols, :])
-            return np.asarray(np.maximum(own - equipment - self.reimbursed[:, cols].T, 0.0))
-        return np.asarray(own)
+        out = np.empty((draws.size, self.growth.shape[1]))
+        for col in np.unique(cols):  # one small product per nation, not a gather per pair
+            rows = np.flatnonzero(cols == col)
+            u = self.unit_cost[draws[rows]]  # (P_n, C)
+            own = np.dot(u, self.weights[:, col, :].T) * self.growth[draws[rows]]
+            if self.funding == "un_assessed":
+                own -= np.dot(u, self.equipment[:, col, :].T) + self.reimbursed[None, :, col]
+                own = np.maximum(own, 0.0)
+            out[rows] = own
+        return out
 
 
 def no_pressure(size: int, months: int) -> Pressure:
@@ -222,6 +226,15 @@ def funding_description(scenario: Scenario) -> str:
     return f"Cost basis: {basis}. Who pays: {payer}. US$ million of {scenario.currency_year}."
 
 
+def weighted_year_sums(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """(L, Y): sum over each year's months of x * w, both (L, T), without a temporary."""
+    months = x.shape[1]
+    if months % 12:
+        return year_sums(x * w, months)
+    shape = (x.shape[0], months // 12, 12)
+    return np.einsum("lyt,lyt->ly", x.reshape(shape), w.reshape(shape))
+
+
 def growth_year_sums(growth: np.ndarray, x: np.ndarray) -> np.ndarray:
     """(B, K, Y): sum over each year's months of x[k, t] * growth[b, t]."""
     months = growth.shape[1]
@@ -264,9 +277,7 @@ class PairCost:
         self.planned = tables.pair_on_ground[:, months + 1]  # (K, T): nobody leaves
         left_k, left_b = np.nonzero((exits[:, self.pn] <= months).T)  # by pair: by capability
         self.left_k, self.left_b = left_k, left_b
-        self.cut = (
-            tables.pair_on_ground[left_k, exits[left_b, self.pn[left_k]]] - self.planned[left_k]
-        )  # (L, T)
+        self.cut = tables.pair_cut[left_k, exits[left_b, self.pn[left_k]]]  # (L, T)
 
     def _add(
         self, out: np.ndarray, rows: np.ndarray | None, values: np.ndarray, pairs: np.ndarray
@@ -291,7 +302,7 @@ class PairCost:
         self._add(out, None, planned, np.arange(self.pn.size))
         if self.left_k.size:
             b, k = self.left_b, self.left_k
-            delta = year_sums(self.cut * self.growth[b], self.inputs.months)
+            delta = weighted_year_sums(self.cut, self.growth[b])
             self._add(out, b, delta * self.rate[b, k][:, None], k)
         return out
 
@@ -300,11 +311,14 @@ class PairCost:
         out = np.zeros((rows, self.n_rel, self.inputs.months))
         if rows == 0 or self.pn.size == 0:
             return out
-        planned = self.rate[:rows, :, None] * self.planned[None] * self.growth[:rows, None, :]
-        self._add(out, None, planned, np.arange(self.pn.size))
+        caps = self.pc
+        bounds = np.flatnonzero(np.r_[True, caps[1:] != caps[:-1], True])
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):  # no (rows, K, T) temporary
+            nations = self.slot[self.pn[lo:hi]]
+            out[:, nations] += self.rate[:rows, lo:hi, None] * self.planned[None, lo:hi]
         mine = np.flatnonzero(self.left_b < rows)
         if mine.size:
             b, k = self.left_b[mine], self.left_k[mine]
-            delta = self.cut[mine] * (self.rate[b, k][:, None] * self.growth[b])
-            self._add(out, b, delta, k)
+            self._add(out, b, self.cut[mine] * self.rate[b, k][:, None], k)
+        out *= self.growth[:rows, None, :]  # every pair of a draw grows alike
         return out

@@ -30,6 +30,7 @@ class Tables:
     pair_nation: np.ndarray  # (K,) nation of pair k (pairs are grouped by capability)
     pair_capability: np.ndarray  # (K,) capability of pair k
     pair_on_ground: np.ndarray  # (K, T + 2, T) units
+    pair_cut: np.ndarray  # (K, T + 2, T) units on the ground cut at exit e minus the plan's
     pair_tied: np.ndarray  # (K, T + 2, T) units
     pair_on_ground_years: np.ndarray  # (K, T + 2, Y) units summed per year
     pair_tied_years: np.ndarray  # (K, T + 2, Y)
@@ -79,6 +80,7 @@ def build_tables(inputs: ModelInputs) -> Tables:
         pair_nation=pair_n.astype(np.int64),
         pair_capability=pair_c.astype(np.int64),
         pair_on_ground=pair_og,
+        pair_cut=pair_og - pair_og[:, months + 1 : months + 2],
         pair_tied=pair_tied,
         pair_on_ground_years=year_sums(pair_og, months),
         pair_tied_years=year_sums(pair_tied, months),
