@@ -77,12 +77,6 @@ DETERRENCE_VARIABLES = ("p_offensive", "offensive_hazard", "summary_p_offensive"
                         "log_hazard_part", "summary_hazard_multiplier")
 
 
-def _version() -> str:
-    from forceplan._version import __version__
-
-    return __version__
-
-
 def _uncertainty_doc(run: Run) -> str:
     doc: dict[str, Any] = {
         name: {k: v for k, v in u.model_dump().items() if v is not None}
@@ -104,7 +98,7 @@ def _uncertainty_doc(run: Run) -> str:
 
 
 def _attrs(run: Run) -> dict[str, Any]:
-    from forceplan.simulate.engine import DETERRENCE_NOTE
+    from forceplan.simulate.engine import DETERRENCE_NOTE, _version
 
     s, plan, inputs = run.scenario, run.plan, run.inputs
     shortfall_units = 0.0

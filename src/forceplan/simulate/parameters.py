@@ -50,6 +50,12 @@ def stream(seed: int, name: str, block: int) -> np.random.Generator:
     )
 
 
+#: Scenario figures the simulation reads as a per-draw parameter (figure path -> parameter):
+#: a value given for the parameter (a declared uncertainty, or a per-draw override) wins
+#: over the figure. ``forceplan explore`` varies such figures draw by draw.
+FIGURE_PARAMETERS: dict[str, str] = {"backstop.credibility": "backstop_credibility"}
+
+
 def sample(unc: Uncertainty, rng: np.random.Generator, size: int) -> np.ndarray:
     """``size`` draws of one uncertainty (float64)."""
     d = unc.distribution
