@@ -150,7 +150,7 @@ def plan_command(
             )
         record.ready()
         render(s, result)
-        _write_outputs(targets, result, (json_path, csv_dir, xlsx_path),
+        _write_outputs(targets, s, result, (json_path, csv_dir, xlsx_path),
                        lambda: workbook_for("plan", record, [(s.name, s)], options,
                                             plans=[(s.name, result)]))
         # an incomplete plan is still a result: stored, then exit 3
@@ -165,6 +165,7 @@ def plan_command(
 
 def _write_outputs(
     targets: dict[str, Path | None],
+    s: Scenario,
     result: PlanResult,
     given: tuple[str | None, str | None, str | None],
     workbook: Callable[[], bytes],
@@ -177,7 +178,7 @@ def _write_outputs(
         return
     with writing() as out:
         if json_target is not None:
-            out.write_text(json_target, plan_json(result))
+            out.write_text(json_target, plan_json(s, result))
         if csv_target is not None:
             frames = result.to_frames()
             names = [f"{name}.csv" for name in frames]
@@ -198,9 +199,12 @@ def _write_outputs(
         )
 
 
-def plan_json(result: PlanResult) -> str:
-    """The plan as the JSON `--json` writes: ``schema_version`` first, then the result."""
+def plan_json(s: Scenario, result: PlanResult) -> str:
+    """The plan as the JSON `--json` writes: ``schema_version`` first, then the result
+    and the cost basis and funding rule its costs follow."""
     payload = {"schema_version": SCHEMA_VERSION, **result.to_dict()}
+    payload["costs"] = {"basis": s.costs.basis, "funding_rule": s.costs.funding,
+                        "note": plan_cost_note(s)}
     return json.dumps(payload, indent=2, allow_nan=False) + "\n"
 
 
@@ -240,6 +244,23 @@ def _pct(value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
+BASIS_WORDS = {"additional": "additional (incremental) cost", "full": "full cost"}
+FUNDING_WORDS = {
+    "where_they_fall": "costs lie where they fall (each nation pays for its own units)",
+    "common_fund": "a common fund shared by GDP key",
+    "un_assessed": "the UN's assessed budget pays its reimbursement rate, contributors the rest",
+}
+
+
+def plan_cost_note(s: Scenario) -> str:
+    """What the plan's cost columns mean and who pays (the simulation adds the rest)."""
+    return (
+        f"Costs: {BASIS_WORDS[s.costs.basis]}, US$ million of {s.currency_year} at the "
+        "capabilities' values, before national cost factors, sampled unit costs, overrun and "
+        f"inflation (forceplan simulate applies them). Who pays: {FUNDING_WORDS[s.costs.funding]}."
+    )
+
+
 def render(s: Scenario, result: PlanResult) -> None:
     """Print the plan: allocations per phase, shortfalls, nations, flank, solver."""
     backstop = (
@@ -250,6 +271,7 @@ def render(s: Scenario, result: PlanResult) -> None:
         f"backstop {backstop}",
         highlight=False,
     )
+    console.print(f"[dim]{escape(plan_cost_note(s))}[/]", highlight=False)
     not_solved = set(result.phases_not_solved)
     for phase in s.ordered_phases:
         if phase.id in not_solved:
