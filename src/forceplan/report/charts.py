@@ -300,6 +300,8 @@ def compare_side_by_side(frame: pd.DataFrame) -> alt.FacetChart:
     from forceplan.simulate.compare import OUTCOME_LABELS
 
     data = frame[["scenario", "outcome", "p05", "p50", "p95", "mean"]].copy()
+    # an outcome a scenario does not have (all draws NaN) has nothing to draw
+    data = data[np.isfinite(data[["p05", "p50", "p95"]].to_numpy(dtype=float)).all(axis=1)]
     data["label"] = data["outcome"].map(lambda o: _outcome_title(o, OUTCOME_LABELS))
     scenarios = list(dict.fromkeys(frame["scenario"]))
     base = alt.Chart(data).encode(
