@@ -91,8 +91,8 @@ def test_simulate_netcdf_carries_provenance(tmp_path: Path) -> None:
         assert ds.attrs["seed"] == 2
         assert len(ds.attrs["scenario_hash"]) == 64
         assert "forceplan_version" in ds.attrs
-        assert set(ds.deployed_personnel.dims) == {"draw", "month", "nation"}
-        assert set(ds.coverage.dims) == {"draw", "month", "mission", "capability"}
+        assert set(ds.deployed_personnel.dims) == {"kept_draw", "month", "nation"}
+        assert set(ds.coverage.dims) == {"kept_draw", "month", "mission", "capability"}
 
 
 def test_compare_side_by_side(tmp_path: Path) -> None:
@@ -142,7 +142,7 @@ def test_simulate_states_cost_basis_payer_and_hazard_parts(tmp_path: Path) -> No
         assert ds.attrs["cost_basis"] == "additional"
         assert ds.attrs["funding_rule"] == "where_they_fall"
         assert ds.summary_cumulative_paid_usd_m.attrs["cost_basis"] == "additional"
-        assert set(ds.log_hazard_part.dims) == {"draw", "month", "hazard_part"}
+        assert set(ds.log_hazard_part.dims) == {"kept_draw", "month", "hazard_part"}
 
 
 def test_compare_says_who_pays_and_attributes_the_difference(tmp_path: Path) -> None:

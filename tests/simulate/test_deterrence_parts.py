@@ -44,7 +44,7 @@ def test_parts_of_a_known_case() -> None:
     w_f = 0.5, w_flag = 0.05, h0 = -ln(0.8)/12, U = 800,000, R = 700,000."""
     s = make_scenario(months=12)
     ds = simulate_plan(s, make_plan(s), draws=1, seed=0)
-    parts = ds.log_hazard_part.isel(draw=0, month=0)
+    parts = ds.log_hazard_part.isel(kept_draw=0, month=0)
     per_soldier = -2.0 * 1.5 / 700_000
     expected = {
         "baseline": math.log(-math.log(0.8) / 12) + 2.0,

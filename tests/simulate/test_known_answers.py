@@ -262,7 +262,7 @@ def test_public_api_plans_then_simulates_with_a_custom_hazard() -> None:
     assert calls == [50]
     assert np.all(ds.p_offensive.values == 0.0)
     assert ds.attrs["seed"] == 2 and ds.attrs["draws"] == 50
-    assert set(ds.tied_up_personnel.dims) == {"draw", "month", "nation"}
+    assert set(ds.tied_up_personnel.dims) == {"kept_draw", "month", "nation"}
     with pytest.raises(ValueError, match="draws"):
         forceplan.simulate(tiny, draws=0, seed=1)
     with pytest.raises(ValueError, match="seed"):

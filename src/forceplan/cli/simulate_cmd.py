@@ -390,10 +390,10 @@ def _render_drivers(
         table_data = strongest_first(all_drivers, outcomes)
     if table_data.empty:
         return
-    noise = noise_level(ds.sizes["draw"])
+    noise = noise_level(ds.sizes["kept_draw"])
     table = Table(
-        title=f"What drives the result: rank correlation over {ds.sizes['draw']:,} draws "
-        f"(|rho| < {noise:.2f} is noise)",
+        title="What drives the result: rank correlation over the "
+        f"{ds.sizes['kept_draw']:,} kept draws (|rho| < {noise:.2f} is noise)",
         title_justify="left",
     )
     table.add_column("uncertainty", overflow="fold")

@@ -23,8 +23,8 @@ from rich.text import Text
 
 from forceplan.cli.common import console as default_console
 
-#: an identifier (no digit) may fold once it is longer than this, or down to
-#: MIN_FOLD when that spares splitting the table
+#: an identifier (no digit) may fold, when the table does not fit otherwise, once
+#: it is longer than this, or down to MIN_FOLD when that spares splitting the table
 FOLD_TEXT_FROM = 24
 MIN_FOLD = 9
 _DIGIT = re.compile(r"\d")
@@ -95,7 +95,9 @@ def _limit(table: Table, width: int) -> tuple[list[int], bool]:
     """Set each column's least (and, for long identifiers, most) width, folding
     identifiers as little as lets the table fit; (each column's budget, fits)."""
     overhead = 3  # a border and a space of padding either side
-    for cap in range(FOLD_TEXT_FROM, MIN_FOLD - 1, -1):
+    longest = max((_widths(c.header, list(c._cells), 10**6)[1] for c in table.columns),
+                  default=1)
+    for cap in (longest, *range(FOLD_TEXT_FROM, MIN_FOLD - 1, -1)):
         measured = [_widths(c.header, list(c._cells), cap) for c in table.columns]
         budgets = [budget for _, budget, _ in measured]
         if sum(b + overhead for b in budgets) + 1 <= width:

@@ -241,7 +241,7 @@ def fan_charts(ds: xr.Dataset) -> alt.VConcatChart:
     """Monte Carlo fan charts: median, 25-75th and 5-95th percentile bands by month."""
     alt = _alt()
     frame = fan_frame(ds)
-    kept = int(ds.sizes.get("draw", 0))
+    kept = int(ds.sizes.get("kept_draw", 0))
     panels = []
     for name, (title, fmt) in FANS.items():
         sub = frame[frame.series == name]
@@ -273,7 +273,7 @@ def drivers_tornado(
     table = drivers(ds, [outcome]).head(top)
     frame = pd.DataFrame({"uncertainty": table.index.astype(str),
                           "rho": table[outcome].to_numpy(dtype=float)})
-    noise = noise_level(int(ds.sizes.get("draw", 0)))
+    noise = noise_level(int(ds.sizes.get("kept_draw", 0)))
     bars = alt.Chart(frame).mark_bar().encode(
         y=alt.Y("uncertainty:N", sort=frame["uncertainty"].tolist(), title=None),
         x=alt.X("rho:Q", title="Spearman rank correlation", scale=alt.Scale(domain=[-1, 1])),
@@ -365,9 +365,9 @@ def run_charts(
         out[f"{prefix}cost-vs-gdp"] = cost_vs_gdp(plan)
         if len(plan.flank):
             out[f"{prefix}flank-drain"] = flank_drain(plan)
-    if dataset is not None and int(dataset.sizes.get("draw", 0)):
+    if dataset is not None and int(dataset.sizes.get("kept_draw", 0)):
         out["fan-charts"] = fan_charts(dataset)
-        if int(dataset.sizes["draw"]) > 2:
+        if int(dataset.sizes["kept_draw"]) > 2:
             out["drivers"] = drivers_tornado(dataset)
     if comparison is not None:
         out["compare"] = compare_side_by_side(comparison)

@@ -224,13 +224,13 @@ def _simulation_section(page: _Page, run: ReportRun) -> None:
              f'quantiles {escape(str(attrs.get("quantiles", "")))}.</p>')
     page.add(f'<div class="caveat">{escape(str(attrs.get("deterrence_note", DETERRENCE_CAVEAT)))}'
              "</div>")
-    if int(ds.sizes.get("draw", 0)):
+    if int(ds.sizes.get("kept_draw", 0)):
         page.chart(charts.fan_charts(ds))
     tables = simulation_tables(ds)
     page.add("<h4>Coalition, year by year: median [5th-95th percentile]</h4>"
              + _table(_yearly_bands(tables["summary"])))
     page.add("<h4>Outcomes over all draws</h4>" + _table(tables["outcomes"]))
-    if "drivers" in tables and int(ds.sizes.get("draw", 0)) > 2:
+    if "drivers" in tables and int(ds.sizes.get("kept_draw", 0)) > 2:
         page.chart(charts.drivers_tornado(ds))
 
 

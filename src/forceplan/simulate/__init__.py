@@ -5,7 +5,7 @@ Python API::
     from forceplan import load_scenario, simulate
     ds = simulate(load_scenario("reassurance-2025"), draws=10_000, seed=7)
     ds.summary_p_offensive.sel(stat="p50")          # per year
-    ds.deployed_personnel.sel(nation="GBR").mean("draw")
+    ds.deployed_personnel.sel(nation="GBR").mean("kept_draw")
 
 See docs/model.md for the model and its sources.
 """

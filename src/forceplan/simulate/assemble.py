@@ -10,22 +10,26 @@ import xarray as xr
 
 from forceplan.scenario import scenario_hash
 from forceplan.simulate.costs import funding_description, unit_cost_name
+from forceplan.simulate.describe import describe
 from forceplan.simulate.deterrence import HAZARD_PART_LABELS
 from forceplan.simulate.quantiles import STATS
 
 if TYPE_CHECKING:
     from forceplan.simulate.engine import Run
 
-#: monthly trajectories whose dims are not (draw, month)
+#: monthly trajectories whose dims are not (kept_draw, month). Two dimensions
+#: index draws: ``draw`` every draw of the run (the outcome_ variables), and
+#: ``kept_draw`` the first --keep-draws of them, whose trajectories and sampled
+#: parameters are kept (its values are those draws' numbers on ``draw``).
 TRAJECTORY_DIMS = {
-    "deployed_personnel": ("draw", "month", "nation"),
-    "tied_up_personnel": ("draw", "month", "nation"),
-    "monthly_cost_usd_m": ("draw", "month", "nation"),
-    "monthly_paid_usd_m": ("draw", "month", "nation"),
-    "coverage": ("draw", "month", "mission", "capability"),
-    "mission_coverage": ("draw", "month", "mission"),
-    "exit_month": ("draw", "nation"),
-    "log_hazard_part": ("draw", "month", "hazard_part"),
+    "deployed_personnel": ("kept_draw", "month", "nation"),
+    "tied_up_personnel": ("kept_draw", "month", "nation"),
+    "monthly_cost_usd_m": ("kept_draw", "month", "nation"),
+    "monthly_paid_usd_m": ("kept_draw", "month", "nation"),
+    "coverage": ("kept_draw", "month", "mission", "capability"),
+    "mission_coverage": ("kept_draw", "month", "mission"),
+    "exit_month": ("kept_draw", "nation"),
+    "log_hazard_part": ("kept_draw", "month", "hazard_part"),
 }
 #: summaries whose dims are not (stat, year)
 SUMMARY_DIMS = {
@@ -146,8 +150,8 @@ def assemble(run: Run) -> xr.Dataset:
     """The run's Dataset (see docs/model.md for every variable)."""
     inputs = run.inputs
     coords: dict[str, Any] = {
-        "draw": np.arange(run.keep_total),
-        "sample": np.arange(run.draws),
+        "draw": np.arange(run.draws),
+        "kept_draw": np.arange(run.keep_total),
         "month": np.arange(1, inputs.months + 1),
         "year": np.arange(1, inputs.years + 1),
         "nation": list(inputs.nations),
@@ -160,11 +164,11 @@ def assemble(run: Run) -> xr.Dataset:
     data: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
     for name, parts in run.traj_parts.items():
         dims = TRAJECTORY_DIMS.get(
-            name, ("draw",) if name.startswith("param_") else ("draw", "month")
+            name, ("kept_draw",) if name.startswith("param_") else ("kept_draw", "month")
         )
         data[name] = (dims, np.concatenate(parts, axis=0))
     for name, parts in run.outcome_parts.items():
-        data[f"outcome_{name}"] = (("sample",), np.concatenate(parts))
+        data[f"outcome_{name}"] = (("draw",), np.concatenate(parts))
     for name, dist in run.dists.items():
         st = dist.stats()
         dims = ("stat", *SUMMARY_DIMS.get(name, ("year",)))
@@ -184,4 +188,5 @@ def assemble(run: Run) -> xr.Dataset:
         ds["hazard_part"].attrs["long_name"] = "; ".join(
             f"{p}: {HAZARD_PART_LABELS.get(p, p)}" for p in run.hazard_part_names
         )
-    return ds
+    # units, long name and description on every variable and coordinate
+    return describe(ds, run.uncertainties)

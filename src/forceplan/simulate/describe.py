@@ -22,7 +22,7 @@ from forceplan.simulate.summary import METRICS
 
 #: a metric's unit (simulate.summary.METRICS) as a CF-style units attribute
 UNITS = {
-    "personnel": "people",
+    "personnel": "personnel",
     "share": "1",
     "ratio": "1",
     "probability": "1",
@@ -44,6 +44,15 @@ def attributes(name: str, uncertainties: Mapping[str, Uncertainty]) -> dict[str,
     for group in ("coordinates", "variables"):
         if name in table[group]:
             return dict(table[group][name])
+    if name.startswith("param_unit_cost_"):
+        capability = name.removeprefix("param_unit_cost_")
+        return {
+            "units": "US$ million per unit-year",
+            "long_name": f"sampled annual cost of a {capability.replace('_', ' ')}",
+            "description": f"Annual cost of one {capability} unit, drawn from the triangular "
+            "distribution its cost range in the scenario gives (see the uncertainties "
+            "attribute).",
+        }
     if name.startswith("param_") and name[6:] in uncertainties:
         u = uncertainties[name[6:]]
         return {
@@ -71,12 +80,13 @@ def _param_units(unit: str | None) -> str:
 
 
 def describe(ds: xr.Dataset, uncertainties: Mapping[str, Uncertainty]) -> xr.Dataset:
-    """Set the attributes of every variable and coordinate of ``ds`` that is described
-    (in place; returns ``ds``). Existing attributes (a ``note``) are kept."""
+    """Give every variable and coordinate of ``ds`` that is described its ``units``,
+    ``long_name`` and ``description`` (in place; returns ``ds``). Attributes a
+    variable already has (set where it is made) are kept."""
     for name in list(ds.variables):
         attrs: dict[str, Any] | None = attributes(str(name), uncertainties)
-        if attrs is not None:
-            ds.variables[name].attrs.update(attrs)
+        for key, value in (attrs or {}).items():
+            ds.variables[name].attrs.setdefault(key, value)
     return ds
 
 
