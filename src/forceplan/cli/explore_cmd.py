@@ -382,9 +382,10 @@ def _slug(text: str) -> str:
 
 
 def _save_discovery(found: Discovery, target: Path) -> None:
-    from forceplan.cli.common import write_atomic
+    from forceplan.cli.common import SCHEMA_VERSION, write_atomic
 
-    write_atomic(target / "box.json", json.dumps(found.to_json(), indent=1) + "\n")
+    payload = {"schema_version": SCHEMA_VERSION, **found.to_json()}
+    write_atomic(target / "box.json", json.dumps(payload, indent=1) + "\n")
     write_atomic(target / "trajectory.csv", found.trajectory.to_csv(index=False))
 
 
