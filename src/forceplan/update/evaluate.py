@@ -1,0 +1,100 @@
+"""The outcomes of many variants of one scenario, with plans and runs cached by content.
+
+Every variant is simulated with the same seed and draws, so the random
+streams (keyed by parameter name and nation code) are common to all of them:
+differences between variants are paired draw by draw, not Monte Carlo noise.
+A plan is cached under a hash of what the planner reads (the scenario without
+its text, sources and simulation-only sections), so variants that differ only
+in simulation settings share one plan; a run is cached under a hash of what
+the model reads, so variants whose differences the model ignores share one
+run. One cache can serve several diffs (the steps of a timeline share their
+ends).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from forceplan.plan import PlanResult, plan
+from forceplan.scenario import Scenario
+from forceplan.simulate import simulate_plan
+from forceplan.update.figures import plan_key, run_key
+from forceplan.update.outcomes import OUTCOME_KEYS, SIMULATION_OUTCOMES, plan_outcomes
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    draws: int = 10_000
+    seed: int = 0
+    months: int | None = None
+    backstop: bool | None = None
+
+
+@dataclass
+class Cache:
+    """Plans and runs by content hash, with hit counts (for the bench and the report)."""
+
+    plans: dict[tuple[str, bool | None], PlanResult] = field(default_factory=dict)
+    runs: dict[tuple[str, str, RunSettings], np.ndarray] = field(default_factory=dict)
+    draws: dict[tuple[str, str, RunSettings], dict[str, np.ndarray]] = field(default_factory=dict)
+    plan_solves: int = 0
+    plan_hits: int = 0
+    simulations: int = 0
+    run_hits: int = 0
+
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class Evaluator:
+    """Plans and simulates scenarios under one set of run settings, through a cache."""
+
+    def __init__(self, settings: RunSettings, cache: Cache | None = None) -> None:
+        self.settings = settings
+        self.cache = cache if cache is not None else Cache()
+
+    def plan(self, scenario: Scenario) -> PlanResult:
+        key = (plan_key(scenario), self.settings.backstop)
+        found = self.cache.plans.get(key)
+        if found is not None:
+            self.cache.plan_hits += 1
+            return found
+        result = plan(scenario, backstop=self.settings.backstop)
+        self.cache.plans[key] = result
+        self.cache.plan_solves += 1
+        return result
+
+    def outcomes(self, scenario: Scenario, keep_draws: bool = False) -> np.ndarray:
+        """Every headline outcome (in OUTCOME_KEYS order) of one scenario."""
+        result = self.plan(scenario)
+        key = (run_key(scenario), plan_key(scenario), self.settings)
+        means = self.cache.runs.get(key)
+        if means is None or (keep_draws and key not in self.cache.draws):
+            per_draw = self._simulate(scenario, result)
+            means = np.array([_finite_mean(per_draw[o]) for o in SIMULATION_OUTCOMES])
+            self.cache.runs[key] = means
+            if keep_draws:
+                self.cache.draws[key] = per_draw
+            self.cache.simulations += 1
+        else:
+            self.cache.run_hits += 1
+        by_key = dict(zip(SIMULATION_OUTCOMES, means, strict=True)) | plan_outcomes(result)
+        return np.array([by_key[o] for o in OUTCOME_KEYS], dtype=float)
+
+    def per_draw(self, scenario: Scenario) -> dict[str, np.ndarray]:
+        """Per-draw simulation outcomes (kept only for scenarios evaluated with keep_draws)."""
+        self.outcomes(scenario, keep_draws=True)
+        return self.cache.draws[(run_key(scenario), plan_key(scenario), self.settings)]
+
+    def _simulate(self, scenario: Scenario, result: PlanResult) -> dict[str, np.ndarray]:
+        s = self.settings
+        ds = simulate_plan(scenario, result, s.draws, s.seed, months=s.months, keep_draws=0)
+        return {o: np.asarray(ds[f"outcome_{o}"].values, dtype=float) for o in SIMULATION_OUTCOMES}
+
+
+def _finite_mean(x: np.ndarray) -> float:
+    finite = x[np.isfinite(x)]
+    return float(finite.mean()) if finite.size else float("nan")
