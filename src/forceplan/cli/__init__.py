@@ -6,10 +6,10 @@ imported below.
 
 from __future__ import annotations
 
-from forceplan.cli import plan_cmd, scenario_cmds, simulate_cmd
+from forceplan.cli import plan_cmd, scenario_cmds, simulate_cmd, update_cmd
 from forceplan.cli.common import app
 
-COMMAND_MODULES = (scenario_cmds, plan_cmd, simulate_cmd)
+COMMAND_MODULES = (scenario_cmds, plan_cmd, simulate_cmd, update_cmd)
 
 
 def main() -> None:

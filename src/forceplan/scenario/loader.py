@@ -167,8 +167,8 @@ def _read_with_bases(file: Path, seen: tuple[Path, ...], origin: _Origin) -> dic
 
     if is_update(raw):  # an update file: its base with its [changes] applied
         spec = parse_update(file, raw)
-        base = _validated(spec.base_file, (*seen, resolved))
-        return apply_update(base, spec).model_dump(mode="json")
+        updated = apply_update(_validated(spec.base_file, (*seen, resolved)), spec)
+        return updated.model_dump(mode="json")
     own_entries = {t: raw.get(t) for t in CSV_TABLES}
     raw = _expand_tables(raw, file, origin)
     base_ref = raw.get("extends")

@@ -171,7 +171,8 @@ def parse_update(file: Path, raw: dict[str, Any]) -> UpdateSpec:
                     where,
                     key,
                     "not allowed at the top of an update: state each change under [changes] "
-                    f'as "path" = value (e.g. "{key}[...]..." = ...)' + suggest(key, TOP_LEVEL_KEYS),
+                    f'as "path" = value (e.g. "{key}[...]..." = ...)'
+                    + suggest(key, TOP_LEVEL_KEYS),
                 )
             )
     base_ref = raw.get("extends")
@@ -193,7 +194,7 @@ def parse_update(file: Path, raw: dict[str, Any]) -> UpdateSpec:
             Problem(where, "update", f"the source lacks {', '.join(source.missing())}")
         )
     changes = _parse_changes(raw.get("changes", {}), where, problems)
-    identity = {k: raw[k] for k in ("name", "title", "description") if k in raw}
+    identity: dict[str, str] = {k: raw[k] for k in ("name", "title", "description") if k in raw}
     for k, v in identity.items():
         if not isinstance(v, str):
             problems.append(Problem(where, k, "must be a string"))

@@ -11,8 +11,8 @@ Two steps, so a shell can warn (or stop, with --strict) before any work:
 
 from __future__ import annotations
 
-import fnmatch
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -149,10 +149,20 @@ def _provenance(
 
 
 def _group_of(path: str, key: str, groups: Sequence[Group]) -> str | None:
+    """The first group with a pattern matching the path, its change's key, or what encloses them."""
+    candidates = [
+        text[:i] for text in (path, key) for i, ch in enumerate(text) if ch in ".["
+    ] + [path, key]
     for name, patterns in groups:
-        if any(fnmatch.fnmatchcase(path, p) or fnmatch.fnmatchcase(key, p) for p in patterns):
+        if any(_glob(p).fullmatch(c) for p in patterns for c in candidates):
             return name
     return None
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    """A glob where only * and ? are wild: brackets are literal, as in paths."""
+    return re.compile(".*".join(".".join(map(re.escape, part.split("?")))
+                                for part in pattern.split("*")))
 
 
 # ---------------------------------------------------------------------------
@@ -182,7 +192,7 @@ class DiffResult:
 
 def run_diff(
     figures: FigureDiff,
-    settings: RunSettings = RunSettings(),
+    settings: RunSettings | None = None,
     *,
     method: str = "auto",
     max_exact: int = 8,
@@ -191,6 +201,7 @@ def run_diff(
     progress: ProgressCallback | None = None,
 ) -> DiffResult:
     """Plan and simulate the coalitions of changes and attribute every outcome's change."""
+    settings = settings or RunSettings()
     evaluator = Evaluator(settings, cache)
     players = figures.players
     n = len(players)
@@ -297,7 +308,9 @@ def diff_to_dict(result: DiffResult) -> dict[str, Any]:
         if a.interaction is not None:
             entry["interaction"] = _num(a.interaction[k])
         if a.std_error is not None:
-            entry["std_error"] = {p.label: _num(a.std_error[i, k]) for i, p in enumerate(fig.players)}
+            entry["std_error"] = {
+                p.label: _num(a.std_error[i, k]) for i, p in enumerate(fig.players)
+            }
         if key in result.paired:
             entry["paired_difference"] = {n: _num(v) for n, v in result.paired[key].items()}
         outcomes[key] = entry

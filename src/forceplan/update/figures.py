@@ -48,8 +48,8 @@ DESCRIPTIVE_FIELDS = frozenset(
         "assumption",
     }
 )
-#: Top-level sections only the simulation reads: plans are shared across them.
-SIMULATION_ONLY = ("uncertainties", "simulation")
+#: What only the simulation reads: plans are shared across changes to these.
+SIMULATION_ONLY = (("uncertainties",), ("simulation",), ("backstop", "credibility"))
 
 Kind = Literal["changed", "added", "dropped"]
 
@@ -253,9 +253,15 @@ def _strip(data: Any, ann: Any) -> Any:
     return data
 
 
-def content_key(content: dict[str, Any], drop: Sequence[str] = ()) -> str:
-    """SHA-256 of the content, without the top-level sections in ``drop``."""
-    payload = {k: v for k, v in content.items() if k not in drop}
+def content_key(content: dict[str, Any], drop: Sequence[tuple[str, ...]] = ()) -> str:
+    """SHA-256 of the content, without the fields at the paths in ``drop``."""
+    payload = copy.deepcopy(content) if drop else content
+    for path in drop:
+        node: Any = payload
+        for name in path[:-1]:
+            node = node.get(name) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(path[-1], None)
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 

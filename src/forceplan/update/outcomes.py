@@ -95,11 +95,14 @@ def unit_changes(base: PlanResult, new: PlanResult) -> list[dict[str, Any]]:
     a, b = _units(base), _units(new)
     both = pd.concat([a.rename("base"), b.rename("new")], axis=1).fillna(0.0)
     both = both[both["base"] != both["new"]]
-    phase_order = {p: i for i, p in enumerate(list(new.phases["phase"]) + list(base.phases["phase"]))}
+    phases = list(new.phases["phase"]) + list(base.phases["phase"])
+    phase_order = {p: i for i, p in reversed(list(enumerate(phases)))}
     rows: list[dict[str, Any]] = []
-    for (nation, mission, cap), sub in both.groupby(level=[0, 1, 2], sort=True):
+    for key, sub in both.groupby(level=[0, 1, 2], sort=True):
+        nation, mission, cap = (str(k) for k in key)
         steps = sorted(
-            ((str(idx[3]), float(r.base), float(r.new)) for idx, r in sub.iterrows()),
+            ((str(idx[3]), float(r.base), float(r.new))  # type: ignore[index]
+             for idx, r in sub.iterrows()),
             key=lambda s: phase_order.get(s[0], 99),
         )
         rows.append(
@@ -123,8 +126,9 @@ def flank_changes(base: PlanResult, new: PlanResult) -> list[dict[str, Any]]:
     both = pd.concat([peak(base).rename("base"), peak(new).rename("new")], axis=1).fillna(0.0)
     both = both[both["base"] != both["new"]]
     return [
-        {"nation": str(n), "commitment": str(c), "base": float(r.base), "new": float(r.new)}
-        for (n, c), r in both.iterrows()
+        {"nation": str(idx[0]), "commitment": str(idx[1]),  # type: ignore[index]
+         "base": float(r.base), "new": float(r.new)}
+        for idx, r in both.iterrows()
     ]
 
 

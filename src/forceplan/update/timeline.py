@@ -131,7 +131,7 @@ class Timeline:
 
 def run_timeline(
     chain: Chain,
-    settings: RunSettings = RunSettings(),
+    settings: RunSettings | None = None,
     *,
     groups: Sequence[Group] = (),
     method: str = "auto",
@@ -140,6 +140,7 @@ def run_timeline(
     progress: ProgressCallback | None = None,
 ) -> Timeline:
     """Diff each update against the one before, sharing one cache of plans and runs."""
+    settings = settings or RunSettings()
     cache = Cache()
     steps: list[DiffResult] = []
     previous, previous_label = chain.base, chain.base_label
