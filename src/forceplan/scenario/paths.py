@@ -20,6 +20,8 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
+from forceplan.scenario.domains import did_you_mean
+
 #: fields that pick an entry of a list of tables, in order of preference
 ENTRY_KEYS = ("iso", "id", "name")
 
@@ -96,13 +98,14 @@ def format_path(steps: Iterable[Step]) -> str:
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:
-    """' (did you mean 'x'?)' for the nearest choice, or '' if none is close."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    if not close and choices:
-        lowered = {c.lower(): c for c in choices}
-        close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
-        close = [lowered[c] for c in close]
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    """' (did you mean 'x'?)' for the nearest choice (case aside), or '' if none is close."""
+    known = list(choices)
+    hint = did_you_mean(word, known)
+    if hint or not known:
+        return hint
+    lowered = {c.lower(): c for c in known}
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=1)
+    return f" (did you mean {lowered[close[0]]!r}?)" if close else ""
 
 
 # ---------------------------------------------------------------------------

@@ -36,7 +36,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from forceplan.scenario.loader import Problem, ScenarioError, resolve_path
+from forceplan.scenario.errors import Problem, ScenarioError
+from forceplan.scenario.files import read_toml
+from forceplan.scenario.loader import resolve_path
 from forceplan.scenario.model import Figure, Scenario
 from forceplan.scenario.paths import (
     PathError,
@@ -145,13 +147,11 @@ class UpdateSpec:
 
 def read_update(path: str | Path) -> UpdateSpec:
     """Parse an update file (base not loaded); raise ScenarioError with located problems."""
-    from forceplan.scenario.loader import _read_toml
-
     try:
         file = resolve_path(path)
     except FileNotFoundError:
         raise ScenarioError([Problem(str(path), "", "no such file")]) from None
-    raw = _read_toml(file)
+    raw = read_toml(file)
     if not is_update(raw):
         raise ScenarioError(
             [Problem(str(file), "", "not an update: it has neither [update] nor [changes]")]

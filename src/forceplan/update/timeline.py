@@ -39,7 +39,7 @@ class Chain:
 
 def update_specs(path: str | Path) -> list[UpdateSpec]:
     """The updates behind a scenario file, latest first (empty for a plain scenario)."""
-    from forceplan.scenario.loader import _read_toml
+    from forceplan.scenario.files import read_toml
     from forceplan.scenario.update_file import is_update
 
     out: list[UpdateSpec] = []
@@ -48,7 +48,7 @@ def update_specs(path: str | Path) -> list[UpdateSpec]:
         file = resolve_path(path)
     except FileNotFoundError:
         return out
-    while file.resolve() not in seen and is_update(_read_toml(file)):
+    while file.resolve() not in seen and is_update(read_toml(file)):
         seen.add(file.resolve())
         spec = read_update(file)
         out.append(spec)
