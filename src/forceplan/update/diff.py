@@ -25,7 +25,7 @@ from forceplan.scenario.update_file import UpdateSource, UpdateSpec
 from forceplan.simulate.summary import band
 from forceplan.update.attribution import Attribution, attribute
 from forceplan.update.evaluate import Cache, Evaluator, ProgressCallback, RunSettings
-from forceplan.update.figures import FigureChange, apply_changes, diff_scenarios, run_key
+from forceplan.update.figures import FigureChange, apply_changes, diff_scenarios
 from forceplan.update.outcomes import (
     BY_KEY,
     OUTCOME_KEYS,
@@ -220,15 +220,15 @@ def run_diff(
     def values(masks: Sequence[int]) -> np.ndarray:
         # distinct content first, so the progress counts real work
         built = [scenario_of(int(m)) for m in masks]
-        keys = list(dict.fromkeys(run_key(s) for s in built))
+        run_keys = [evaluator.keys(s)[1] for s in built]
+        keys = list(dict.fromkeys(run_keys))
         done: dict[str, np.ndarray] = {}
-        for mask, scenario in zip(masks, built, strict=True):
-            key = run_key(scenario)
+        for mask, scenario, key in zip(masks, built, run_keys, strict=True):
             if key not in done:
                 done[key] = _evaluate(evaluator, scenario, int(mask), players, full_mask)
                 if progress is not None:
                     progress(len(done), len(keys))
-        return np.array([done[run_key(s)] for s in built])
+        return np.array([done[key] for key in run_keys])
 
     attribution = attribute(
         n, values, method, max_exact=max_exact, permutations=permutations, seed=settings.seed

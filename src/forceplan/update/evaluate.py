@@ -55,9 +55,19 @@ class Evaluator:
     def __init__(self, settings: RunSettings, cache: Cache | None = None) -> None:
         self.settings = settings
         self.cache = cache if cache is not None else Cache()
+        # id -> (scenario kept alive, plan key, run key): hashing a scenario is not free
+        self._keys: dict[int, tuple[Scenario, str, str]] = {}
+
+    def keys(self, scenario: Scenario) -> tuple[str, str]:
+        """(plan key, run key) of a scenario, computed once per scenario object."""
+        found = self._keys.get(id(scenario))
+        if found is None or found[0] is not scenario:
+            found = (scenario, plan_key(scenario), run_key(scenario))
+            self._keys[id(scenario)] = found
+        return found[1], found[2]
 
     def plan(self, scenario: Scenario) -> PlanResult:
-        key = (plan_key(scenario), self.settings.backstop)
+        key = (self.keys(scenario)[0], self.settings.backstop)
         found = self.cache.plans.get(key)
         if found is not None:
             self.cache.plan_hits += 1
@@ -70,7 +80,8 @@ class Evaluator:
     def outcomes(self, scenario: Scenario, keep_draws: bool = False) -> np.ndarray:
         """Every headline outcome (in OUTCOME_KEYS order) of one scenario."""
         result = self.plan(scenario)
-        key = (run_key(scenario), plan_key(scenario), self.settings)
+        plan_id, run_id = self.keys(scenario)
+        key = (run_id, plan_id, self.settings)
         means = self.cache.runs.get(key)
         if means is None or (keep_draws and key not in self.cache.draws):
             per_draw = self._simulate(scenario, result)
@@ -87,7 +98,8 @@ class Evaluator:
     def per_draw(self, scenario: Scenario) -> dict[str, np.ndarray]:
         """Per-draw simulation outcomes (kept only for scenarios evaluated with keep_draws)."""
         self.outcomes(scenario, keep_draws=True)
-        return self.cache.draws[(run_key(scenario), plan_key(scenario), self.settings)]
+        plan_id, run_id = self.keys(scenario)
+        return self.cache.draws[(run_id, plan_id, self.settings)]
 
     def _simulate(self, scenario: Scenario, result: PlanResult) -> dict[str, np.ndarray]:
         s = self.settings
