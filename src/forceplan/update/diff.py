@@ -99,7 +99,7 @@ def compare_figures(
         player = None
         if change.reads:
             player = _group_of(change.path, key, groups) or key
-            if citation is None:
+            if citation is None and not _covered(change, specs):
                 warnings.append(
                     f"{change.path}: changed without a source (state it in an update with "
                     "outlet, title and date)"
@@ -146,6 +146,11 @@ def _provenance(
         if isinstance(src, str) and src and (src != old_src or change.kind == "added"):
             citation = src
     return citation, None, change.path, None
+
+
+def _covered(change: FigureChange, specs: Sequence[UpdateSpec]) -> bool:
+    """Whether an update states this change (its own warnings then cover a missing source)."""
+    return any(spec.change_for(change.steps) is not None for spec in specs)
 
 
 def _group_of(path: str, key: str, groups: Sequence[Group]) -> str | None:
