@@ -305,13 +305,13 @@ def render_timeline(timeline: Timeline) -> None:
         soft_wrap=True,
     )
     table = Table(
-        title="How the headline outcomes moved, report by report",
+        title="How the headline outcomes moved, report by report (change below each value)",
         title_justify="left", box=box.SIMPLE_HEAD,
     )
-    table.add_column("after", overflow="fold", ratio=2)
+    table.add_column("after", overflow="fold", min_width=16)
     for key in TIMELINE_OUTCOMES:
-        table.add_column(BY_KEY[key].label, justify="right", overflow="fold", ratio=1)
-    labels = ["(base) " + chain.base_label, *[link.label for link in chain.links]]
+        table.add_column(BY_KEY[key].short, justify="right", no_wrap=True)
+    labels = [f"base: {chain.base_label}", *[link.label for link in chain.links]]
     values = {key: timeline.values(key) for key in TIMELINE_OUTCOMES}
     for i, label in enumerate(labels):
         cells = []
@@ -323,6 +323,11 @@ def render_timeline(timeline: Timeline) -> None:
             cells.append(cell)
         table.add_row(escape(label), *cells)
     console.print(table)
+    console.print(
+        "; ".join(f"{BY_KEY[key].short}: {BY_KEY[key].label}" for key in TIMELINE_OUTCOMES),
+        style="dim",
+        soft_wrap=True,
+    )
     for k, (link, step) in enumerate(zip(chain.links, timeline.steps, strict=True)):
         src = link.spec.source
         head = f"Step {k + 1}: " + escape(src.citation() if src else str(link.path))
@@ -335,9 +340,9 @@ def render_timeline(timeline: Timeline) -> None:
             continue
         console.print(f"[dim]{escape(a.description)}[/]", soft_wrap=True)
         steps = Table(box=box.SIMPLE_HEAD)
-        steps.add_column("change", overflow="fold", ratio=2)
+        steps.add_column("change", overflow="fold", min_width=16)
         for key in TIMELINE_OUTCOMES:
-            steps.add_column(BY_KEY[key].label, justify="right", overflow="fold", ratio=1)
+            steps.add_column(BY_KEY[key].short, justify="right", no_wrap=True)
         idx = [OUTCOME_KEYS.index(key) for key in TIMELINE_OUTCOMES]
         for i, player in enumerate(step.figures.players):
             steps.add_row(

@@ -34,7 +34,7 @@ ValueFunction = Callable[[Sequence[int]], np.ndarray]
 Method = str  # "auto", "exact", "sampled", "one_at_a_time"
 
 METHOD_NAMES = {
-    "exact": "exact Shapley values over all {coalitions} coalitions of {n} changes",
+    "exact": "exact Shapley values over all {coalitions} coalitions of {n} change(s)",
     "sampled": "sampled Shapley values: {permutations} random orders of {n} changes "
     "(antithetic pairs), {coalitions} coalitions evaluated",
     "one_at_a_time": "one at a time: each change's effect on the base alone, plus the "

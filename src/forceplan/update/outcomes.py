@@ -21,13 +21,19 @@ class Outcome:
     label: str
     unit: str
     stage: Literal["plan", "simulation"]
+    short: str = ""  # a column header
 
 
 OUTCOMES: tuple[Outcome, ...] = (
-    Outcome("total_cost_usd_m", "Total cost (mean)", "US$ m", "simulation"),
-    Outcome("force_size", "Force size (peak deployed, plan)", "personnel", "plan"),
-    Outcome("flank_drain", "Flank drain (peak units off the flank)", "units", "plan"),
-    Outcome("p_offensive_end", "P(renewed offensive by end)", "probability", "simulation"),
+    Outcome("total_cost_usd_m", "Total cost (mean)", "US$ m", "simulation", "cost"),
+    Outcome("force_size", "Force size (peak deployed, plan)", "personnel", "plan", "force size"),
+    Outcome(
+        "flank_drain", "Flank drain (peak units off the flank)", "units", "plan", "flank drain"
+    ),
+    Outcome(
+        "p_offensive_end", "P(renewed offensive by end)", "probability", "simulation",
+        "P(offensive)",
+    ),
     Outcome("deployed_personnel_mean", "Deployed, average (mean)", "personnel", "simulation"),
     Outcome("tied_up_personnel_mean", "Tied up by rotation (mean)", "personnel", "simulation"),
     Outcome("coverage_mean", "Requirement coverage (mean)", "share", "simulation"),

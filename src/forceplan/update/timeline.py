@@ -101,7 +101,8 @@ def load_chain(paths: Sequence[str | Path]) -> Chain:
             )
         links.append(Link(spec.file, spec, load_scenario(spec.file)))
     first = links[0].spec
-    return Chain(load_scenario(first.base_file), first.extends, tuple(links))
+    label = Path(first.extends).stem if first.extends.endswith(".toml") else first.extends
+    return Chain(load_scenario(first.base_file), label, tuple(links))
 
 
 @dataclass
