@@ -101,6 +101,9 @@ def test_auto_switches_to_sampling_beyond_the_exact_limit() -> None:
     a = attribute(4, table(v), max_exact=3, permutations=8)
     assert a.method == "sampled" and a.permutations == 8
     assert "sampled Shapley" in a.description
+    # by default about 2^max_exact coalitions' worth of orders: 2 * ((16 // 5) // 2) = 2
+    assert attribute(5, table(v), max_exact=4).permutations == 2
+    assert attribute(9, table(v), max_exact=8).permutations == 28
 
 
 def test_unknown_method_is_refused() -> None:

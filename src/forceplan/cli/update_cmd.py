@@ -71,8 +71,13 @@ MaxExactOpt = Annotated[
     int, typer.Option("--max-exact", min=1, max=14, help="Largest number of changes done exactly.")
 ]
 PermutationsOpt = Annotated[
-    int,
-    typer.Option("--permutations", min=2, max=10_000, help="Orders drawn by sampled Shapley."),
+    int | None,
+    typer.Option(
+        "--permutations",
+        min=2,
+        max=10_000,
+        help="Orders drawn by sampled Shapley (default: about 2^max-exact coalitions' worth).",
+    ),
 ]
 StrictOpt = Annotated[
     bool, typer.Option("--strict", help="Treat a change without a source as an error.")
@@ -140,7 +145,7 @@ def diff_command(
     group: GroupOpt = None,
     method: MethodOpt = "auto",
     max_exact: MaxExactOpt = 8,
-    permutations: PermutationsOpt = 32,
+    permutations: PermutationsOpt = None,
     outcome: Annotated[
         list[str] | None,
         typer.Option("--outcome", help="Show the waterfall of this outcome only (repeatable)."),
@@ -205,7 +210,7 @@ def timeline_command(
     group: GroupOpt = None,
     method: MethodOpt = "auto",
     max_exact: MaxExactOpt = 8,
-    permutations: PermutationsOpt = 32,
+    permutations: PermutationsOpt = None,
     strict: StrictOpt = False,
     json_path: Annotated[
         str | None, typer.Option("--json", help="Write every step's diff as JSON here.")
@@ -310,7 +315,7 @@ def _warn(warnings: list[str], strict: bool) -> None:
 
 
 def _run(
-    figures: Any, settings: RunSettings, method: str, max_exact: int, permutations: int
+    figures: Any, settings: RunSettings, method: str, max_exact: int, permutations: int | None
 ) -> Any:
     from forceplan.update import CoalitionError, SubsetInvalid, run_diff
 

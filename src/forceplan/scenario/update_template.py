@@ -97,6 +97,11 @@ def update_template(base: Scenario, extends: str, source: UpdateSource) -> str:
         lines.append(f"# --- Backstop ({base.backstop.provider}) ---")
         lines.append(_line("backstop.enabled", base.backstop.enabled))
         lines.append(_line("backstop.credibility", base.backstop.credibility))
+        if "backstop_credibility" in base.uncertainties:
+            lines.append(
+                "#   (the simulation draws [uncertainties.backstop_credibility] instead: "
+                "change its parameters, e.g. \"uncertainties.backstop_credibility.mode\")"
+            )
         for cap, fig in base.backstop.units.items():
             lines.append(_line(f"backstop.units.{cap}", fig))
     lines += [

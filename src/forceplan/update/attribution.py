@@ -72,15 +72,21 @@ def attribute(
     method: Method = "auto",
     *,
     max_exact: int = 8,
-    permutations: int = 32,
+    permutations: int | None = None,
     seed: int = 0,
 ) -> Attribution:
-    """Attribute v(all) - v(none) to ``n`` changes; ``auto`` is exact up to ``max_exact``."""
+    """Attribute v(all) - v(none) to ``n`` changes; ``auto`` is exact up to ``max_exact``.
+
+    ``permutations`` (sampled Shapley) defaults to an even number of orders
+    costing about as many coalitions as the largest exact case, 2^max_exact.
+    """
     if method == "auto":
         method = "exact" if n <= max_exact else "sampled"
     if method == "exact":
         return exact_shapley(n, values)
     if method == "sampled":
+        if permutations is None:
+            permutations = max(2, 2 * ((1 << max_exact) // max(n, 1) // 2))
         return sampled_shapley(n, values, permutations=permutations, seed=seed)
     if method == "one_at_a_time":
         return one_at_a_time(n, values)

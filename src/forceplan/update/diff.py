@@ -201,7 +201,7 @@ def run_diff(
     *,
     method: str = "auto",
     max_exact: int = 8,
-    permutations: int = 32,
+    permutations: int | None = None,
     cache: Cache | None = None,
     progress: ProgressCallback | None = None,
 ) -> DiffResult:

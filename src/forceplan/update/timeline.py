@@ -137,7 +137,7 @@ def run_timeline(
     groups: Sequence[Group] = (),
     method: str = "auto",
     max_exact: int = 8,
-    permutations: int = 32,
+    permutations: int | None = None,
     progress: ProgressCallback | None = None,
 ) -> Timeline:
     """Diff each update against the one before, sharing one cache of plans and runs."""
