@@ -293,20 +293,39 @@ def _bar(lo: float, hi: float, start: float, end: float) -> Text:
 
 
 def render_timeline(timeline: Timeline) -> None:
-    from forceplan.update.outcomes import BY_KEY, OUTCOME_KEYS, TIMELINE_OUTCOMES
-
+    """The outcomes after each update, then each step's attribution."""
     chain = timeline.chain
-    first = timeline.steps[0]
-    s = first.settings
+    s = timeline.steps[0].settings
     console.print(
         f"[bold]Timeline[/] from {escape(chain.base_label)} through {len(chain.links)} "
         f"update{'s' if len(chain.links) != 1 else ''}; simulation outcomes are means over "
         f"{s.draws:,} paired draws (seed {s.seed}).",
         soft_wrap=True,
     )
+    console.print(_overview(timeline))
+    for k, (link, step) in enumerate(zip(chain.links, timeline.steps, strict=True)):
+        src = link.spec.source
+        head = f"Step {k + 1}: " + escape(src.citation() if src else str(link.path))
+        console.print(f"\n[bold]{head}[/]", soft_wrap=True)
+        if src is not None and src.gist:
+            console.print(f"[italic]{escape(src.gist)}[/]", soft_wrap=True)
+        if not step.figures.players:
+            console.print("Changes nothing the model reads.")
+            continue
+        console.print(f"[dim]{escape(step.attribution.description)}[/]", soft_wrap=True)
+        console.print(_step_table(step))
+
+
+def _overview(timeline: Timeline) -> Table:
+    from forceplan.update.outcomes import BY_KEY, TIMELINE_OUTCOMES
+
+    chain = timeline.chain
     table = Table(
         title="How the headline outcomes moved, report by report (change below each value)",
-        title_justify="left", box=box.SIMPLE_HEAD,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        caption="; ".join(f"{BY_KEY[k].short}: {BY_KEY[k].label}" for k in TIMELINE_OUTCOMES),
+        caption_justify="left",
     )
     table.add_column("after", overflow="fold", min_width=16)
     for key in TIMELINE_OUTCOMES:
@@ -322,43 +341,28 @@ def render_timeline(timeline: Timeline) -> None:
                 cell += f"\n{fmt_change(values[key][i] - values[key][i - 1], unit)}"
             cells.append(cell)
         table.add_row(escape(label), *cells)
-    console.print(table)
-    console.print(
-        "; ".join(f"{BY_KEY[key].short}: {BY_KEY[key].label}" for key in TIMELINE_OUTCOMES),
-        style="dim",
-        soft_wrap=True,
-    )
-    for k, (link, step) in enumerate(zip(chain.links, timeline.steps, strict=True)):
-        src = link.spec.source
-        head = f"Step {k + 1}: " + escape(src.citation() if src else str(link.path))
-        console.print(f"\n[bold]{head}[/]", soft_wrap=True)
-        if src is not None and src.gist:
-            console.print(f"[italic]{escape(src.gist)}[/]", soft_wrap=True)
-        a = step.attribution
-        if not step.figures.players:
-            console.print("Changes nothing the model reads.")
-            continue
-        console.print(f"[dim]{escape(a.description)}[/]", soft_wrap=True)
-        steps = Table(box=box.SIMPLE_HEAD)
-        steps.add_column("change", overflow="fold", min_width=16)
-        for key in TIMELINE_OUTCOMES:
-            steps.add_column(BY_KEY[key].short, justify="right", no_wrap=True)
-        idx = [OUTCOME_KEYS.index(key) for key in TIMELINE_OUTCOMES]
-        for i, player in enumerate(step.figures.players):
-            steps.add_row(
-                escape(player.label),
-                *[fmt_change(float(a.parts[i, j]), BY_KEY[key].unit)
-                  for j, key in zip(idx, TIMELINE_OUTCOMES, strict=True)],
-            )
-        if a.interaction is not None:
-            steps.add_row(
-                "interaction (remainder)",
-                *[fmt_change(float(a.interaction[j]), BY_KEY[key].unit)
-                  for j, key in zip(idx, TIMELINE_OUTCOMES, strict=True)],
-            )
-        steps.add_row(
-            "[bold]total[/]",
-            *[f"[bold]{fmt_change(float(a.total[j]), BY_KEY[key].unit)}[/]"
-              for j, key in zip(idx, TIMELINE_OUTCOMES, strict=True)],
+    return table
+
+
+def _step_table(step: DiffResult) -> Table:
+    from forceplan.update.outcomes import BY_KEY, OUTCOME_KEYS, TIMELINE_OUTCOMES
+
+    a = step.attribution
+    table = Table(box=box.SIMPLE_HEAD)
+    table.add_column("change", overflow="fold", min_width=16)
+    for key in TIMELINE_OUTCOMES:
+        table.add_column(BY_KEY[key].short, justify="right", no_wrap=True)
+    columns = [(OUTCOME_KEYS.index(key), BY_KEY[key].unit) for key in TIMELINE_OUTCOMES]
+    for i, player in enumerate(step.figures.players):
+        table.add_row(
+            escape(player.label), *[fmt_change(float(a.parts[i, j]), u) for j, u in columns]
         )
-        console.print(steps)
+    if a.interaction is not None:
+        table.add_row(
+            "interaction (remainder)",
+            *[fmt_change(float(a.interaction[j]), u) for j, u in columns],
+        )
+    table.add_row(
+        "[bold]total[/]", *[f"[bold]{fmt_change(float(a.total[j]), u)}[/]" for j, u in columns]
+    )
+    return table

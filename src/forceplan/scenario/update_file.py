@@ -269,67 +269,72 @@ def _parse_changes(raw: Any, where: str, problems: list[Problem]) -> list[Change
         return []
     out: list[ChangeSpec] = []
     for path, body in _flatten(raw):
-        location = f'changes."{path}"'
-        try:
-            steps = parse_path(path)
-        except PathError as exc:
-            problems.append(Problem(where, location, str(exc)))
-            continue
-        spec = body if _is_spec(body) else {"value": body}
-        unknown = [k for k in spec if k not in CHANGE_KEYS]
-        for k in unknown:
-            problems.append(
-                Problem(
-                    where,
-                    f"{location}.{k}",
-                    f"unknown key (allowed: {', '.join(CHANGE_KEYS)})" + suggest(k, CHANGE_KEYS),
-                )
-            )
-        drop = spec.get("drop", False)
-        if not isinstance(drop, bool):
-            problems.append(Problem(where, f"{location}.drop", "must be true or false"))
-            continue
-        if drop == ("value" in spec):
-            problems.append(
-                Problem(where, location, "give either value = ... or drop = true (exactly one)")
-            )
-            continue
-        rng = spec.get("range")
-        if rng is not None and not (
-            isinstance(rng, list)
-            and len(rng) == 2
-            and all(isinstance(x, int | float) and not isinstance(x, bool) for x in rng)
-        ):
-            problems.append(Problem(where, f"{location}.range", "must be [low, high] numbers"))
-            continue
-        src = spec.get("source")
-        source: UpdateSource | str | None
-        if isinstance(src, dict):
-            source = _parse_source(src, where, f"{location}.source", problems)
-        elif src is None or isinstance(src, str):
-            source = src
-        else:
-            problems.append(Problem(where, f"{location}.source", "must be a string or a table"))
-            continue
-        for key in ("gist", "group"):
-            if key in spec and not isinstance(spec[key], str):
-                problems.append(Problem(where, f"{location}.{key}", "must be a string"))
-        if "assumption" in spec and not isinstance(spec["assumption"], bool):
-            problems.append(Problem(where, f"{location}.assumption", "must be true or false"))
-        out.append(
-            ChangeSpec(
-                path=format_path(steps),
-                steps=steps,
-                value=spec.get("value"),
-                drop=drop,
-                range=(float(rng[0]), float(rng[1])) if rng is not None else None,
-                gist=spec.get("gist") if isinstance(spec.get("gist"), str) else None,
-                source=source,
-                group=spec.get("group") if isinstance(spec.get("group"), str) else None,
-                assumption=spec.get("assumption"),
-            )
-        )
+        change = _parse_change(path, body, where, problems)
+        if change is not None:
+            out.append(change)
     return out
+
+
+def _parse_change(
+    path: str, body: Any, where: str, problems: list[Problem]
+) -> ChangeSpec | None:
+    """One entry of [changes]; None (with the problems recorded) if it is malformed."""
+    location = f'changes."{path}"'
+    found: list[Problem] = []
+    try:
+        steps = parse_path(path)
+    except PathError as exc:
+        problems.append(Problem(where, location, str(exc)))
+        return None
+    spec = body if _is_spec(body) else {"value": body}
+    for k in spec:
+        if k not in CHANGE_KEYS:
+            hint = suggest(k, CHANGE_KEYS)
+            found.append(
+                Problem(where, f"{location}.{k}",
+                        f"unknown key (allowed: {', '.join(CHANGE_KEYS)}){hint}")
+            )
+    drop = spec.get("drop", False)
+    if not isinstance(drop, bool):
+        found.append(Problem(where, f"{location}.drop", "must be true or false"))
+    elif drop == ("value" in spec):
+        found.append(
+            Problem(where, location, "give either value = ... or drop = true (exactly one)")
+        )
+    rng = spec.get("range")
+    if rng is not None and not (
+        isinstance(rng, list)
+        and len(rng) == 2
+        and all(isinstance(x, int | float) and not isinstance(x, bool) for x in rng)
+    ):
+        found.append(Problem(where, f"{location}.range", "must be [low, high] numbers"))
+    src = spec.get("source")
+    source: UpdateSource | str | None = None
+    if isinstance(src, dict):
+        source = _parse_source(src, where, f"{location}.source", found)
+    elif src is None or isinstance(src, str):
+        source = src
+    else:
+        found.append(Problem(where, f"{location}.source", "must be a string or a table"))
+    for key in ("gist", "group"):
+        if key in spec and not isinstance(spec[key], str):
+            found.append(Problem(where, f"{location}.{key}", "must be a string"))
+    if "assumption" in spec and not isinstance(spec["assumption"], bool):
+        found.append(Problem(where, f"{location}.assumption", "must be true or false"))
+    problems.extend(found)
+    if found:
+        return None
+    return ChangeSpec(
+        path=format_path(steps),
+        steps=steps,
+        value=spec.get("value"),
+        drop=drop,
+        range=(float(rng[0]), float(rng[1])) if rng is not None else None,
+        gist=spec.get("gist"),
+        source=source,
+        group=spec.get("group"),
+        assumption=spec.get("assumption"),
+    )
 
 
 def _is_spec(body: Any) -> bool:
