@@ -90,12 +90,15 @@ def render_figures(fig: FigureDiff) -> None:
         console.print("No figure differs: the two scenarios are the same.")
         return
     if read:
+        report = fig.report.citation() if fig.report is not None else None
         table = Table(
-            title="Figures changed", title_justify="left", box=box.SIMPLE_HEAD, show_lines=True
+            title="Figures changed" + (" (source: the report above unless stated)" if report
+                                       else ""),
+            title_justify="left", box=box.SIMPLE_HEAD, show_lines=True,
         )
         table.add_column("figure", overflow="fold", ratio=4)
-        table.add_column("before -> after", overflow="fold", ratio=2)
-        table.add_column("source", overflow="fold", ratio=3)
+        table.add_column("before -> after", overflow="fold", ratio=3)
+        table.add_column("what the report says / source", overflow="fold", ratio=4)
         for line in read:
             c = line.change
             if c.kind == "added":
@@ -104,9 +107,14 @@ def render_figures(fig: FigureDiff) -> None:
                 change = f"dropped: {_figure_text(c.old)}"
             else:
                 change = f"{_figure_text(c.old)} -> {_figure_text(c.new)}"
-            source = escape(line.citation or "") or "[red]no source[/]"
+            if line.citation is None:
+                source = "[red]no source[/]"
+            elif line.citation == report:
+                source = ""
+            else:
+                source = f"source: {escape(line.citation)}"
             if line.gist:
-                source += f"\n[italic]{escape(line.gist)}[/]"
+                source = f"[italic]{escape(line.gist)}[/]" + (f"\n{source}" if source else "")
             label = escape(c.path)
             if line.player and line.player != c.path:
                 label += f"\n[dim](in {escape(line.player)})[/]"
