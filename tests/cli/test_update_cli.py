@@ -63,6 +63,19 @@ def test_diff_prints_figures_plan_and_waterfalls_and_writes_json(tmp_path: Path)
     assert payload["settings"]["draws"] == 100
 
 
+def test_diff_says_when_an_update_changes_nothing_the_model_reads(tmp_path: Path) -> None:
+    words = write(
+        tmp_path,
+        "w.toml",
+        '"missions[land].description" = { value = "Reworded", gist = "new wording only" }',
+    )
+    result = runner.invoke(app, ["diff", str(TINY), str(words), "--draws", "50"])
+    assert result.exit_code == 0, result.output
+    assert "This update changes nothing the model reads" in result.output
+    assert "missions[land].description" in result.output
+    assert "No change the model reads: every part is 0." in result.output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
