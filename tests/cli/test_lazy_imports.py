@@ -69,3 +69,36 @@ def test_unknown_attribute_still_raises() -> None:
 
     with pytest.raises(AttributeError):
         _ = forceplan.no_such_name  # type: ignore[attr-defined]
+
+
+HEAVY = ("pandas", "highspy", "xarray")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["plan", "--help"], ["validate", str(TINY)]])
+def test_start_up_leaves_pandas_highspy_and_xarray_out(argv: list[str]) -> None:
+    """`forceplan --help` (and commands that need none of them) start without them."""
+    run_python(
+        f"""
+        import sys
+        sys.argv = ["forceplan", *{argv!r}]
+        from forceplan.cli import main
+        try:
+            main()
+        except SystemExit as exc:
+            assert exc.code in (0, None), exc.code
+        loaded = [m for m in {HEAVY!r} if m in sys.modules]
+        assert not loaded, loaded
+        """
+    )
+
+
+def test_import_forceplan_alone_is_light() -> None:
+    run_python(
+        f"""
+        import sys
+        import forceplan
+        loaded = [m for m in {HEAVY + ("pydantic",)!r} if m in sys.modules]
+        assert not loaded, loaded
+        assert forceplan.load_scenario and forceplan.Scenario and forceplan.PlanResult
+        """
+    )

@@ -2,29 +2,71 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from forceplan.cli.common import (
+    EXIT_INCOMPLETE_PLAN,
+    EXIT_NO_PLAN,
     BackstopOpt,
     ScenarioArg,
     app,
-    check_output_dir,
     console,
+    err_console,
     fail,
     load_or_exit,
-    write_atomic,
+    outputs_or_exit,
+    writing,
 )
-from forceplan.plan import PlanError, PlanResult, plan
-from forceplan.scenario import Scenario
 
-EXIT_NO_PLAN = 1
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from forceplan.plan import PlanResult
+    from forceplan.scenario import Scenario
+
+NoCacheOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache",
+        help="Solve the plan even if the plan cache holds it (also: FORCEPLAN_NO_CACHE=1).",
+    ),
+]
+
+
+def plan_or_exit(
+    name: str,
+    scenario: Scenario,
+    backstop: bool | None,
+    time_limit: float = 60.0,
+    no_cache: bool = False,
+) -> PlanResult:
+    """The plan (from the plan cache when it holds it), or exit 1 in words."""
+    from forceplan.plan import PlanError
+    from forceplan.plan.cache import cached_plan
+
+    try:
+        result, _ = cached_plan(
+            scenario, backstop=backstop, time_limit_s=time_limit, use_cache=not no_cache
+        )
+    except PlanError as exc:
+        fail(f"{name}: {exc}", code=EXIT_NO_PLAN)
+    return result
+
+
+def incomplete_message(name: str, result: PlanResult) -> str | None:
+    """Why the plan is incomplete (phases not solved within the time limit), or None."""
+    missing = result.phases_not_solved
+    if not missing:
+        return None
+    return (
+        f"the plan for {name} is incomplete: phase{'s' if len(missing) > 1 else ''} "
+        f"{', '.join(missing)} not solved within the time limit (no plan for "
+        f"{'them' if len(missing) > 1 else 'it'}); raise --time-limit"
+    )
 
 
 @app.command("plan")
@@ -39,29 +81,45 @@ def plan_command(
     ] = None,
     backstop: BackstopOpt = None,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", min=0.1, help="Solver time budget in seconds.")
+        float,
+        typer.Option(
+            "--time-limit",
+            min=0.1,
+            max=86_400.0,
+            help="Time budget for the whole plan, in seconds (plus a margin, docs/planner.md). "
+            "A phase not solved in time is reported as such and the exit code is 3.",
+        ),
     ] = 60.0,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Allocate units to missions phase by phase (a MIP solved with HiGHS) and show the plan."""
-    if json_path:
-        check_output_dir(json_path, "file")
-    if csv_dir:
-        if Path(csv_dir).exists() and not Path(csv_dir).is_dir():
-            fail(f"{csv_dir} is a file, expected a directory for --csv")
-        check_output_dir(csv_dir, "directory")
+    targets = outputs_or_exit(json=(json_path, "file"), csv=(csv_dir, "directory"))
     s = load_or_exit(scenario)
-    try:
-        result = plan(s, backstop=backstop, time_limit_s=time_limit)
-    except PlanError as exc:
-        fail(f"{scenario}: {exc}", code=EXIT_NO_PLAN)
+    result = plan_or_exit(scenario, s, backstop, time_limit, no_cache)
     render(s, result)
-    if json_path:
-        write_atomic(json_path, result.to_json())
-        console.print(f"wrote {json_path}")
-    if csv_dir:
-        for name, frame in result.to_frames().items():
-            write_atomic(Path(csv_dir) / f"{name}.csv", frame.to_csv(index=False))
-        console.print(f"wrote {len(result.to_frames())} CSV files to {csv_dir}")
+    json_target, csv_target = targets["json"], targets["csv"]
+    if json_target is not None or csv_target is not None:
+        with writing() as out:
+            if json_target is not None:
+                out.write_text(json_target, result.to_json())
+            if csv_target is not None:
+                frames = result.to_frames()
+                folder = out.directory(csv_target, [f"{name}.csv" for name in frames])
+                for name, frame in frames.items():
+                    folder.write_text(f"{name}.csv", frame.to_csv(index=False))
+        if json_target is not None:
+            console.print(f"wrote {escape(str(json_path))}", highlight=False)
+        if csv_target is not None:
+            console.print(
+                f"wrote {len(result.to_frames())} CSV files to {escape(str(csv_dir))}",
+                highlight=False,
+            )
+    incomplete = incomplete_message(scenario, result)
+    if incomplete:
+        err_console.print(
+            f"[bold red]error:[/] {escape(incomplete)}", highlight=False, soft_wrap=True
+        )
+        raise typer.Exit(EXIT_INCOMPLETE_PLAN)
 
 
 # ---------------------------------------------------------------------------
@@ -83,11 +141,19 @@ def render(s: Scenario, result: PlanResult) -> None:
         f"on ({escape(result.backstop_provider or '')})" if result.backstop_enabled else "off"
     )
     console.print(
-        f"[bold]{escape(s.title)}[/] ({s.name}, hash {result.scenario_hash[:12]}), "
+        f"[bold]{escape(s.title)}[/] ({escape(s.name)}, hash {result.scenario_hash[:12]}), "
         f"backstop {backstop}",
         highlight=False,
     )
+    not_solved = set(result.phases_not_solved)
     for phase in s.ordered_phases:
+        if phase.id in not_solved:
+            console.print(
+                f"[bold red]{escape(phase.name)} (months {phase.start_month}-{phase.end_month}): "
+                "NOT SOLVED[/] within the time limit: no plan for this phase",
+                highlight=False,
+            )
+            continue
         _render_phase(
             s, result, phase.id, f"{phase.name} (months {phase.start_month}-{phase.end_month})"
         )
@@ -99,6 +165,8 @@ def render(s: Scenario, result: PlanResult) -> None:
 
 
 def _render_phase(s: Scenario, result: PlanResult, phase_id: str, title: str) -> None:
+    import numpy as np
+
     # one pass over each table, grouped by requirement (filtering the frames
     # once per requirement was a tenth of a second on the flagship)
     alloc: dict[tuple[str, str], list[dict[Any, Any]]] = {}
@@ -278,13 +346,20 @@ def _render_flank(result: PlanResult) -> None:
 
 def _render_solver(result: PlanResult) -> None:
     size = result.model_size
-    colour = "green" if result.optimal else "yellow"
+    colour = {"optimal": "green", "time_limit": "yellow"}.get(result.status, "red")
     console.print(
         f"Solver HiGHS: [{colour}]{result.status}[/], gap {result.mip_gap:.2e}, "
         f"{result.solve_seconds:.2f} s; model {size['rows']} rows, {size['columns']} columns, "
         f"{size['integers']} integer, in {size['phases']} phase models",
         highlight=False,
     )
+    if not result.optimal and "status" in result.phases.columns:
+        per_phase = ", ".join(
+            f"{r['phase']} {r['status'].replace('_', ' ')}"
+            + (f" (gap {r['mip_gap']:.1e})" if r["status"] == "time_limit" else "")
+            for r in result.phases.to_dict(orient="records")
+        )
+        console.print(f"Phases: {escape(per_phase)}", highlight=False)
     tiers = ", ".join(f"{k} {v:,.1f}" for k, v in result.objective.items())
     console.print(f"Objective (lexicographic, in order): {tiers}", highlight=False)
     for note in result.notes:

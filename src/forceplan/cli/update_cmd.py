@@ -18,23 +18,24 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from forceplan.cli.common import (
+    EXIT_INCOMPLETE_PLAN,
+    EXIT_NO_PLAN,
     BackstopOpt,
     ScenarioArg,
     app,
-    check_output_dir,
     console,
     err_console,
     fail,
     load_or_exit,
-    write_atomic,
+    outputs_or_exit,
+    writing,
 )
-from forceplan.scenario import ScenarioError
+from forceplan.cli.plan_cmd import NoCacheOpt
 
 if TYPE_CHECKING:
+    from forceplan.scenario import ScenarioError
     from forceplan.scenario.update_file import UpdateSpec
     from forceplan.update import RunSettings
-
-EXIT_NO_PLAN = 1
 
 update_app = typer.Typer(
     help="Write update files: what a new report changes, figure by figure.",
@@ -108,11 +109,13 @@ def update_new(
     target = Path(output)
     if target.exists() and not force:
         fail(f"{output} exists; pass --force to overwrite it")
-    check_output_dir(output, "file")
+    checked = outputs_or_exit(output=(output, "file"))["output"]
+    assert checked is not None
     scenario = load_or_exit(base)
     parsed = parse_source_text(source)
     text = update_template(scenario, _extends_ref(base, target), parsed)
-    write_atomic(target, text)
+    with writing() as out:
+        out.write_text(checked, text)
     console.print(f"wrote {escape(output)}: uncomment the changes this report makes")
     if parsed.missing():
         console.print(
@@ -151,6 +154,7 @@ def diff_command(
         typer.Option("--outcome", help="Show the waterfall of this outcome only (repeatable)."),
     ] = None,
     strict: StrictOpt = False,
+    no_cache: NoCacheOpt = False,
     json_path: Annotated[
         str | None, typer.Option("--json", help="Write the diff and attribution as JSON here.")
     ] = None,
@@ -164,8 +168,7 @@ def diff_command(
         if name not in OUTCOME_KEYS:
             fail(f"--outcome: unknown outcome {name!r} (one of {', '.join(OUTCOME_KEYS)})")
     groups = _groups(group)
-    if json_path:
-        check_output_dir(json_path, "file")
+    json_target = outputs_or_exit(json=(json_path, "file"))["json"]
     base_scenario = load_or_exit(base)
     new_scenario = load_or_exit(update)
     specs = _specs_or_exit(update)
@@ -181,12 +184,10 @@ def diff_command(
     from forceplan.cli.update_view import render_attribution, render_figures, render_plan
 
     render_figures(figures)
-    result = _run(figures, settings, method, max_exact, permutations)
+    result = _run(figures, settings, method, max_exact, permutations, no_cache)
     render_plan(result)
     render_attribution(result, outcome or None)
-    if json_path:
-        write_atomic(json_path, json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n")
-        console.print(f"wrote {escape(json_path)}")
+    _write_json(json_target, result.to_dict())
 
 
 # ---------------------------------------------------------------------------
@@ -212,18 +213,19 @@ def timeline_command(
     max_exact: MaxExactOpt = 8,
     permutations: PermutationsOpt = None,
     strict: StrictOpt = False,
+    no_cache: NoCacheOpt = False,
     json_path: Annotated[
         str | None, typer.Option("--json", help="Write every step's diff as JSON here.")
     ] = None,
 ) -> None:
     """Apply updates in order and show how the outcomes moved, attributed at each step."""
-    from forceplan.update import CoalitionError, SubsetInvalid, expand_paths, load_chain
+    from forceplan.scenario import ScenarioError
+    from forceplan.update import SubsetInvalid, expand_paths, load_chain
     from forceplan.update.timeline import run_timeline
 
     settings = _settings(draws, seed, months, backstop, method)
     groups = _groups(group)
-    if json_path:
-        check_output_dir(json_path, "file")
+    json_target = outputs_or_exit(json=(json_path, "file"))["json"]
     paths = expand_paths(updates)
     try:
         chain = load_chain(paths)
@@ -241,16 +243,15 @@ def timeline_command(
                 method=method,
                 max_exact=max_exact,
                 permutations=permutations,
+                plan_cache=not no_cache,
                 progress=progress,
             )
         except SubsetInvalid as exc:
             fail(str(exc))
-        except CoalitionError as exc:
-            fail(str(exc), code=EXIT_NO_PLAN)
+        except Exception as exc:
+            _coalition_exit(exc)
     render_timeline(timeline)
-    if json_path:
-        write_atomic(json_path, json.dumps(timeline.to_dict(), indent=2, allow_nan=False) + "\n")
-        console.print(f"wrote {escape(json_path)}")
+    _write_json(json_target, timeline.to_dict())
 
 
 # ---------------------------------------------------------------------------
@@ -284,7 +285,25 @@ def _groups(raw: list[str] | None) -> list[tuple[str, tuple[str, ...]]]:
     return out
 
 
+def _coalition_exit(exc: Exception) -> NoReturn:
+    """A coalition without a plan: exit 1 (none exists) or 3 (time ran out); else re-raise."""
+    from forceplan.update import CoalitionError
+
+    if not isinstance(exc, CoalitionError):
+        raise exc
+    fail(str(exc), code=EXIT_INCOMPLETE_PLAN if exc.incomplete else EXIT_NO_PLAN)
+
+
+def _write_json(target: Path | None, payload: dict[str, Any]) -> None:
+    if target is None:
+        return
+    with writing() as out:
+        out.write_text(target, json.dumps(payload, indent=2, allow_nan=False) + "\n")
+    console.print(f"wrote {escape(str(target))}")
+
+
 def _specs_or_exit(path: str) -> list[UpdateSpec]:
+    from forceplan.scenario import ScenarioError
     from forceplan.update import update_specs
 
     try:
@@ -315,9 +334,14 @@ def _warn(warnings: list[str], strict: bool) -> None:
 
 
 def _run(
-    figures: Any, settings: RunSettings, method: str, max_exact: int, permutations: int | None
+    figures: Any,
+    settings: RunSettings,
+    method: str,
+    max_exact: int,
+    permutations: int | None,
+    no_cache: bool,
 ) -> Any:
-    from forceplan.update import CoalitionError, SubsetInvalid, run_diff
+    from forceplan.update import SubsetInvalid, run_diff
 
     with _progress("evaluating coalitions") as progress:
         try:
@@ -327,12 +351,13 @@ def _run(
                 method=method,
                 max_exact=max_exact,
                 permutations=permutations,
+                plan_cache=not no_cache,
                 progress=progress,
             )
         except SubsetInvalid as exc:
             fail(str(exc))
-        except CoalitionError as exc:
-            fail(str(exc), code=EXIT_NO_PLAN)
+        except Exception as exc:
+            _coalition_exit(exc)
 
 
 @contextmanager

@@ -24,7 +24,13 @@ from forceplan.scenario import Scenario, scenario_hash
 from forceplan.scenario.update_file import UpdateSource, UpdateSpec
 from forceplan.simulate.summary import band
 from forceplan.update.attribution import Attribution, attribute
-from forceplan.update.evaluate import Cache, Evaluator, ProgressCallback, RunSettings
+from forceplan.update.evaluate import (
+    Cache,
+    Evaluator,
+    IncompletePlan,
+    ProgressCallback,
+    RunSettings,
+)
 from forceplan.update.figures import FigureChange, apply_changes, diff_scenarios
 from forceplan.update.outcomes import (
     BY_KEY,
@@ -79,7 +85,14 @@ class FigureDiff:
 
 
 class CoalitionError(ValueError):
-    """A coalition of changes could not be planned (the message names the changes)."""
+    """A coalition of changes could not be planned (the message names the changes).
+
+    ``incomplete``: the planner ran out of time rather than finding no plan.
+    """
+
+    def __init__(self, message: str, incomplete: bool = False) -> None:
+        super().__init__(message)
+        self.incomplete = incomplete
 
 
 def compare_figures(
@@ -203,11 +216,15 @@ def run_diff(
     max_exact: int = 8,
     permutations: int | None = None,
     cache: Cache | None = None,
+    plan_cache: bool = True,
     progress: ProgressCallback | None = None,
 ) -> DiffResult:
-    """Plan and simulate the coalitions of changes and attribute every outcome's change."""
+    """Plan and simulate the coalitions of changes and attribute every outcome's change.
+
+    ``plan_cache``: also use the on-disk plan cache (``forceplan.plan.cache``).
+    """
     settings = settings or RunSettings()
-    evaluator = Evaluator(settings, cache)
+    evaluator = Evaluator(settings, cache, plan_cache=plan_cache)
     players = figures.players
     n = len(players)
     full_mask = (1 << n) - 1
@@ -260,7 +277,9 @@ def _evaluate(
     except PlanError as exc:
         applied = [p.label for i, p in enumerate(players) if mask >> i & 1]
         which = ", ".join(applied) if applied else "none of the changes (the base)"
-        raise CoalitionError(f"no plan with {which} applied: {exc}") from None
+        incomplete = isinstance(exc, IncompletePlan)
+        what = "an incomplete plan" if incomplete else "no plan"
+        raise CoalitionError(f"{what} with {which} applied: {exc}", incomplete) from None
 
 
 # ---------------------------------------------------------------------------

@@ -5,10 +5,11 @@ streams (keyed by parameter name and nation code) are common to all of them:
 differences between variants are paired draw by draw, not Monte Carlo noise.
 A plan is cached under a hash of what the planner reads (the scenario without
 its text, sources and simulation-only sections), so variants that differ only
-in simulation settings share one plan; a run is cached under a hash of what
-the model reads, so variants whose differences the model ignores share one
-run. One cache can serve several diffs (the steps of a timeline share their
-ends).
+in simulation settings share one plan (a plan not in memory is looked up in
+the on-disk plan cache, :mod:`forceplan.plan.cache`, before it is solved);
+a run is cached under a hash of what the model reads, so variants whose
+differences the model ignores share one run. One cache can serve several
+diffs (the steps of a timeline share their ends).
 """
 
 from __future__ import annotations
@@ -18,11 +19,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from forceplan.plan import PlanResult, plan
+from forceplan.plan import PlanError, PlanResult
+from forceplan.plan.cache import cached_plan
 from forceplan.scenario import Scenario
 from forceplan.simulate import simulate_plan
 from forceplan.update.figures import plan_key, run_key
 from forceplan.update.outcomes import OUTCOME_KEYS, SIMULATION_OUTCOMES, plan_outcomes
+
+
+class IncompletePlan(PlanError):
+    """A plan with a phase left unsolved at the time limit: it cannot be simulated."""
 
 
 @dataclass(frozen=True)
@@ -52,9 +58,12 @@ ProgressCallback = Callable[[int, int], None]
 class Evaluator:
     """Plans and simulates scenarios under one set of run settings, through a cache."""
 
-    def __init__(self, settings: RunSettings, cache: Cache | None = None) -> None:
+    def __init__(
+        self, settings: RunSettings, cache: Cache | None = None, *, plan_cache: bool = True
+    ) -> None:
         self.settings = settings
         self.cache = cache if cache is not None else Cache()
+        self.plan_cache = plan_cache  # also look in the on-disk plan cache
         # id -> (scenario kept alive, plan key, run key): hashing a scenario is not free
         self._keys: dict[int, tuple[Scenario, str, str]] = {}
 
@@ -72,9 +81,19 @@ class Evaluator:
         if found is not None:
             self.cache.plan_hits += 1
             return found
-        result = plan(scenario, backstop=self.settings.backstop)
+        result, from_disk = cached_plan(
+            scenario, backstop=self.settings.backstop, use_cache=self.plan_cache
+        )
+        if result.phases_not_solved:
+            raise IncompletePlan(
+                f"phase(s) {', '.join(result.phases_not_solved)} not solved within the "
+                "planner's time limit"
+            )
         self.cache.plans[key] = result
-        self.cache.plan_solves += 1
+        if from_disk:
+            self.cache.plan_hits += 1
+        else:
+            self.cache.plan_solves += 1
         return result
 
     def outcomes(self, scenario: Scenario, keep_draws: bool = False) -> np.ndarray:

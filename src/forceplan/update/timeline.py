@@ -138,6 +138,7 @@ def run_timeline(
     method: str = "auto",
     max_exact: int = 8,
     permutations: int | None = None,
+    plan_cache: bool = True,
     progress: ProgressCallback | None = None,
 ) -> Timeline:
     """Diff each update against the one before, sharing one cache of plans and runs."""
@@ -162,6 +163,7 @@ def run_timeline(
                 max_exact=max_exact,
                 permutations=permutations,
                 cache=cache,
+                plan_cache=plan_cache,
                 progress=progress,
             )
         )
