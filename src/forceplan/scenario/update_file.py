@@ -41,6 +41,7 @@ from forceplan.scenario.files import read_toml
 from forceplan.scenario.loader import resolve_path
 from forceplan.scenario.model import Figure, Scenario
 from forceplan.scenario.paths import (
+    ENTRY_KEYS,
     PathError,
     Step,
     annotation_at,
@@ -419,7 +420,7 @@ def _apply_one(
     if not exists and isinstance(parent, dict) and not _is_model_field(data, steps):
         added = (steps[-1].name, [k for k in parent if k != steps[-1].name])
     if steps[-1].item and isinstance(value, dict):
-        _check_entry_key(value, parent, steps[-1].name, label)
+        _check_entry_key(value, ann, steps[-1].name, label)
     set_at(data, steps, value)
     return added
 
@@ -442,10 +443,12 @@ def _new_value(change: ChangeSpec, ann: Any, citation: str | None, label: str) -
     return _cite(change.value, ann, citation)
 
 
-def _check_entry_key(value: dict[str, Any], parent: Any, key: str, label: str) -> None:
-    entries = parent if isinstance(parent, list) else []
-    for field_name in ("iso", "id", "name"):
-        if entries and all(isinstance(e, dict) and field_name in e for e in entries):
+def _check_entry_key(value: dict[str, Any], ann: Any, key: str, label: str) -> None:
+    """An entry added as ``list[KEY]`` gets KEY as its iso, id or name (whichever it has)."""
+    cls = model_class(ann)
+    fields = cls.model_fields if cls is not None else {}
+    for field_name in ENTRY_KEYS:
+        if field_name in fields:
             if value.get(field_name, key) != key:
                 raise PathError(
                     f"{label} adds an entry whose {field_name} is {value.get(field_name)!r}"

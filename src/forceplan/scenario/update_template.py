@@ -12,8 +12,16 @@ import json
 import re
 from typing import Any
 
+from pydantic import BaseModel
+
 from forceplan.scenario.model import Figure, Nation, Scenario
-from forceplan.scenario.paths import container_item, strip_annotation
+from forceplan.scenario.paths import (
+    ENTRY_KEYS,
+    container_item,
+    entry_keys,
+    model_class,
+    strip_annotation,
+)
 from forceplan.scenario.update_file import UpdateSource
 
 _DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
@@ -44,6 +52,37 @@ def _toml(value: Any) -> str:
 
 def _line(path: str, value: Any) -> str:
     return f'# "{path}" = {{ value = {_toml(value)}, gist = "" }}'
+
+
+def _entry_lists(cls: type[Nation]) -> list[tuple[str, type[BaseModel]]]:
+    """Fields of a nation that are lists of tables (offers, commitments, ...), with their model."""
+    out = []
+    for name, info in cls.model_fields.items():
+        inner = container_item(info.annotation)
+        item = model_class(inner[1]) if inner is not None and inner[0] == "list" else None
+        if item is not None:
+            out.append((name, item))
+    return out
+
+
+def _entry_lines(base: Scenario, field: str, item: type[BaseModel]) -> list[str]:
+    """Every figure of every entry (an offer's personnel, a commitment's units and floor)."""
+    figures = [n for n, info in item.model_fields.items()
+               if strip_annotation(info.annotation) is Figure]
+    lines = [f"# --- Nations' {field.replace('_', ' ')} ---"]
+    for n in base.nations:
+        entries = list(getattr(n, field))
+        for key, entry in zip(entry_keys(entries), entries, strict=True):
+            for fig_name in figures:
+                fig = getattr(entry, fig_name)
+                if fig is not None:
+                    lines.append(_line(f"nations[{n.iso}].{field}[{key}].{fig_name}", fig))
+    example = base.nations[0].iso
+    fields = ", ".join(f for f in item.model_fields if f not in ENTRY_KEYS)
+    lines.append(
+        f'# a new one: [changes."nations[{example}].{field}[NAME]".value] with any of: {fields}'
+    )
+    return lines
 
 
 def _figure_tables(cls: type[Nation]) -> list[str]:
@@ -85,6 +124,8 @@ def update_template(base: Scenario, extends: str, source: UpdateSource) -> str:
                 continue
             for cap, fig in getattr(n, table).items():
                 lines.append(_line(f"nations[{n.iso}].{table}.{cap}", fig))
+    for field, item in _entry_lists(Nation):
+        lines += _entry_lines(base, field, item)
     lines.append("# --- Force size: base requirements per mission (scaled by each phase) ---")
     for m in base.missions:
         for cap, fig in m.requirements.items():
