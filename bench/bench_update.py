@@ -13,7 +13,7 @@ The changes are typical of a news report (stances, force size, backstop,
 cost and political assumptions); some touch only what the simulation reads,
 so coalitions that differ only in those share a plan.
 
-Usage: python bench/bench_update.py [--draws 10000] [--max 8] [--sampled 12]
+Usage: python bench/bench_update.py [--draws 10000] [--max 8] [--sampled 12] [--permutations 8]
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def write_update(folder: Path, n: int) -> Path:
 
 
 def time_diff(
-    path: Path, settings: RunSettings, method: str
+    path: Path, settings: RunSettings, method: str, permutations: int | None = None
 ) -> tuple[float, float, dict[str, int]]:
     """Wall and CPU seconds of one diff (CPU: this process, all threads; reads the same on a
     busy machine, and is what the wall time would be on an idle one)."""
@@ -71,7 +71,9 @@ def time_diff(
     base = load_scenario(FLAGSHIP)
     new = load_scenario(path)
     figures = compare_figures(base, new, specs=update_specs(path))
-    result = run_diff(figures, settings, method=method, plan_cache=False)
+    result = run_diff(
+        figures, settings, method=method, permutations=permutations, plan_cache=False
+    )
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     a, c = result.attribution, result.cache
     return seconds, cpu, {
@@ -118,6 +120,7 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=10_000)
     parser.add_argument("--max", type=int, default=8, help="largest exact case")
     parser.add_argument("--sampled", type=int, default=12, help="changes for the sampled row")
+    parser.add_argument("--permutations", type=int, default=8, help="orders for that row")
     args = parser.parse_args()
     settings = RunSettings(draws=args.draws, seed=0)
     rows = []
@@ -128,7 +131,7 @@ def main() -> None:
         for n, method in cases:
             path = write_update(folder, n)
             pair = time_compare(path, settings)
-            seconds, cpu, info = time_diff(path, settings, method)
+            seconds, cpu, info = time_diff(path, settings, method, args.permutations)
             rows.append((n, info, seconds, cpu, pair))
             print(
                 f"{n:>3} changes  {info['method']:<14} coalitions {info['coalitions']:>4}  "
