@@ -176,3 +176,21 @@ def test_a_subset_that_cannot_stand_alone_is_named(tmp_path: Path) -> None:
     result = run_diff(grouped, RunSettings(draws=50))
     assert result.attribution.parts.shape[0] == 1
 
+
+
+def test_plans_solved_ahead_in_a_thread_give_the_same_attribution(tmp_path: Path) -> None:
+    path = write_update(
+        tmp_path,
+        "ahead.toml",
+        TINY,
+        '"nations[BBB].stance" = "committed"\n"phases[drawdown].multiplier" = 1\n',
+    )
+    specs = update_specs(path)
+    figures = compare_figures(load_scenario(TINY), load_scenario(path), specs=specs)
+    runs = [
+        run_diff(figures, RunSettings(draws=120, seed=5), plan_ahead=ahead, plan_cache=False)
+        for ahead in (True, False)
+    ]
+    np.testing.assert_array_equal(runs[0].attribution.parts, runs[1].attribution.parts)
+    np.testing.assert_array_equal(runs[0].attribution.full, runs[1].attribution.full)
+    assert runs[0].cache.plan_solves == runs[1].cache.plan_solves == 4

@@ -217,14 +217,28 @@ def run_diff(
     permutations: int | None = None,
     cache: Cache | None = None,
     plan_cache: bool = True,
+    plan_ahead: bool | None = None,
     progress: ProgressCallback | None = None,
 ) -> DiffResult:
     """Plan and simulate the coalitions of changes and attribute every outcome's change.
 
-    ``plan_cache``: also use the on-disk plan cache (``forceplan.plan.cache``).
+    ``plan_cache``: also use the on-disk plan cache (``forceplan.plan.cache``);
+    ``plan_ahead``: solve the next coalitions' plans in a background thread while
+    the current ones simulate (None: when the machine has a core to spare).
     """
     settings = settings or RunSettings()
-    evaluator = Evaluator(settings, cache, plan_cache=plan_cache)
+    with Evaluator(settings, cache, plan_cache=plan_cache, plan_ahead=plan_ahead) as evaluator:
+        return _run(figures, evaluator, method, max_exact, permutations, progress)
+
+
+def _run(
+    figures: FigureDiff,
+    evaluator: Evaluator,
+    method: str,
+    max_exact: int,
+    permutations: int | None,
+    progress: ProgressCallback | None,
+) -> DiffResult:
     players = figures.players
     n = len(players)
     full_mask = (1 << n) - 1
@@ -240,10 +254,10 @@ def run_diff(
         return scenarios[mask]
 
     def values(masks: Sequence[int]) -> np.ndarray:
-        # distinct content first, so the progress counts real work
         built = [scenario_of(int(m)) for m in masks]
         run_keys = [evaluator.keys(s)[1] for s in built]
-        keys = list(dict.fromkeys(run_keys))
+        keys = list(dict.fromkeys(run_keys))  # distinct content: the progress counts real work
+        evaluator.plan_ahead(built)
         done: dict[str, np.ndarray] = {}
         for mask, scenario, key in zip(masks, built, run_keys, strict=True):
             if key not in done:
@@ -252,6 +266,7 @@ def run_diff(
                     progress(len(done), len(keys))
         return np.array([done[key] for key in run_keys])
 
+    settings = evaluator.settings
     attribution = attribute(
         n, values, method, max_exact=max_exact, permutations=permutations, seed=settings.seed
     )

@@ -14,7 +14,9 @@ diffs (the steps of a timeline share their ends).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +27,21 @@ from forceplan.scenario import Scenario
 from forceplan.simulate import simulate_plan
 from forceplan.update.figures import plan_key, run_key
 from forceplan.update.outcomes import OUTCOME_KEYS, SIMULATION_OUTCOMES, plan_outcomes
+
+
+def free_core() -> bool:
+    """Whether the machine has a core to spare (1-minute load below the cores less one).
+
+    Solving plans ahead in a thread pays only then: on a saturated machine the
+    extra thread competes with everything else (bench/bench_update.py measures
+    both).
+    """
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # not available on this platform
+        return cores > 1
+    return cores > 1 and load < cores - 1
 
 
 class IncompletePlan(PlanError):
@@ -59,13 +76,49 @@ class Evaluator:
     """Plans and simulates scenarios under one set of run settings, through a cache."""
 
     def __init__(
-        self, settings: RunSettings, cache: Cache | None = None, *, plan_cache: bool = True
+        self,
+        settings: RunSettings,
+        cache: Cache | None = None,
+        *,
+        plan_cache: bool = True,
+        plan_ahead: bool | None = None,
     ) -> None:
         self.settings = settings
         self.cache = cache if cache is not None else Cache()
         self.plan_cache = plan_cache  # also look in the on-disk plan cache
         # id -> (scenario kept alive, plan key, run key): hashing a scenario is not free
         self._keys: dict[int, tuple[Scenario, str, str]] = {}
+        # plans solved ahead in one background thread while earlier variants simulate
+        if plan_ahead is None:
+            plan_ahead = free_core()
+        self._pool = ThreadPoolExecutor(max_workers=1) if plan_ahead else None
+        self._pending: dict[tuple[str, bool | None], Future[tuple[PlanResult, bool]]] = {}
+
+    def close(self) -> None:
+        """Stop solving ahead (plans not started are dropped)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._pending.clear()
+
+    def __enter__(self) -> Evaluator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def plan_ahead(self, scenarios: Sequence[Scenario]) -> None:
+        """Start solving, in order, the plans of these scenarios not known yet.
+
+        HiGHS releases the GIL, so on a machine with a free core the plans of
+        the next variants are solved while this thread simulates earlier ones.
+        """
+        if self._pool is None:
+            return
+        for scenario in scenarios:
+            key = (self.keys(scenario)[0], self.settings.backstop)
+            if key not in self.cache.plans and key not in self._pending:
+                self._pending[key] = self._pool.submit(self._solve, scenario)
 
     def keys(self, scenario: Scenario) -> tuple[str, str]:
         """(plan key, run key) of a scenario, computed once per scenario object."""
@@ -81,9 +134,8 @@ class Evaluator:
         if found is not None:
             self.cache.plan_hits += 1
             return found
-        result, from_disk = cached_plan(
-            scenario, backstop=self.settings.backstop, use_cache=self.plan_cache
-        )
+        pending = self._pending.pop(key, None)
+        result, from_disk = pending.result() if pending is not None else self._solve(scenario)
         if result.phases_not_solved:
             raise IncompletePlan(
                 f"phase(s) {', '.join(result.phases_not_solved)} not solved within the "
@@ -95,6 +147,9 @@ class Evaluator:
         else:
             self.cache.plan_solves += 1
         return result
+
+    def _solve(self, scenario: Scenario) -> tuple[PlanResult, bool]:
+        return cached_plan(scenario, backstop=self.settings.backstop, use_cache=self.plan_cache)
 
     def outcomes(self, scenario: Scenario, keep_draws: bool = False) -> np.ndarray:
         """Every headline outcome (in OUTCOME_KEYS order) of one scenario."""
