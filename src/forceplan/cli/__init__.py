@@ -20,7 +20,7 @@ from types import FrameType
 from typing import Any
 
 #: The command modules, imported (and so registered) by :func:`load_app`.
-COMMAND_MODULES = ("scenario_cmds", "plan_cmd", "simulate_cmd", "update_cmd")
+COMMAND_MODULES = ("scenario_cmds", "plan_cmd", "simulate_cmd", "explore_cmd", "update_cmd")
 
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143

@@ -18,6 +18,9 @@ from pydantic import (
     BaseModel,
     BeforeValidator,  # noqa: F401  (kept for fields declared the older way)
     Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
     model_validator,
 )
 
@@ -528,6 +531,58 @@ class Simulation(Frozen):
 
 
 # ---------------------------------------------------------------------------
+# Levers (what a decision maker controls; explored by `forceplan explore`)
+# ---------------------------------------------------------------------------
+
+
+class Levers(Frozen):
+    """Options to explore as a full factorial, each crossed with the uncertainty sample.
+
+    A lever left out keeps the scenario's own setting. Also read from a separate
+    TOML file with the same ``[levers]`` table (``forceplan explore --levers``).
+    """
+
+    backstop: tuple[StrictBool, ...] | None = Field(
+        default=None, min_length=1, description="Backstop on (true) and/or off (false)."
+    )
+    variant: tuple[StrictStr, ...] | None = Field(
+        default=None,
+        min_length=1,
+        description="Force options: scenario files or bundled scenario names (e.g. iiss-small).",
+    )
+    burden_sharing: tuple[Literal["penalty", "bound", "off"], ...] | None = Field(
+        default=None, min_length=1, description="constraints.burden_sharing.mode options."
+    )
+    min_nations_on_ground: tuple[Annotated[StrictInt, Field(ge=0, le=100)], ...] | None = Field(
+        default=None, min_length=1, description="constraints.min_nations_on_ground options."
+    )
+    rotation_policy: tuple[
+        Annotated[float, Field(ge=1, le=12, strict=True, allow_inf_nan=False)], ...
+    ] | None = Field(
+        default=None,
+        min_length=1,
+        description="Rotation ratio applied to every capability (3: rule of three; 5: "
+        "Harmony's 24 months between six-month tours), replacing each capability's own.",
+    )
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Levers:
+        for name in type(self).model_fields:
+            options = getattr(self, name)
+            if options is not None and len(set(options)) != len(options):
+                raise ValueError(f"{name}: options repeat ({', '.join(map(str, options))})")
+        return self
+
+    def declared(self) -> dict[str, tuple[Any, ...]]:
+        """Lever name -> options, for the levers set (in declaration order)."""
+        return {
+            name: tuple(getattr(self, name))
+            for name in type(self).model_fields
+            if getattr(self, name) is not None
+        }
+
+
+# ---------------------------------------------------------------------------
 # The scenario
 # ---------------------------------------------------------------------------
 
@@ -552,6 +607,9 @@ class Scenario(Frozen):
         default_factory=dict,
         description="Named distributions; each must lie in the domain of its name "
         "(bundled for the parameters the simulation reads, declared for any other).",
+    )
+    levers: Levers = Field(
+        default_factory=Levers, description="Options `forceplan explore` crosses (see Levers)."
     )
     simulation: Simulation = Field(default_factory=Simulation)
     sources: dict[str, str] = Field(
@@ -714,6 +772,12 @@ class Scenario(Frozen):
                 f"simulation.training_mission: unknown mission {training!r}"
                 f"{did_you_mean(training, missions)}"
             )
+        for k in self.levers.min_nations_on_ground or ():
+            if k > len(self.nations):
+                problems.append(
+                    f"levers.min_nations_on_ground: {k} exceeds the {len(self.nations)} "
+                    "nations declared"
+                )
         if self.constraints.min_nations_on_ground > len(self.nations):
             problems.append(
                 f"constraints.min_nations_on_ground: {self.constraints.min_nations_on_ground} "

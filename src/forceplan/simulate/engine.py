@@ -206,6 +206,39 @@ def sample_chunk(
     return params, political, own
 
 
+def sample_draws(
+    inputs: ModelInputs,
+    uncertainties: Mapping[str, Uncertainty],
+    seed: int,
+    draws: np.ndarray,
+    overrides: Mapping[str, np.ndarray] | None = None,
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """What :func:`sample_chunk` gives the draws numbered ``draws``, in a run of any size.
+
+    ``draws`` (any whole numbers >= 0, repeats allowed) picks each draw's values
+    from its block of the named streams, so draw ``i`` is the same here as in
+    ``simulate_plan``. ``overrides`` (name -> one value per draw) replaces the
+    sampled values of those parameters (or adds parameters); the random political
+    and exit factors stay those of each draw. ``forceplan explore`` feeds its own
+    designs into the model through it.
+    """
+    draws = np.asarray(draws, dtype=np.int64)
+    if draws.ndim != 1 or draws.size == 0 or (draws < 0).any():
+        raise ValueError("draws must be a non-empty list of draw numbers >= 0")
+    blocks, where = np.unique(draws // BLOCK, return_inverse=True)
+    offset = draws % BLOCK
+    samples = [sample_chunk(inputs, uncertainties, seed, int(b), BLOCK) for b in blocks]
+    params = {k: np.stack([p[k] for p, _, _ in samples])[where, offset] for k in samples[0][0]}
+    for name, values in (overrides or {}).items():
+        values = np.asarray(values, dtype=float)
+        if values.shape != draws.shape:
+            raise ValueError(f"override {name!r} has shape {values.shape}, expected {draws.shape}")
+        params[name] = values
+    political = np.stack([p for _, p, _ in samples])[where, offset]
+    own = np.stack([o for _, _, o in samples])[where, offset]
+    return params, political, own
+
+
 def evaluate(
     inputs: ModelInputs,
     tables: Tables,

@@ -45,6 +45,12 @@ def stream(seed: int, name: str, block: int) -> np.random.Generator:
     )
 
 
+#: Scenario figures the simulation reads as a per-draw parameter (figure path -> parameter):
+#: a value given for the parameter (a declared uncertainty, or a per-draw override) wins
+#: over the figure. ``forceplan explore`` varies such figures draw by draw.
+FIGURE_PARAMETERS: dict[str, str] = {"backstop.credibility": "backstop_credibility"}
+
+
 def effective_uncertainties(scenario: Scenario) -> dict[str, Uncertainty]:
     """Defaults overridden by the scenario's own declarations (plus any extra names it adds)."""
     merged = dict(DEFAULT_UNCERTAINTIES)
