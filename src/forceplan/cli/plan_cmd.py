@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -132,7 +133,10 @@ def plan_command(
     if json_target is not None or csv_target is not None:
         with writing() as out:
             if json_target is not None:
-                out.write_text(json_target, result.to_json())
+                payload = result.to_dict()
+                payload["costs"] = {"basis": s.costs.basis, "funding_rule": s.costs.funding,
+                                    "note": plan_cost_note(s)}
+                out.write_text(json_target, json.dumps(payload, indent=2, allow_nan=False) + "\n")
             if csv_target is not None:
                 frames = result.to_frames()
                 folder = out.directory(csv_target, [f"{name}.csv" for name in frames])
@@ -166,6 +170,23 @@ def _pct(value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
+BASIS_WORDS = {"additional": "additional (incremental) cost", "full": "full cost"}
+FUNDING_WORDS = {
+    "where_they_fall": "costs lie where they fall (each nation pays for its own units)",
+    "common_fund": "a common fund shared by GDP key",
+    "un_assessed": "the UN's assessed budget pays its reimbursement rate, contributors the rest",
+}
+
+
+def plan_cost_note(s: Scenario) -> str:
+    """What the plan's cost columns mean and who pays (the simulation adds the rest)."""
+    return (
+        f"Costs: {BASIS_WORDS[s.costs.basis]}, US$ million of {s.currency_year} at the "
+        "capabilities' values, before national cost factors, sampled unit costs, overrun and "
+        f"inflation (forceplan simulate applies them). Who pays: {FUNDING_WORDS[s.costs.funding]}."
+    )
+
+
 def render(s: Scenario, result: PlanResult) -> None:
     """Print the plan: allocations per phase, shortfalls, nations, flank, solver."""
     backstop = (
@@ -176,6 +197,7 @@ def render(s: Scenario, result: PlanResult) -> None:
         f"backstop {backstop}",
         highlight=False,
     )
+    console.print(f"[dim]{escape(plan_cost_note(s))}[/]", highlight=False)
     not_solved = set(result.phases_not_solved)
     for phase in s.ordered_phases:
         if phase.id in not_solved:

@@ -209,6 +209,10 @@ def _fmt(value: float, unit: str) -> str:
         return f"{100 * value:.1f}%"
     if unit == "ratio":
         return f"{value:.2f}"
+    if unit == "percent":
+        return f"{value:.2f}%"
+    if unit == "factor":
+        return f"x{value:.3g}"
     if unit == "US$ m":
         return f"{value / 1000:,.1f}bn" if abs(value) >= 1000 else f"{value:,.0f}m"
     if abs(value) >= 10_000:
@@ -258,6 +262,7 @@ def render(
         f"{'on' if attrs['backstop_enabled'] else 'off'}; cells are median [5th-95th percentile]"
     )
     console.print(head)
+    console.print(f"[dim]{escape(str(attrs.get('cost_note', '')))}[/]")
     console.print(
         _year_table(
             "Coalition",
@@ -273,26 +278,48 @@ def render(
             years,
         )
     )
-    for metric, title in (
+    tables = [
         ("deployed_personnel", "Personnel deployed per nation (yearly average)"),
         ("tied_up_personnel", "Personnel tied up per nation by rotation (yearly average)"),
-        ("cumulative_cost_usd_m", "Cumulative cost per nation (year end, US$)"),
-        ("coverage", "Requirement coverage per mission line (yearly, unit-months met)"),
-    ):
+        ("cumulative_cost_usd_m", "Cumulative cost of each nation's units (year end, US$)"),
+    ]
+    if attrs.get("funding_rule", "where_they_fall") != "where_they_fall":
+        tables.append(
+            ("cumulative_paid_usd_m", "Cumulative paid by each nation's own budget (year end, US$)")
+        )
+    tables.append(("coverage", "Requirement coverage per mission line (yearly, unit-months met)"))
+    for metric, title in tables:
         table = _year_table(title, frame, [metric], True, years)
         if table.row_count:
             console.print(table)
         else:
             console.print(f"{title}: [dim]nothing deployed or required[/]")
+    if attrs.get("funding_rule") == "un_assessed":
+        console.print(
+            _year_table("Paid by the UN", frame, ["cumulative_paid_un_usd_m"], False, years)
+        )
     console.print(
         _year_table(
             "Regeneration and deterrence",
             frame,
-            ["trained_added", "deterrence_ratio", "p_offensive"],
+            [
+                m
+                for m in (
+                    "trained_added",
+                    "ukraine_force",
+                    "ukraine_effective_force",
+                    "russia_force",
+                    "deterrence_ratio",
+                    "p_offensive",
+                )
+                if m in set(frame.metric)
+            ],
             False,
             years,
         )
     )
+    if "hazard_multiplier" in set(frame.metric):
+        _render_hazard_parts(frame, years)
     mean_p = frame[(frame.metric == "p_offensive")].sort_values("year")["mean"]
     console.print(
         "P(renewed offensive) averaged over draws, by year: "
@@ -306,6 +333,26 @@ def render(
         f"[dim]scenario hash {attrs['scenario_hash'][:16]}, forceplan "
         f"{attrs['forceplan_version']}, quantiles {attrs['quantiles']}[/]"
     )
+
+
+def _render_hazard_parts(frame: pd.DataFrame, years: list[int]) -> None:
+    """The offensive hazard as a product of its parts (exp of each log part), by year."""
+    from forceplan.simulate.deterrence import HAZARD_PART_LABELS
+
+    table = Table(
+        title="What the offensive hazard is made of: monthly hazard = baseline x the other "
+        "factors (yearly, median [5th-95th])",
+        title_justify="left",
+    )
+    table.add_column("part", overflow="fold")
+    for y in years:
+        table.add_column(f"year {y}", justify="right")
+    sub = frame[frame.metric == "hazard_multiplier"]
+    for part in dict.fromkeys(sub.group):
+        rows = sub[sub.group == part].sort_values("year")
+        label = HAZARD_PART_LABELS.get(str(part), str(part))
+        table.add_row(escape(label), *[_band(r, "factor") for r in rows.itertuples(index=False)])
+    console.print(table)
 
 
 DRIVER_OUTCOMES = ("total_cost_usd_m", "coverage_mean", "trained_added_end", "p_offensive_end")
@@ -333,7 +380,13 @@ def _render_drivers(
     table.add_column("uncertainty", overflow="fold")
     for o in table_data.columns:
         table.add_column(OUTCOME_LABELS[o][0], justify="right")
-    for name, row in table_data.head(top).iterrows():
+    # each outcome's strongest drivers (the twelve unit costs move together and would
+    # otherwise fill the table with cost drivers alone), strongest first
+    wanted: set[str] = set()
+    for o in table_data.columns:
+        wanted |= set(table_data[o].abs().sort_values(ascending=False).index[: max(top // 4, 2)])
+    shown = table_data.loc[[name for name in table_data.index if name in wanted]]
+    for name, row in shown.iterrows():
         cells = [
             f"{rho:+.2f}" if abs(rho) >= noise else f"[dim]{rho:+.2f}[/]" for rho in row.to_numpy()
         ]
@@ -462,6 +515,8 @@ def render_compare(frame: pd.DataFrame) -> None:
     for name in names:
         table.add_column(escape(name), justify="right", overflow="fold")
     for outcome, (label, unit) in OUTCOME_LABELS.items():
+        if not (frame.outcome == outcome).any():
+            continue
         cells = []
         for k, name in enumerate(names):
             r = frame[(frame.scenario == name) & (frame.outcome == outcome)].iloc[0]
@@ -483,13 +538,54 @@ def render_compare(frame: pd.DataFrame) -> None:
     table.add_row(
         "plan unmet (unit-phases)", *[f"{u:,.0f}" for u in attrs["plan_unmet_units"]]
     )
+    table.add_row("cost basis", *[str(b) for b in attrs.get("cost_basis", [])])
+    table.add_row("who pays", *[FUNDING_LABELS.get(str(f), str(f))
+                                for f in attrs.get("funding_rule", [])])
     console.print(table)
+    _render_attribution(frame)
     console.print(f"[italic]{escape(str(attrs['deterrence_note']))}[/]")
     console.print(
         f"[dim]forceplan {attrs['forceplan_version']}; scenario hashes "
         + ", ".join(h[:12] for h in attrs["scenario_hashes"])
         + "[/]"
     )
+
+
+FUNDING_LABELS = {
+    "where_they_fall": "where they fall",
+    "common_fund": "common fund",
+    "un_assessed": "UN budget",
+}
+
+
+def _render_attribution(frame: pd.DataFrame) -> None:
+    """The paired difference in P(offensive by end), split among the hazard's parts."""
+    from forceplan.simulate.compare import PART_PREFIX, part_label
+
+    parts = frame[frame.outcome.str.startswith(PART_PREFIX)]
+    names = list(dict.fromkeys(frame.scenario))
+    if parts.empty or len(names) < 2:
+        return
+    table = Table(
+        title=f"What moves P(renewed offensive by end) against {escape(names[0])}: mean "
+        "paired difference, split among the hazard's parts (Shapley; the parts add up)",
+        title_justify="left",
+    )
+    table.add_column("part", overflow="fold")
+    for name in names[1:]:
+        table.add_column(escape(name), justify="right", overflow="fold")
+    for outcome in dict.fromkeys(parts.outcome):
+        cells = []
+        for name in names[1:]:
+            r = parts[(parts.scenario == name) & (parts.outcome == outcome)].iloc[0]
+            cells.append(f"{100 * r.diff_mean:+.1f} pp")
+        table.add_row(escape(part_label(str(outcome))), *cells)
+    total = frame[frame.outcome == "p_offensive_end"]
+    table.add_row(
+        "[bold]total[/]",
+        *[f"{100 * total[total.scenario == n].iloc[0].diff_mean:+.1f} pp" for n in names[1:]],
+    )
+    console.print(table)
 
 
 __all__ = ["compare_command", "render", "render_compare", "simulate_command"]
