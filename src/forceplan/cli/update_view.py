@@ -29,6 +29,8 @@ def fmt(value: float | None, unit: str) -> str:
         return "-"
     if unit in ("share", "probability"):
         return f"{100 * value:.1f}%"
+    if unit == "percent":
+        return f"{value:.2f}%"
     if unit == "ratio":
         return f"{value:.3f}"
     if unit == "US$ m":
@@ -47,6 +49,8 @@ def fmt_change(value: float | None, unit: str) -> str:
     sign = "+" if value > 0 else "-"
     if unit in ("share", "probability"):
         return f"{sign}{100 * abs(value):.2f} pp"
+    if unit == "percent":
+        return f"{sign}{abs(value):.2f} pp"
     return sign + fmt(abs(value), unit)
 
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from forceplan.plan import PlanResult
+from forceplan.simulate.compare import OUTCOME_LABELS
 
 
 @dataclass(frozen=True)
@@ -24,26 +25,35 @@ class Outcome:
     short: str = ""  # a column header
 
 
-OUTCOMES: tuple[Outcome, ...] = (
-    Outcome("total_cost_usd_m", "Total cost (mean)", "US$ m", "simulation", "cost"),
+#: The outcomes read from the plan.
+_PLAN = (
     Outcome("force_size", "Force size (peak deployed, plan)", "personnel", "plan", "force size"),
     Outcome(
         "flank_drain", "Flank drain (peak units off the flank)", "units", "plan", "flank drain"
     ),
-    Outcome(
-        "p_offensive_end", "P(renewed offensive by end)", "probability", "simulation",
-        "P(offensive)",
-    ),
-    Outcome("deployed_personnel_mean", "Deployed, average (mean)", "personnel", "simulation"),
-    Outcome("tied_up_personnel_mean", "Tied up by rotation (mean)", "personnel", "simulation"),
-    Outcome("coverage_mean", "Requirement coverage (mean)", "share", "simulation"),
     Outcome("unmet_units", "Unmet after backstop (unit-phases)", "units", "plan"),
     Outcome("backstop_units", "Filled by the backstop (unit-phases)", "units", "plan"),
     Outcome("contributors", "Contributing nations (plan)", "nations", "plan"),
-    Outcome("nations_left", "Contributors that leave (mean)", "nations", "simulation"),
-    Outcome("trained_added_end", "Ukrainians trained (mean)", "personnel", "simulation"),
-    Outcome("deterrence_ratio_end", "Deterrence ratio at end (mean)", "ratio", "simulation"),
 )
+#: Column headers of the simulation outcomes a timeline shows.
+_SHORT = {"total_cost_usd_m": "cost", "p_offensive_end": "P(offensive)"}
+#: Shown first, in this order; the rest follow as the plan and the simulation list them.
+_FIRST = ("total_cost_usd_m", "force_size", "flank_drain", "p_offensive_end")
+
+
+def _outcomes() -> tuple[Outcome, ...]:
+    """The plan's outcomes and every per-draw outcome the simulation reports (so new
+    simulation outcomes are attributed without code here), headline ones first."""
+    simulation = [
+        Outcome(key, f"{label} (mean)", unit, "simulation", _SHORT.get(key, ""))
+        for key, (label, unit) in OUTCOME_LABELS.items()
+    ]
+    every = {o.key: o for o in (*_PLAN, *simulation)}
+    first = [every[k] for k in _FIRST if k in every]
+    return (*first, *(o for o in every.values() if o.key not in _FIRST))
+
+
+OUTCOMES: tuple[Outcome, ...] = _outcomes()
 OUTCOME_KEYS = tuple(o.key for o in OUTCOMES)
 BY_KEY = {o.key: o for o in OUTCOMES}
 PLAN_OUTCOMES = tuple(o.key for o in OUTCOMES if o.stage == "plan")
