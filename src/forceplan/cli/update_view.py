@@ -44,7 +44,9 @@ def fmt_change(value: float | None, unit: str) -> str:
     """A change, signed; shares and probabilities in percentage points."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    if abs(value) < 1e-12:
+    # Shapley weights leave rounding noise (1e-12 of a personnel count): that is a zero
+    fine = unit in ("share", "probability", "ratio", "percent")
+    if abs(value) < (1e-12 if fine else 1e-6):
         return "0"
     sign = "+" if value > 0 else "-"
     if unit in ("share", "probability"):
