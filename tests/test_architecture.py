@@ -1,4 +1,4 @@
-"""Imports follow the data flow: scenario -> plan -> simulate, shells on top.
+"""Imports follow the data flow: scenario -> plan -> simulate -> update, shells on top.
 
 Parses every module's import statements (no code is run) and checks that no
 stage imports a later stage or a shell (cli, web, store).
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "forceplan"
-ORDER = ["scenario", "plan", "simulate", "explore", "report"]
+ORDER = ["scenario", "plan", "simulate", "update", "explore", "report"]
 SHELLS = {"cli", "web", "store"}
 #: Leaf modules any stage may import: they import nothing of ours.
 LEAVES = {"_version"}
@@ -75,3 +75,10 @@ def test_the_check_would_catch_a_backward_import(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("from forceplan.simulate import simulate\nimport forceplan.cli.common\n")
     assert forceplan_imports(module) == {"simulate", "cli"}
+
+
+def test_update_sits_after_simulate_and_before_the_shells() -> None:
+    assert (PACKAGE / "update").is_dir()
+    for module in stage_modules("update"):
+        imported = forceplan_imports(module)
+        assert imported <= {"scenario", "plan", "simulate", "update"}, module

@@ -92,14 +92,15 @@ def test_store_commands_read_at_80_columns(
 
 
 HELP = ["", "plan", "simulate", "compare", "runs", "show", "rerun", "report", "validate",
-        "sources", "schema", "scenarios", "explore", "discover", "sensitivity"]
+        "sources", "schema", "scenarios", "explore", "discover", "sensitivity", "update",
+        "update new", "diff", "timeline"]
 
 
 @pytest.mark.parametrize("command", HELP)
 def test_help_reads_at_80_columns_with_real_metavars(
     command: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    args = [command, "--help"] if command else ["--help"]
+    args = [*command.split(), "--help"]
     text = output(args, 80, monkeypatch)
     assert "…" not in text
     assert "<bool>" not in text and "<str>" not in text and "<int>" not in text

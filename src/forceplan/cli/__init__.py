@@ -21,7 +21,13 @@ from typing import Any
 
 #: The command modules, imported (and so registered) by :func:`load_app`.
 COMMAND_MODULES = (
-    "scenario_cmds", "plan_cmd", "simulate_cmd", "explore_cmd", "runs_cmd", "report_cmd"
+    "scenario_cmds",
+    "plan_cmd",
+    "simulate_cmd",
+    "explore_cmd",
+    "update_cmd",
+    "runs_cmd",
+    "report_cmd",
 )
 
 EXIT_INTERRUPTED = 130
