@@ -235,8 +235,11 @@ def test_gap_between_phases(tmp_path: Path) -> None:
 
 def test_duplicate_nations(tmp_path: Path) -> None:
     text = TINY.read_text().replace('iso = "BBB"', 'iso = "AAA"')
-    (msg,) = problems_of(write(tmp_path, text))
-    assert "nations: duplicate ISO code 'AAA'" in msg
+    path = write(tmp_path, text)
+    (msg,) = problems_of(path)
+    assert msg == (
+        f"{path}: nations[1] (AAA): duplicate iso 'AAA' (also nations[0]); state each entry once"
+    )
 
 
 def test_several_problems_reported_together(tmp_path: Path) -> None:

@@ -432,7 +432,12 @@ def compare_command(
             payload = {
                 **{k: v for k, v in frame.attrs.items()},
                 "plan_warnings": warnings,
-                "rows": json.loads(frame.to_json(orient="records")),
+                # every digit (DataFrame.to_json would round to 10 significant digits)
+                "rows": [
+                    {k: (None if isinstance(v, float) and math.isnan(v) else v)
+                     for k, v in row.items()}
+                    for row in frame.to_dict(orient="records")
+                ],
             }
             write_atomic(json_path, json.dumps(payload, indent=2) + "\n")
             console.print(f"wrote {json_path}")

@@ -1,10 +1,12 @@
 """Excel workbooks of results: one sheet per table, typed cells, units in the headers.
 
-Written with XlsxWriter. Numbers are written as numbers (full precision;
-the display format only rounds what is shown), booleans as booleans, text
-as text (never as a formula or a link, whatever it starts with). Each
-sheet has a bold header row naming the unit of every column, frozen so it
-stays in view, an autofilter, and column widths fitted to the content.
+Written with openpyxl (also what reads them back in the tests, so one
+library instead of two). A number cell holds the value to 16 significant
+digits, as every .xlsx writer stores it (the JSON output keeps all 17);
+the display format only rounds what is shown. Booleans are booleans, and text is always text,
+never a formula, whatever it starts with. Each sheet has a bold header row
+naming the unit of every column, frozen so it stays in view, an autofilter,
+and column widths fitted to the content.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ FORMATS = {
 }
 GENERAL_NUMBER = "#,##0.####"
 MAX_WIDTH = 60
+MAX_TEXT = 32_767  # Excel's limit for one cell
 #: sheets first in the workbook, in this order; the rest follow as they come
 FIRST = ("run", "allocations", "nations", "shortfalls", "flank", "costs", "phases")
 
@@ -53,77 +56,75 @@ def sheet_name(name: str, taken: set[str]) -> str:
 
 def workbook_bytes(runs: Sequence[ReportRun]) -> bytes:
     """An .xlsx workbook of every table of ``runs`` (sheets prefixed by run when several)."""
-    import xlsxwriter
+    from openpyxl import Workbook
 
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {
-        "in_memory": True,
-        "strings_to_formulas": False,
-        "strings_to_urls": False,
-        "strings_to_numbers": False,
-        "nan_inf_to_errors": False,
-    })
-    styles = _Styles(book)
+    book = Workbook()
+    book.remove(book.active)
     taken: set[str] = set()
     for run in runs:
         tables = run_tables(run)
         order = [n for n in FIRST if n in tables] + [n for n in tables if n not in FIRST]
         prefix = f"r{run.record.get('id')} " if len(runs) > 1 else ""
         for name in order:
-            _write_sheet(book, styles, sheet_name(prefix + name, taken), tables[name])
-    book.close()
+            _write_sheet(book.create_sheet(sheet_name(prefix + name, taken)), tables[name])
+    buffer = io.BytesIO()
+    book.save(buffer)
     return buffer.getvalue()
 
 
-class _Styles:
-    def __init__(self, book: Any) -> None:
-        self.book = book
-        self.header = book.add_format({"bold": True, "bg_color": "#EEF1F4", "bottom": 1,
-                                       "text_wrap": True, "valign": "top"})
-        self._numbers: dict[str, Any] = {}
+def _write_sheet(sheet: Any, frame: pd.DataFrame) -> None:
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
 
-    def number(self, unit: str) -> Any:
-        fmt = FORMATS.get(unit, GENERAL_NUMBER)
-        if fmt not in self._numbers:
-            self._numbers[fmt] = self.book.add_format({"num_format": fmt})
-        return self._numbers[fmt]
-
-
-def _write_sheet(book: Any, styles: _Styles, name: str, frame: pd.DataFrame) -> None:
-    sheet = book.add_worksheet(name)
     headers = list(with_units(frame).columns)
-    units = [unit_of(str(c)) for c in frame.columns]
+    formats = [FORMATS.get(unit_of(str(c)), GENERAL_NUMBER) for c in frame.columns]
     widths = [min(max(len(h), 6), MAX_WIDTH) for h in headers]
-    for col, header in enumerate(headers):
-        sheet.write_string(0, col, header, styles.header)
-    for row, values in enumerate(frame.itertuples(index=False), start=1):
-        for col, value in enumerate(values):
-            shown = _write_cell(sheet, row, col, value, styles.number(units[col]))
-            widths[col] = min(max(widths[col], shown), MAX_WIDTH)
-    for col, width in enumerate(widths):
-        sheet.set_column(col, col, width + 2)
-    sheet.freeze_panes(1, 0)
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="EEF1F4")
+    rule, wrap = Border(bottom=Side(style="thin")), Alignment(wrap_text=True, vertical="top")
+    for col, header in enumerate(headers, start=1):
+        cell = sheet.cell(row=1, column=col)
+        _text(cell, header)
+        cell.font, cell.fill, cell.border, cell.alignment = bold, fill, rule, wrap
+    for row, values in enumerate(frame.itertuples(index=False), start=2):
+        for col, value in enumerate(values, start=1):
+            shown = _write_cell(sheet.cell(row=row, column=col), value, formats[col - 1])
+            widths[col - 1] = min(max(widths[col - 1], shown), MAX_WIDTH)
+    for col, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(col)].width = width + 2
+    sheet.freeze_panes = "A2"
     if len(frame.columns):
-        sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(len(frame), 1) + 1}"
 
 
-def _write_cell(sheet: Any, row: int, col: int, value: Any, number_format: Any) -> int:
+def _text(cell: Any, value: str) -> None:
+    """Text as text: never read as a formula; characters XML cannot hold removed."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_TEXT]
+    cell.data_type = "s"
+
+
+def _write_cell(cell: Any, value: Any, number_format: str) -> int:
     """Write one typed cell; the width its text needs."""
     import numpy as np
 
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        sheet.write_blank(row, col, None)
         return 1
     if isinstance(value, bool | np.bool_):
-        sheet.write_boolean(row, col, bool(value))
+        cell.value = bool(value)
         return 5
+    if isinstance(value, numbers.Integral):
+        cell.value = int(value)
+        cell.number_format = number_format
+        return len(f"{int(value):,}")
     if isinstance(value, numbers.Real):
         number = float(value)
         if math.isinf(number):
-            sheet.write_string(row, col, "inf" if number > 0 else "-inf")
+            _text(cell, "inf" if number > 0 else "-inf")
             return 4
-        sheet.write_number(row, col, number, number_format)
+        cell.value = number
+        cell.number_format = number_format
         return len(f"{number:,.2f}")
     text = str(value)
-    sheet.write_string(row, col, text)
+    _text(cell, text)
     return len(text)

@@ -175,9 +175,12 @@ def run_tables(run: ReportRun) -> dict[str, pd.DataFrame]:
     """Every table of a run, by sheet name (plan tables prefixed with the label if several)."""
     tables: dict[str, pd.DataFrame] = {}
     several = len(run.plans) > 1
+    seen: dict[str, int] = {}
     for label, plan in run.plans:
+        seen[label] = seen.get(label, 0) + 1
+        tag = label if seen[label] == 1 else f"{label} ({seen[label]})"
         for name, frame in plan_tables(plan).items():
-            tables[f"{label} {name}" if several else name] = frame
+            tables[f"{tag} {name}" if several else name] = frame
     if run.dataset is not None:
         tables.update(simulation_tables(run.dataset))
     if run.comparison is not None:

@@ -1,12 +1,9 @@
 """Stage 1: the scenario (validated input). Imports nothing else of forceplan."""
 
-from forceplan.scenario.loader import (
-    Problem,
-    ScenarioError,
-    bundled_scenarios,
-    load_scenario,
-    scenario_hash,
-)
+from forceplan.scenario.defaults import default_uncertainties, known_parameters
+from forceplan.scenario.domains import NAMED_DOMAINS, Interval
+from forceplan.scenario.errors import Problem, ScenarioError
+from forceplan.scenario.loader import bundled_scenarios, load_scenario, scenario_hash
 from forceplan.scenario.model import (
     Backstop,
     Capability,
@@ -20,15 +17,20 @@ from forceplan.scenario.model import (
     Scenario,
     TreatyLimit,
     Uncertainty,
+    Within,
 )
+from forceplan.scenario.uncertainty import Bounds
 
 __all__ = [
+    "NAMED_DOMAINS",
     "Backstop",
+    "Bounds",
     "Capability",
     "Caveat",
     "Commitment",
     "Constraints",
     "Figure",
+    "Interval",
     "Mission",
     "Nation",
     "Phase",
@@ -37,7 +39,10 @@ __all__ = [
     "ScenarioError",
     "TreatyLimit",
     "Uncertainty",
+    "Within",
     "bundled_scenarios",
+    "default_uncertainties",
+    "known_parameters",
     "load_scenario",
     "scenario_hash",
 ]

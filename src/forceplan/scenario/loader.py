@@ -16,50 +16,52 @@ File-level keys handled here, before validation:
     ``source_x`` attaches a citation to it, ``low_x``/``high_x`` a range;
     dotted columns (``units.frigate``) fill nested tables; list fields
     (``caveats``) are separated by ``;``. Entries of the same key in the
-    TOML file are merged on top of the CSV rows.
+    TOML file are merged on top of the CSV rows (see :mod:`forceplan.scenario.tables`
+    for what a table may hold).
+
+Limits, each refused with a located message rather than a traceback: only
+regular files are read, at most ``MAX_FILE_BYTES`` each, as UTF-8; tables and
+arrays nest at most ``MAX_NESTING`` levels; a chain of ``extends`` is at most
+``MAX_EXTENDS`` files long; an entry of a keyed list (same ``iso`` or ``id``)
+appears at most once per file.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
-import tomllib
+import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from forceplan.scenario.model import Scenario
+from forceplan.scenario.domains import FieldProblems, did_you_mean
+from forceplan.scenario.errors import Problem, ScenarioError
+from forceplan.scenario.files import MAX_FILE_BYTES, MAX_NESTING, read_toml
+from forceplan.scenario.model import Capability, Nation, Scenario
+from forceplan.scenario.tables import read_table
+from forceplan.scenario.uncertainty import UNION_TAGS
+
+__all__ = [
+    "MAX_EXTENDS",
+    "MAX_FILE_BYTES",
+    "MAX_NESTING",
+    "Problem",
+    "ScenarioError",
+    "bundled_scenarios",
+    "load_scenario",
+    "resolve_path",
+    "scenario_hash",
+]
 
 KEYED_LISTS = {"nations": "iso", "capabilities": "id", "missions": "id", "phases": "id"}
 CSV_TABLES = {"nations": "iso", "capabilities": "id"}
-LIST_COLUMNS = {"caveats"}
-BOOL_COLUMNS = {"nato", "black_sea_state", "assumption"}
-TEXT_COLUMNS = {"name", "iso", "id", "stance", "domain", "description", "note", "source"}
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a scenario, located as precisely as we can."""
-
-    file: str
-    location: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}: {self.location}" if self.location else self.file
-        return f"{where}: {self.message}"
-
-
-class ScenarioError(Exception):
-    """A scenario could not be loaded; ``problems`` lists every reason."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+CSV_MODELS: dict[str, type[BaseModel]] = {"nations": Nation, "capabilities": Capability}
+#: Longest chain of ``extends`` (a variant of a variant of ...) that is followed.
+MAX_EXTENDS = 16
 
 
 @dataclass
@@ -101,12 +103,16 @@ def resolve_path(ref: str | Path, relative_to: Path | None = None) -> Path:
     if not p.is_absolute():
         candidates.append(p)
     for c in candidates:
-        if c.is_file():
+        if os.path.isfile(c):
             return c
     bundled = bundled_scenarios()
     name = p.name.removesuffix(".toml")
     if name in bundled and len(p.parts) <= 1:
         return bundled[name]
+    for c in candidates:
+        # a directory, device or pipe of that name: the reader says why it will not do
+        if os.path.exists(c):
+            return c
     raise FileNotFoundError(str(candidates[0] if candidates else p))
 
 
@@ -125,6 +131,8 @@ def load_scenario(path: str | Path) -> Scenario:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
         raise ScenarioError(_problems_from_validation(exc, raw, file, origin)) from None
+    except RecursionError:  # not reachable within MAX_NESTING; a guard all the same
+        raise ScenarioError([Problem(str(file), "", "nested too deeply")]) from None
 
 
 def scenario_hash(scenario: Scenario) -> str:
@@ -138,24 +146,31 @@ def scenario_hash(scenario: Scenario) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _read_toml(file: Path) -> dict[str, Any]:
+def _resolved(file: Path) -> Path:
     try:
-        with file.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([Problem(str(file), "", f"TOML syntax error: {exc}")]) from None
-    except OSError as exc:
-        raise ScenarioError([Problem(str(file), "", f"cannot read: {exc.strerror}")]) from None
-    except UnicodeDecodeError:
-        raise ScenarioError([Problem(str(file), "", "not UTF-8 text")]) from None
+        return file.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: the reader will say so
+        return file.absolute()
 
 
 def _read_with_bases(file: Path, seen: tuple[Path, ...], origin: _Origin) -> dict[str, Any]:
-    resolved = file.resolve()
+    resolved = _resolved(file)
     if resolved in seen:
         chain = " -> ".join(str(s) for s in (*seen, resolved))
         raise ScenarioError([Problem(str(file), "extends", f"circular extends: {chain}")])
-    raw = _read_toml(file)
+    if len(seen) >= MAX_EXTENDS:
+        raise ScenarioError(
+            [
+                Problem(
+                    str(seen[0]),
+                    "extends",
+                    f"a chain of more than {MAX_EXTENDS} scenarios (via {seen[-1]}); "
+                    "extend a scenario nearer the base",
+                )
+            ]
+        )
+    raw = read_toml(file)
+    _check_keyed_entries(raw, file)
     own_entries = {t: raw.get(t) for t in CSV_TABLES}
     raw = _expand_tables(raw, file, origin)
     base_ref = raw.get("extends")
@@ -177,7 +192,52 @@ def _read_with_bases(file: Path, seen: tuple[Path, ...], origin: _Origin) -> dic
     return merged
 
 
+def _check_keyed_entries(raw: dict[str, Any], file: Path) -> None:
+    """Each entry of a keyed list once per file, keyed by text; ``drop`` true or false."""
+    problems: list[Problem] = []
+    for table, key in KEYED_LISTS.items():
+        entries = raw.get(table)
+        if not isinstance(entries, list):
+            continue  # the schema check names the wrong type
+        first: dict[str, int] = {}
+        for j, entry in enumerate(entries):
+            if not isinstance(entry, dict) or key not in entry:
+                continue
+            ident = entry[key]
+            if not isinstance(ident, str):
+                problems.append(Problem(str(file), f"{table}[{j}].{key}", "must be text"))
+                continue
+            if "drop" in entry and not isinstance(entry["drop"], bool):
+                problems.append(
+                    Problem(str(file), f"{table}[{j}] ({ident}).drop", "must be true or false")
+                )
+            if ident in first:
+                problems.append(
+                    Problem(
+                        str(file),
+                        f"{table}[{j}] ({ident})",
+                        f"duplicate {key} {ident!r} (also {table}[{first[ident]}]); "
+                        "state each entry once",
+                    )
+                )
+            else:
+                first[ident] = j
+    if problems:
+        raise ScenarioError(problems)
+
+
+def _restates(base: dict[str, Any], over: dict[str, Any]) -> bool:
+    """Whether ``over`` states a new figure value or a new distribution for ``base``."""
+    if "distribution" in base:
+        return "distribution" in over
+    return "value" in base and "value" in over
+
+
 def _merge(base: Any, over: Any, file: str, path: str = "") -> Any:
+    if isinstance(base, dict) and isinstance(over, dict) and _restates(base, over):
+        # a new figure (or distribution) replaces the old one whole: the base's source,
+        # range, note or parameters belong to the base's value, not to this one
+        return over
     if isinstance(base, dict) and isinstance(over, dict):
         out = dict(base)
         for k, v in over.items():
@@ -186,13 +246,28 @@ def _merge(base: Any, over: Any, file: str, path: str = "") -> Any:
     key = KEYED_LISTS.get(path)
     if key and isinstance(base, list) and isinstance(over, list):
         out_list: list[Any] = [dict(e) if isinstance(e, dict) else e for e in base]
-        index = {e.get(key): i for i, e in enumerate(out_list) if isinstance(e, dict)}
-        for entry in over:
-            if not isinstance(entry, dict) or key not in entry:
+        index = {
+            e[key]: i
+            for i, e in enumerate(out_list)
+            if isinstance(e, dict) and isinstance(e.get(key), str)
+        }
+        for j, entry in enumerate(over):
+            if not isinstance(entry, dict) or not isinstance(entry.get(key), str):
                 raise ScenarioError(
                     [Problem(file, path, f"each entry of a variant's {path} needs its {key!r}")]
                 )
             drop = entry.get("drop", False)
+            if drop and entry[key] not in index:
+                hint = did_you_mean(entry[key], [k for k in index if isinstance(k, str)])
+                raise ScenarioError(
+                    [
+                        Problem(
+                            file,
+                            f"{path}[{j}] ({entry[key]}).drop",
+                            f"the base has no {key} {entry[key]!r} to drop{hint}",
+                        )
+                    ]
+                )
             rest = {k: v for k, v in entry.items() if k != "drop"}
             if entry[key] in index:
                 i = index[entry[key]]
@@ -226,10 +301,12 @@ def _expand_tables(raw: dict[str, Any], file: Path, origin: _Origin) -> dict[str
             continue
         csv_path = file.parent / rel
         try:
-            rows = _read_csv(csv_path, CSV_TABLES[name], origin)
+            rows, row_numbers = read_table(csv_path, CSV_TABLES[name], CSV_MODELS[name])
         except ScenarioError as exc:
             problems.extend(exc.problems)
             continue
+        for ident, rowno in row_numbers.items():
+            origin.entries[ident] = {"file": str(csv_path), "row": str(rowno)}
         overrides = raw.get(name, [])
         if not isinstance(overrides, list):
             problems.append(Problem(str(file), name, "must be an array of tables"))
@@ -238,91 +315,6 @@ def _expand_tables(raw: dict[str, Any], file: Path, origin: _Origin) -> dict[str
     if problems:
         raise ScenarioError(problems)
     return raw
-
-
-def _read_csv(path: Path, key: str, origin: _Origin) -> list[dict[str, Any]]:
-    try:
-        with path.open(newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            rows = list(reader)
-            columns = reader.fieldnames or []
-    except OSError as exc:
-        raise ScenarioError(
-            [Problem(str(path), "", f"cannot read CSV table: {exc.strerror}")]
-        ) from None
-    except UnicodeDecodeError:
-        raise ScenarioError([Problem(str(path), "", "not UTF-8 text")]) from None
-    if key not in columns:
-        raise ScenarioError([Problem(str(path), "header", f"needs a {key!r} column")])
-    problems: list[Problem] = []
-    out: list[dict[str, Any]] = []
-    value_columns = [
-        c for c in columns if c and not c.startswith(("source_", "low_", "high_", "note_"))
-    ]
-    for lineno, row in enumerate(rows, start=2):
-        entry: dict[str, Any] = {}
-        for col in value_columns:
-            cell = (row.get(col) or "").strip()
-            if cell == "":
-                continue
-            try:
-                value = _cell_value(col, cell)
-            except ValueError as exc:
-                problems.append(Problem(str(path), f"row {lineno}, column {col}", str(exc)))
-                continue
-            src = (row.get(f"source_{col}") or "").strip()
-            note = (row.get(f"note_{col}") or "").strip()
-            low = (row.get(f"low_{col}") or "").strip()
-            high = (row.get(f"high_{col}") or "").strip()
-            if isinstance(value, float) and (src or low or high or note):
-                fig: dict[str, Any] = {"value": value}
-                if src:
-                    fig["source"] = src
-                if note:
-                    fig["note"] = note
-                if low or high:
-                    try:
-                        fig["range"] = [float(low or value), float(high or value)]
-                    except ValueError:
-                        problems.append(
-                            Problem(
-                                str(path), f"row {lineno}, column low_/high_{col}", "not a number"
-                            )
-                        )
-                value = fig
-            _set_dotted(entry, col, value)
-        out.append(entry)
-        origin.entries[str(entry.get(key))] = {"file": str(path), "row": str(lineno)}
-    if problems:
-        raise ScenarioError(problems)
-    return out
-
-
-def _cell_value(col: str, cell: str) -> Any:
-    leaf = col.rsplit(".", 1)[-1]
-    if leaf in LIST_COLUMNS:
-        return [part.strip() for part in cell.split(";") if part.strip()]
-    if leaf in BOOL_COLUMNS:
-        low = cell.lower()
-        if low in ("true", "yes", "1"):
-            return True
-        if low in ("false", "no", "0"):
-            return False
-        raise ValueError(f"expected true or false, got {cell!r}")
-    if leaf in TEXT_COLUMNS:
-        return cell
-    try:
-        return float(cell.replace(",", "")) if cell[0] in "+-.0123456789" else cell
-    except ValueError:
-        return cell
-
-
-def _set_dotted(entry: dict[str, Any], col: str, value: Any) -> None:
-    parts = col.split(".")
-    node = entry
-    for p in parts[:-1]:
-        node = node.setdefault(p, {})
-    node[parts[-1]] = value
 
 
 # ---------------------------------------------------------------------------
@@ -337,12 +329,20 @@ def _problems_from_validation(
     for err in exc.errors(include_url=False):
         loc = list(err["loc"])
         # pydantic puts the Annotated validator chain names into loc; drop them.
-        loc = [p for p in loc if not (isinstance(p, str) and p.startswith(("function-", "lax-")))]
+        loc = [
+            p
+            for p in loc
+            if not (isinstance(p, str) and (p.startswith(("function-", "lax-")) or p in UNION_TAGS))
+        ]
         where_file = str(file)
         path = _format_loc(loc, raw)
         if len(loc) >= 2 and loc[0] in CSV_TABLES and isinstance(loc[1], int):
-            entries = raw.get(str(loc[0]), [])
-            if loc[1] < len(entries):
+            entries = raw.get(str(loc[0]))
+            if (
+                isinstance(entries, list)
+                and loc[1] < len(entries)
+                and isinstance(entries[loc[1]], dict)
+            ):
                 key = str(entries[loc[1]].get(CSV_TABLES[str(loc[0])]))
                 set_in_toml = origin.fields.get((str(loc[0]), key), {})
                 o = origin.entries.get(key)
@@ -350,6 +350,13 @@ def _problems_from_validation(
                     where_file = set_in_toml[str(loc[2])]
                 elif o is not None:
                     where_file = f"{o['file']} (row {o['row']}) via {file}"
+        sub = (err.get("ctx") or {}).get("error")
+        if isinstance(sub, FieldProblems):
+            for sub_path, reason in sub.items:
+                problems.append(
+                    Problem(where_file, f"{path}.{sub_path}" if path else sub_path, reason)
+                )
+            continue
         message = err["msg"]
         if message.startswith("Value error, "):
             message = message.removeprefix("Value error, ")
@@ -357,7 +364,7 @@ def _problems_from_validation(
             message = "unknown field (not part of the scenario schema; check the spelling)"
         elif err["type"] == "missing":
             message = "required field is missing"
-        if "\n" in message and not loc:
+        if not loc:  # the scenario's own checks: one "field.path: reason" per line
             for line in message.splitlines():
                 field_path, _, reason = line.partition(": ")
                 problems.append(Problem(where_file, field_path, reason or line))

@@ -1,12 +1,10 @@
 """Validated scenario schema (pydantic v2, frozen, extra fields forbidden).
 
-Every number in a scenario may be written bare (``gdp_usd_bn = 3340``) or as a
-*figure* table carrying its provenance::
-
-    gdp_usd_bn = { value = 3340, source = "World Bank WDI, GDP current US$, 2023" }
-    tour_months = { value = 6, range = [4, 9], source = "..." }
-
-Both forms parse to :class:`Figure`; code reads ``.value``.
+Numbers are :class:`Figure` values (see :mod:`forceplan.scenario.figure`):
+each field's type states its domain (``Positive``, ``Share``, ``Units``, or
+``Annotated[Figure, Within(low, high, what)]``), checked on the value and on
+both ends of its range. Integers and plain floats are strict (no booleans, no
+strings) and bounded. docs/scenario.md lists every domain.
 """
 
 from __future__ import annotations
@@ -18,119 +16,34 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
-    ConfigDict,
+    BeforeValidator,  # noqa: F401  (kept for fields declared the older way)
     Field,
     model_validator,
 )
 
-# ---------------------------------------------------------------------------
-# Building blocks
-# ---------------------------------------------------------------------------
-
-
-class Frozen(BaseModel):
-    """Base for every scenario model: immutable, unknown keys rejected."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-
-class Figure(Frozen):
-    """A number with its provenance.
-
-    ``range`` records where sources disagree (low, high); ``value`` is the
-    figure the scenario uses and must lie inside the range.
-    """
-
-    value: float = Field(description="The figure used by the model.")
-    source: str | None = Field(
-        default=None,
-        description="Citation a reader can follow: organisation or outlet, title, date.",
-    )
-    range: tuple[float, float] | None = Field(
-        default=None, description="(low, high) where sources disagree."
-    )
-    note: str | None = Field(default=None, description="Assumption or caveat in words.")
-    assumption: bool = Field(
-        default=False,
-        description="True where the figure is a modelling assumption, not a sourced fact.",
-    )
-
-    @model_validator(mode="after")
-    def _check(self) -> Figure:
-        if not math.isfinite(self.value):
-            raise ValueError("value must be a finite number")
-        if self.range is not None:
-            low, high = self.range
-            if not (math.isfinite(low) and math.isfinite(high)):
-                raise ValueError("range bounds must be finite numbers")
-            if low > high:
-                raise ValueError(f"range low {low} is above range high {high}")
-            if not low <= self.value <= high:
-                raise ValueError(f"value {self.value} lies outside its range [{low}, {high}]")
-        return self
-
-
-def _coerce_figure(raw: Any) -> Any:
-    # bool is an int subclass; a bare true/false is never a figure.
-    if isinstance(raw, bool):
-        raise ValueError("expected a number, not a boolean")
-    if isinstance(raw, int | float):
-        return {"value": raw}
-    return raw
-
-
-def _non_negative(fig: Figure) -> Figure:
-    if fig.value < 0 or (fig.range is not None and fig.range[0] < 0):
-        raise ValueError(f"must not be negative (got {fig.value})")
-    return fig
-
-
-def _positive(fig: Figure) -> Figure:
-    if fig.value <= 0:
-        raise ValueError(f"must be positive (got {fig.value})")
-    return _non_negative(fig)
-
-
-def _fraction(fig: Figure) -> Figure:
-    _non_negative(fig)
-    if fig.value > 1 or (fig.range is not None and fig.range[1] > 1):
-        raise ValueError(f"must be a share between 0 and 1 (got {fig.value})")
-    return fig
-
-
-def _ratio_at_least_one(fig: Figure) -> Figure:
-    if fig.value < 1:
-        raise ValueError(
-            f"rotation ratio must be at least 1 (units tied up per unit deployed), got {fig.value}"
-        )
-    if fig.value > 12:
-        raise ValueError(f"rotation ratio {fig.value} is implausible (more than 12)")
-    return fig
-
-
-def _limit(maximum: float, what: str) -> Any:
-    def check(fig: Figure) -> Figure:
-        if fig.value > maximum:
-            raise ValueError(f"{fig.value} is implausibly large for {what} (limit {maximum:g})")
-        return fig
-
-    return check
-
-
-AnyFigure = Annotated[Figure, BeforeValidator(_coerce_figure)]
-Count = Annotated[Figure, BeforeValidator(_coerce_figure), AfterValidator(_non_negative)]
-Positive = Annotated[Figure, BeforeValidator(_coerce_figure), AfterValidator(_positive)]
-Share = Annotated[Figure, BeforeValidator(_coerce_figure), AfterValidator(_fraction)]
-RotationRatio = Annotated[
-    Figure, BeforeValidator(_coerce_figure), AfterValidator(_ratio_at_least_one)
-]
-Units = Annotated[
+from forceplan.scenario.defaults import check_extra_parameters, check_uncertainty_domains
+from forceplan.scenario.domains import did_you_mean
+from forceplan.scenario.figure import (  # noqa: F401  (re-exported for field declarations)
+    AnyFigure,
+    Count,
     Figure,
-    BeforeValidator(_coerce_figure),
-    AfterValidator(_non_negative),
-    AfterValidator(_limit(10_000, "a number of units")),
-]
+    FiniteFloat,
+    Frozen,
+    NonNegative,
+    Personnel,
+    Positive,
+    Real,
+    RotationRatio,
+    Share,
+    Units,
+    Within,
+    _coerce_figure,
+    _fraction,
+    _limit,
+    _non_negative,
+    _positive,
+)
+from forceplan.scenario.uncertainty import Bounds, Uncertainty  # noqa: F401  (re-exported)
 
 Identifier = Annotated[
     str,
@@ -139,6 +52,11 @@ Identifier = Annotated[
         description="Lower-case identifier: letters, digits, underscores.",
     ),
 ]
+
+#: A month of the mission, 1-based (up to 20 years).
+Month = Annotated[int, Field(strict=True, ge=1, le=240)]
+#: A plain multiplier or weight, 0 to 10 (a finite float, not a bool or a string).
+Weight = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=10)]
 
 Stance = Literal["committed", "willing", "undecided", "opposed"]
 Domain = Literal["land", "air", "sea", "enabler", "command", "training"]
@@ -154,39 +72,23 @@ class Capability(Frozen):
     id: Identifier
     name: str
     domain: Domain
-    personnel_per_unit: Annotated[
-        Figure,
-        BeforeValidator(_coerce_figure),
-        AfterValidator(_positive),
-        AfterValidator(_limit(50_000, "personnel per unit")),
-    ]
+    personnel_per_unit: Annotated[Figure, Within(0, 50_000, "personnel per unit", low_open=True)]
     annual_cost_per_unit_usd_m: Annotated[
-        Figure,
-        BeforeValidator(_coerce_figure),
-        AfterValidator(_non_negative),
-        AfterValidator(_limit(100_000, "annual cost per unit in US$ million")),
+        Figure, Within(0, 100_000, "annual cost per unit in US$ million")
     ] = Field(description="Additional annual cost of one deployed unit, US$ million.")
-    tour_months: Annotated[
-        Figure,
-        BeforeValidator(_coerce_figure),
-        AfterValidator(_positive),
-        AfterValidator(_limit(36, "a tour length in months")),
-    ]
+    tour_months: Annotated[Figure, Within(0, 36, "a tour length in months", low_open=True)]
     rotation_ratio: RotationRatio = Field(
         description="Units tied up (preparing + deployed + recovering) per unit deployed."
     )
     relief_overlap_months: Annotated[
-        Figure,
-        BeforeValidator(_coerce_figure),
-        AfterValidator(_non_negative),
-        AfterValidator(_limit(6, "a relief-in-place overlap in months")),
+        Figure, Within(0, 6, "a relief-in-place overlap in months")
     ] = Field(
         default_factory=lambda: Figure(value=0.0),
         description="Months an incoming and outgoing unit overlap at a relief in place.",
     )
-    displacement_tonnes: Count | None = Field(
-        default=None, description="Warship displacement per unit, for treaty tonnage limits."
-    )
+    displacement_tonnes: (
+        Annotated[Figure, Within(0, 200_000, "a displacement in tonnes", low_open=True)] | None
+    ) = Field(default=None, description="Warship displacement per unit, for treaty tonnage limits.")
     description: str | None = None
 
 
@@ -214,30 +116,12 @@ class Nation(Frozen):
 
     name: str
     iso: Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 code.")]
-    gdp_usd_bn: Annotated[
-        Figure,
-        BeforeValidator(_coerce_figure),
-        AfterValidator(_positive),
-        AfterValidator(_limit(50_000, "GDP in US$ billion")),
-    ]
+    gdp_usd_bn: Annotated[Figure, Within(0, 50_000, "GDP in US$ billion", low_open=True)]
     defence_budget_usd_bn: Annotated[
-        Figure,
-        BeforeValidator(_coerce_figure),
-        AfterValidator(_positive),
-        AfterValidator(_limit(2_000, "a defence budget in US$ billion")),
+        Figure, Within(0, 2_000, "a defence budget in US$ billion", low_open=True)
     ]
-    active_personnel: Annotated[
-        Figure,
-        BeforeValidator(_coerce_figure),
-        AfterValidator(_positive),
-        AfterValidator(_limit(5_000_000, "active personnel")),
-    ]
-    army_personnel: Annotated[
-        Figure,
-        BeforeValidator(_coerce_figure),
-        AfterValidator(_positive),
-        AfterValidator(_limit(5_000_000, "army personnel")),
-    ]
+    active_personnel: Annotated[Figure, Within(0, 5_000_000, "active personnel", low_open=True)]
+    army_personnel: Annotated[Figure, Within(0, 5_000_000, "army personnel", low_open=True)]
     stance: Stance
     nato: bool = True
     black_sea_state: bool = Field(
@@ -291,7 +175,7 @@ class Mission(Frozen):
     name: str
     objective: str = Field(description="The objective in the reports' words, e.g. 'safe skies'.")
     region: str = Field(description="Where it operates, e.g. 'western Ukraine', 'front'.")
-    priority: Annotated[int, Field(ge=1, le=9)] = Field(
+    priority: Annotated[int, Field(strict=True, ge=1, le=9)] = Field(
         description="1 is most important; unmet requirement is penalised by priority."
     )
     on_ground: bool = Field(
@@ -306,11 +190,9 @@ class Phase(Frozen):
 
     id: Identifier
     name: str
-    start_month: Annotated[int, Field(ge=1, le=240)] = Field(description="First month, 1-based.")
-    end_month: Annotated[int, Field(ge=1, le=240)] = Field(description="Last month, inclusive.")
-    multiplier: Annotated[float, Field(ge=0, le=10)] = Field(
-        default=1.0, description="Scales every mission's base requirement."
-    )
+    start_month: Month = Field(description="First month, 1-based.")
+    end_month: Month = Field(description="Last month, inclusive.")
+    multiplier: Weight = Field(default=1.0, description="Scales every mission's base requirement.")
     requirements: dict[Identifier, dict[Identifier, Units]] | None = Field(
         default=None,
         description="Explicit requirements per mission and capability; replaces the scaled "
@@ -357,7 +239,7 @@ class TreatyLimit(Frozen):
 
     name: str
     measure: Literal["units", "personnel", "displacement_tonnes"]
-    maximum: Count
+    maximum: Annotated[Figure, Within(0, 10_000_000, "a treaty maximum")]
     capabilities: tuple[Identifier, ...] = Field(default=(), description="Empty means all.")
     missions: tuple[Identifier, ...] = Field(default=(), description="Empty means all.")
     applies_to: Literal["all", "non_black_sea_states", "black_sea_states"] = "all"
@@ -383,7 +265,7 @@ class BurdenSharing(Frozen):
 
 
 class Constraints(Frozen):
-    min_nations_on_ground: Annotated[int, Field(ge=0, le=100)] = Field(
+    min_nations_on_ground: Annotated[int, Field(strict=True, ge=0, le=100)] = Field(
         default=0, description="Multinational tripwire: distinct flags on on-ground missions."
     )
     lead_nations: dict[Identifier, tuple[str, ...]] = Field(
@@ -404,69 +286,10 @@ class Constraints(Frozen):
 # ---------------------------------------------------------------------------
 
 
-class Uncertainty(Frozen):
-    """An uncertain parameter, EMA-Workbench style: a named distribution with a source.
-
-    For ``lognormal``, ``mean`` and ``sd`` are those of the quantity itself (not of its
-    logarithm), so ``mean = 1.15, sd = 0.1`` means "about 15% over, give or take 10%".
-    """
-
-    distribution: Literal["fixed", "uniform", "triangular", "normal", "lognormal", "beta"]
-    value: float | None = Field(default=None, description="For 'fixed'.")
-    low: float | None = None
-    high: float | None = None
-    mode: float | None = None
-    mean: float | None = None
-    sd: float | None = Field(default=None, gt=0)
-    alpha: float | None = Field(default=None, gt=0)
-    beta: float | None = Field(default=None, gt=0)
-    unit: str | None = None
-    description: str | None = None
-    source: str | None = None
-
-    @model_validator(mode="after")
-    def _params(self) -> Uncertainty:
-        need: dict[str, tuple[str, ...]] = {
-            "fixed": ("value",),
-            "uniform": ("low", "high"),
-            "triangular": ("low", "mode", "high"),
-            "normal": ("mean", "sd"),
-            "lognormal": ("mean", "sd"),
-            "beta": ("alpha", "beta"),
-        }
-        missing = [p for p in need[self.distribution] if getattr(self, p) is None]
-        if missing:
-            raise ValueError(f"a {self.distribution} distribution needs {', '.join(missing)}")
-        if self.low is not None and self.high is not None and self.low > self.high:
-            raise ValueError(f"low ({self.low}) is above high ({self.high})")
-        if self.distribution == "lognormal" and self.mean is not None and self.mean <= 0:
-            raise ValueError("a lognormal distribution needs a positive mean")
-        if self.distribution == "triangular":
-            assert self.low is not None and self.high is not None and self.mode is not None
-            if not self.low <= self.mode <= self.high:
-                raise ValueError("mode must lie between low and high")
-        return self
-
-    @property
-    def central(self) -> float:
-        """A central value (used for deterministic runs)."""
-        d = self.distribution
-        if d == "fixed":
-            return float(self.value)  # type: ignore[arg-type]
-        if d == "uniform":
-            return (float(self.low) + float(self.high)) / 2  # type: ignore[arg-type]
-        if d == "triangular":
-            return float(self.mode)  # type: ignore[arg-type]
-        if d in ("normal", "lognormal"):
-            return float(self.mean)  # type: ignore[arg-type]
-        a, b = float(self.alpha), float(self.beta)  # type: ignore[arg-type]
-        return a / (a + b)
-
-
 class Simulation(Frozen):
     """Settings for the month-by-month simulation (see docs/model.md)."""
 
-    months: Annotated[int, Field(ge=1, le=240)] | None = Field(
+    months: Month | None = Field(
         default=None, description="Months to simulate; default: to the end of the last phase."
     )
     exit_hazard_per_year: dict[Stance, Share] = Field(
@@ -478,21 +301,22 @@ class Simulation(Frozen):
         },
         description="Annual probability that a contributor of each stance leaves.",
     )
-    extra: dict[str, AnyFigure] = Field(
+    extra: Annotated[dict[str, AnyFigure], AfterValidator(check_extra_parameters)] = Field(
         default_factory=dict,
-        description="Further named model parameters (see docs/model.md for the names).",
+        description="Further named model parameters; only names the model reads are "
+        "accepted (none yet: see docs/model.md).",
     )
-    cost_pressure_weight: Annotated[float, Field(ge=0, le=10)] = Field(
+    cost_pressure_weight: Weight = Field(
         default=0.0,
         description="Rise in a nation's log exit hazard per percentage point of its defence "
         "budget that the mission costs it per year (0: cost pressure ignored).",
     )
-    casualty_weight: Annotated[float, Field(ge=0, le=10)] = Field(
+    casualty_weight: Weight = Field(
         default=0.0,
         description="Rise in a nation's log exit hazard per 100 cumulative casualties "
         "(0: casualties ignored).",
     )
-    forced_exits: dict[str, Annotated[int, Field(ge=1, le=241)]] = Field(
+    forced_exits: dict[str, Annotated[int, Field(strict=True, ge=1, le=241)]] = Field(
         default_factory=dict,
         description="ISO code -> month from which that nation is certainly gone (what-if).",
     )
@@ -522,7 +346,7 @@ class Scenario(Frozen):
     name: Identifier
     title: str
     description: str | None = None
-    currency_year: int = Field(default=2025, ge=1990, le=2100)
+    currency_year: int = Field(default=2025, strict=True, ge=1990, le=2100)
     nations: tuple[Nation, ...] = Field(min_length=1)
     capabilities: tuple[Capability, ...] = Field(min_length=1)
     caveats: dict[Identifier, Caveat] = Field(default_factory=dict)
@@ -530,7 +354,13 @@ class Scenario(Frozen):
     phases: tuple[Phase, ...] = Field(min_length=1)
     backstop: Backstop | None = None
     constraints: Constraints = Field(default_factory=Constraints)
-    uncertainties: dict[Identifier, Uncertainty] = Field(default_factory=dict)
+    uncertainties: Annotated[
+        dict[Identifier, Uncertainty], AfterValidator(check_uncertainty_domains)
+    ] = Field(
+        default_factory=dict,
+        description="Named distributions; each must lie in the domain of its name "
+        "(bundled for the parameters the simulation reads, declared for any other).",
+    )
     simulation: Simulation = Field(default_factory=Simulation)
     sources: dict[str, str] = Field(
         default_factory=dict,
@@ -548,23 +378,28 @@ class Scenario(Frozen):
         regions = {m.region for m in self.missions}
         isos = [n.iso for n in self.nations]
 
-        for label, values in (
-            ("capabilities: duplicate id", cap_ids),
-            ("missions: duplicate id", mission_ids),
-            ("phases: duplicate id", [p.id for p in self.phases]),
-            ("nations: duplicate ISO code", isos),
-            ("nations: duplicate name", [n.name for n in self.nations]),
+        for table, field, labels, values in (
+            ("capabilities", "id", cap_ids, cap_ids),
+            ("missions", "id", mission_ids, mission_ids),
+            ("phases", "id", [p.id for p in self.phases], [p.id for p in self.phases]),
+            ("nations", "iso", isos, isos),
+            ("nations", "name", isos, [n.name for n in self.nations]),
         ):
-            dupes = sorted({v for v in values if values.count(v) > 1})
-            if dupes:
-                problems.append(f"{label} {', '.join(map(repr, dupes))}")
+            problems += _duplicates(table, field, labels, values)
 
         for i, n in enumerate(self.nations):
             where = f"nations[{i}] ({n.iso})"
             for cap in n.units:
                 if cap not in caps:
                     problems.append(f"{where}.units.{cap}: unknown capability {cap!r}")
+            seen_commitments: dict[str, int] = {}
             for j, c in enumerate(n.commitments):
+                if c.name in seen_commitments:
+                    problems.append(
+                        f"{where}.commitments[{j}].name: duplicate commitment {c.name!r} "
+                        f"(also commitments[{seen_commitments[c.name]}]); state each once"
+                    )
+                seen_commitments.setdefault(c.name, j)
                 if c.capability not in caps:
                     problems.append(
                         f"{where}.commitments[{j}].capability: unknown capability {c.capability!r}"
@@ -675,6 +510,18 @@ class Scenario(Frozen):
                         f"constraints.treaty_limits[{i}]: capabilities without "
                         f"displacement_tonnes: {', '.join(lacking)}"
                     )
+        for iso in self.simulation.forced_exits:
+            if iso not in iso_set:
+                problems.append(
+                    f"simulation.forced_exits.{iso}: unknown nation {iso!r}"
+                    f"{did_you_mean(iso, iso_set)}"
+                )
+        training = self.simulation.training_mission
+        if training is not None and training not in missions:
+            problems.append(
+                f"simulation.training_mission: unknown mission {training!r}"
+                f"{did_you_mean(training, missions)}"
+            )
         if self.constraints.min_nations_on_ground > len(self.nations):
             problems.append(
                 f"constraints.min_nations_on_ground: {self.constraints.min_nations_on_ground} "
@@ -754,6 +601,21 @@ class Scenario(Frozen):
     def sources_list(self) -> Iterator[tuple[str, Figure]]:
         """Every figure in the scenario with its dotted path."""
         yield from _walk_figures(self, "")
+
+
+def _duplicates(table: str, field: str, labels: list[str], values: list[str]) -> list[str]:
+    """``table[j] (label).field: duplicate ...`` for every entry repeating an earlier one."""
+    first: dict[str, int] = {}
+    out = []
+    for j, value in enumerate(values):
+        if value in first:
+            out.append(
+                f"{table}[{j}] ({labels[j]}).{field}: duplicate {field} {value!r} "
+                f"(also {table}[{first[value]}]); state each entry once"
+            )
+        else:
+            first[value] = j
+    return out
 
 
 def _walk_figures(obj: Any, path: str) -> Iterator[tuple[str, Figure]]:
