@@ -123,7 +123,7 @@ def get_scenario(name: str, svc: Svc, _: Reader) -> Any:
         "nations": [n.iso for n in s.nations],
         "missions": [{"id": x.id, "name": x.name, "region": x.region, "objective": x.objective}
                      for x in s.missions],
-        "phases": [p.id for p in s.ordered_phases()],
+        "phases": [p.id for p in s.ordered_phases],
         "figures": lib.figures(s),
         "references": dict(s.sources),
     }

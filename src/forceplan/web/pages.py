@@ -42,11 +42,11 @@ class SignIn(Exception):
     """Reading needs a token and none came: go to the sign-in page."""
 
 
-def _page(request: Request, name: str, **context: Any) -> HTMLResponse:
+def _page(request: Request, template: str, **context: Any) -> HTMLResponse:
     svc = services(request)
     caller = _caller(request)
     return templates.TemplateResponse(
-        request, name,
+        request, template,
         {"caller": caller, "csrf": caller.csrf if caller else "",
          "open_reads": svc.settings.open_reads, **context},
     )
