@@ -165,6 +165,8 @@ def parse(text: str, display: str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"line (\d+)", str(exc))
         at = int(found.group(1)) if found else None
+        if at is None and "end of document" in str(exc):
+            at = text.count("\n") + 1
         raise Refused([_problem(display, f"line {at}" if at else "",
                                 f"TOML syntax error: {exc}", at)]) from None
     except RecursionError:
@@ -272,7 +274,7 @@ def copy_with_changes(
         _apply(doc, path, edit)
     if problems:
         raise Refused(problems)
-    doc["name"] = name
+    doc["name"] = identifier(name)
     if title:
         doc["title"] = title
     text = f"# A copy of {base}, made in the forceplan dashboard.\n" + tomli_w.dumps(doc)
@@ -280,8 +282,14 @@ def copy_with_changes(
         return save(settings, name, text.encode(), replace=replace)
     except Refused as exc:
         for p in exc.problems:
-            p["field"] = _figure_of(p.get("location", ""), known)
+            p["field"] = _figure_of(p.get("location", ""), known, p.get("message", ""))
         raise
+
+
+def identifier(name: str) -> str:
+    """A file name as a scenario's ``name`` (lower-case letters, digits, '_'; a letter first)."""
+    ident = name.replace("-", "_")
+    return ident if ident[:1].isalpha() else f"s_{ident}"
 
 
 def _apply(doc: dict[str, Any], path: str, edit: dict[str, Any]) -> None:
@@ -329,9 +337,14 @@ def _figure_doc(old: Any, edit: dict[str, Any]) -> dict[str, Any]:
     return fig
 
 
-def _figure_of(location: str, known: set[str]) -> str | None:
-    """The figure path a problem's location belongs to ('nations[2] (GBR).x' -> 'nations[GBR].x')."""
+def _figure_of(location: str, known: set[str], message: str = "") -> str | None:
+    """The figure path a problem's location belongs to ('nations[2] (GBR).x' -> 'nations[GBR].x');
+    for a problem of a whole entry, the figure its message starts with ('army_personnel (...)
+    exceeds ...' on nations[1] (FRA) -> 'nations[FRA].army_personnel')."""
     path = re.sub(r"\[\d+\] \(([^)]+)\)", r"[\1]", location)
+    first = re.match(r"[a-z_]+", message)
+    if first and f"{path}.{first.group(0)}" in known:
+        return f"{path}.{first.group(0)}"
     best = None
     for figure in known:
         if (path == figure or path.startswith(figure + ".")) and (
