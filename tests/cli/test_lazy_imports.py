@@ -69,3 +69,15 @@ def test_unknown_attribute_still_raises() -> None:
 
     with pytest.raises(AttributeError):
         _ = forceplan.no_such_name  # type: ignore[attr-defined]
+
+
+def test_cli_import_leaves_the_web_stack_out() -> None:
+    run_python(
+        """
+        import sys
+        import forceplan.cli
+        web = ("fastapi", "starlette", "uvicorn", "jinja2", "forceplan.web", "altair")
+        loaded = {m for m in web if m in sys.modules}
+        assert not loaded, loaded
+        """
+    )

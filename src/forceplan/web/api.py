@@ -7,7 +7,18 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, Response, UploadFile
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    HTTPException,
+    Path,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+)
+from pydantic import Field
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
@@ -21,6 +32,10 @@ EVENT_INTERVAL_S = 0.25
 #: an event stream ends after this long even if the run has not (the page reconnects)
 EVENT_STREAM_MAX_S = 600.0
 MAX_COMPARED = 8
+MAX_ID = 2**31 - 1
+
+RunId = Annotated[int, Path(ge=1, le=MAX_ID, description="A run id (from GET /api/runs).")]
+RunRef = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def services(request: Request) -> Services:
@@ -247,13 +262,13 @@ def start_run(body: m.StartRun, svc: Svc, _: Writer) -> Any:
 
 
 @router.get("/runs/{run_id}", response_model=m.RunOut, responses=NOT_FOUND)
-def run(run_id: int, svc: Svc, _: Reader) -> dict[str, Any]:
+def run(run_id: RunId, svc: Svc, _: Reader) -> dict[str, Any]:
     return svc.run_dict(get_run(svc, run_id))
 
 
 @router.delete("/runs/{run_id}", status_code=204, response_class=Response,
                responses={**ERRORS, **NOT_FOUND, 409: {"model": m.ErrorOut}})
-def delete_run(run_id: int, svc: Svc, _: Writer) -> Response:
+def delete_run(run_id: RunId, svc: Svc, _: Writer) -> Response:
     info = get_run(svc, run_id)
     try:
         svc.store.delete_run(info.id)
@@ -273,7 +288,7 @@ def finished(svc: Services, run_id: int) -> RunInfo:
 
 @router.get("/runs/{run_id}/results", response_model=m.ResultsOut,
             responses={**NOT_FOUND, 409: {"model": m.ErrorOut}})
-def results(run_id: int, svc: Svc, _: Reader) -> dict[str, Any]:
+def results(run_id: RunId, svc: Svc, _: Reader) -> dict[str, Any]:
     """The run's stored results: metadata and tables (a simulation's arrays stay in its file)."""
     info = finished(svc, run_id)
     try:
@@ -284,7 +299,7 @@ def results(run_id: int, svc: Svc, _: Reader) -> dict[str, Any]:
 
 @router.get("/runs/{run_id}/charts", response_model=m.ChartsOut,
             responses={**NOT_FOUND, 409: {"model": m.ErrorOut}})
-def charts(run_id: int, svc: Svc, _: Reader) -> dict[str, Any]:
+def charts(run_id: RunId, svc: Svc, _: Reader) -> dict[str, Any]:
     """Every chart of the run, as Vega-Lite specs (the report's chart functions)."""
     info = finished(svc, run_id)
     try:
@@ -295,7 +310,7 @@ def charts(run_id: int, svc: Svc, _: Reader) -> dict[str, Any]:
 
 @router.get("/runs/{run_id}/map", response_model=m.MapOut,
             responses={**NOT_FOUND, 409: {"model": m.ErrorOut}})
-def run_map(run_id: int, svc: Svc, _: Reader) -> dict[str, Any]:
+def run_map(run_id: RunId, svc: Svc, _: Reader) -> dict[str, Any]:
     """Where the plan's mission lines and eastern-flank commitments sit (Vega-Lite spec)."""
     info = finished(svc, run_id)
     try:
@@ -306,7 +321,7 @@ def run_map(run_id: int, svc: Svc, _: Reader) -> dict[str, Any]:
 
 @router.get("/runs/{run_id}/events", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}}}, **NOT_FOUND})
-async def events(run_id: int, request: Request, svc: Svc, _: Reader) -> StreamingResponse:
+async def events(run_id: RunId, request: Request, svc: Svc, _: Reader) -> StreamingResponse:
     """Server-sent events: ``progress`` while the run goes, then one ``done``."""
     await run_in_threadpool(get_run, svc, run_id)
     return StreamingResponse(_event_stream(run_id, request, svc),
@@ -347,7 +362,7 @@ def _event(name: str, data: dict[str, Any]) -> str:
             responses={**NOT_FOUND, 422: {"model": m.ErrorOut}})
 def compare_runs(
     svc: Svc, _: Reader,
-    runs: Annotated[list[int], Query(min_length=2, max_length=MAX_COMPARED)],
+    runs: Annotated[list[RunRef], Query(min_length=2, max_length=MAX_COMPARED)],
 ) -> dict[str, Any]:
     """Two or more runs side by side: headline numbers, and simulated outcomes as one chart."""
     infos = [get_run(svc, r) for r in runs]

@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from forceplan.store import StoreError
 from forceplan.web import scenarios as lib
-from forceplan.web.api import MAX_COMPARED, get_run, services
+from forceplan.web.api import MAX_COMPARED, RunId, RunRef, get_run, services
 from forceplan.web.auth import COOKIE, Caller, same_origin
 
 router = APIRouter(include_in_schema=False)
@@ -114,7 +114,7 @@ def new_scenario_page(request: Request, base: str | None = None) -> HTMLResponse
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
-def run_page(request: Request, run_id: int) -> HTMLResponse:
+def run_page(request: Request, run_id: RunId) -> HTMLResponse:
     svc = services(request)
     _caller(request)
     info = get_run(svc, run_id)
@@ -122,7 +122,7 @@ def run_page(request: Request, run_id: int) -> HTMLResponse:
 
 
 @router.get("/runs/{run_id}/report.html", response_class=HTMLResponse)
-def report_html(request: Request, run_id: int) -> HTMLResponse:
+def report_html(request: Request, run_id: RunId) -> HTMLResponse:
     svc = services(request)
     _caller(request)
     info = get_run(svc, run_id)
@@ -139,7 +139,7 @@ REPORT_CSP = ("default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
 
 
 @router.get("/runs/{run_id}/report.xlsx")
-def report_xlsx(request: Request, run_id: int) -> Response:
+def report_xlsx(request: Request, run_id: RunId) -> Response:
     svc = services(request)
     _caller(request)
     info = get_run(svc, run_id)
@@ -156,7 +156,7 @@ def report_xlsx(request: Request, run_id: int) -> Response:
 
 @router.get("/compare", response_class=HTMLResponse)
 def compare_page(
-    request: Request, runs: Annotated[list[int] | None, Query(max_length=MAX_COMPARED)] = None
+    request: Request, runs: Annotated[list[RunRef] | None, Query(max_length=MAX_COMPARED)] = None
 ) -> HTMLResponse:
     svc = services(request)
     _caller(request)
