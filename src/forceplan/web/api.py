@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 from fastapi import (
@@ -73,6 +73,13 @@ def refused(exc: lib.Refused) -> JSONResponse:
          "problems": exc.problems},
         status_code=exc.status,
     )
+
+
+def frozen(svc: Services, info: RunInfo, what: str, make: Callable[[], Any]) -> Response:
+    """A finished run's answer, encoded once: it never changes (the cache drops deleted runs)."""
+    body = svc.cached(info, f"{what}.json",
+                      lambda: json.dumps(make(), allow_nan=False).encode())
+    return Response(body, media_type="application/json")
 
 
 def get_run(svc: Services, run_id: int) -> RunInfo:
@@ -288,33 +295,34 @@ def finished(svc: Services, run_id: int) -> RunInfo:
 
 @router.get("/runs/{run_id}/results", response_model=m.ResultsOut,
             responses={**NOT_FOUND, 409: {"model": m.ErrorOut}})
-def results(run_id: RunId, svc: Svc, _: Reader) -> dict[str, Any]:
+def results(run_id: RunId, svc: Svc, _: Reader) -> Response:
     """The run's stored results: metadata and tables (a simulation's arrays stay in its file)."""
     info = finished(svc, run_id)
     try:
-        return {"run": svc.run_dict(info), "results": svc.results(info)}
+        return frozen(svc, info, "results",
+                      lambda: {"run": svc.run_dict(info), "results": svc.results(info)})
     except StoreError as exc:
         raise store_error(exc) from None
 
 
 @router.get("/runs/{run_id}/charts", response_model=m.ChartsOut,
             responses={**NOT_FOUND, 409: {"model": m.ErrorOut}})
-def charts(run_id: RunId, svc: Svc, _: Reader) -> dict[str, Any]:
+def charts(run_id: RunId, svc: Svc, _: Reader) -> Response:
     """Every chart of the run, as Vega-Lite specs (the report's chart functions)."""
     info = finished(svc, run_id)
     try:
-        return {"charts": svc.charts(info)}
+        return frozen(svc, info, "charts", lambda: {"charts": svc.charts(info)})
     except StoreError as exc:
         raise store_error(exc) from None
 
 
 @router.get("/runs/{run_id}/map", response_model=m.MapOut,
             responses={**NOT_FOUND, 409: {"model": m.ErrorOut}})
-def run_map(run_id: RunId, svc: Svc, _: Reader) -> dict[str, Any]:
+def run_map(run_id: RunId, svc: Svc, _: Reader) -> Response:
     """Where the plan's mission lines and eastern-flank commitments sit (Vega-Lite spec)."""
     info = finished(svc, run_id)
     try:
-        return svc.map(info)
+        return frozen(svc, info, "map", lambda: svc.map(info))
     except StoreError as exc:
         raise store_error(exc) from None
 
