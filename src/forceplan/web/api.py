@@ -18,9 +18,9 @@ from fastapi import (
     Response,
     UploadFile,
 )
-from pydantic import Field
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import Field
 
 from forceplan.store import RunInfo, StoreError
 from forceplan.web import models as m
@@ -39,7 +39,8 @@ RunRef = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def services(request: Request) -> Services:
-    return request.app.state.services  # type: ignore[no-any-return]
+    found: Services = request.app.state.services
+    return found
 
 
 def reader(request: Request) -> Caller | None:

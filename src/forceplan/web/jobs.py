@@ -13,6 +13,8 @@ is noticed by the pool, and its run is marked failed here.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import multiprocessing
 import queue
 import threading
@@ -90,7 +92,7 @@ class Runner:
                 execute, self.store.url, str(self.store.files), run_id
             )
         self._futures[run_id] = future
-        future.add_done_callback(lambda f, r=run_id: self._done(r, f))
+        future.add_done_callback(functools.partial(self._done, run_id))
         return run_id
 
     def _done(self, run_id: int, future: Future[str | None]) -> None:
@@ -106,10 +108,9 @@ class Runner:
             if isinstance(error, BrokenProcessPool):
                 self._reset()
                 error = RuntimeError("the worker process computing it died")
-            try:
+            # if the store is gone too, readers will see the run abandoned
+            with contextlib.suppress(Exception):
                 self.store.fail_run(run_id, f"{type(error).__name__}: {error}")
-            except Exception:  # the store is gone too; readers will see it abandoned
-                pass
         progress = self.progress.get(run_id)
         if progress is not None:
             progress.stage = "failed" if (error or failed) else "finished"
