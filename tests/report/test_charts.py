@@ -150,3 +150,22 @@ def test_static_export_needs_no_browser(flagship_plan: PlanResult) -> None:
     assert width > 400 and height > 200
     svg = charts.to_svg(chart)
     assert svg.startswith("<svg") and "Eastern-flank drain" in svg
+
+
+def test_a_scenario_with_no_force_still_charts_and_reports() -> None:
+    from forceplan import load_scenario, plan
+    from forceplan.report.html import html_report
+    from forceplan.report.model import ReportRun
+    from forceplan.simulate import simulate_plan
+
+    scenario = load_scenario("no-force")
+    result = plan(scenario)
+    ds = simulate_plan(scenario, result, 200, 1, keep_draws=50)
+    made = charts.run_charts([(scenario.name, result)], ds)
+    assert set(made) == {"who-sends-what", "deployed-over-time", "coverage", "cost-vs-gdp",
+                         "flank-drain", "fan-charts", "drivers"}
+    assert rows(spec(made["deployed-over-time"])) == []  # nobody deployed, nothing stacked
+    assert charts.to_svg(made["deployed-over-time"]).startswith("<svg")
+    text = html_report([ReportRun({"kind": "simulate"}, [("no-force", scenario)],
+                                  [("no-force", result)], ds)])
+    assert "Run record" in text

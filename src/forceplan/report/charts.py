@@ -87,7 +87,8 @@ def _monthly_nations(plan: PlanResult) -> pd.DataFrame:
             rows.append({"nation": rec["nation"], "measure": measure,
                          "personnel": float(rec[column]), "from_month": start,
                          "to_month": end + 1, "phase": rec["phase"]})
-    return pd.DataFrame(rows)
+    columns = ["nation", "measure", "personnel", "from_month", "to_month", "phase"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def deployed_over_time(plan: PlanResult) -> alt.FacetChart:
