@@ -193,6 +193,12 @@ def test_a_person_plans_simulates_views_and_compares_in_the_browser(
     assert page.locator("#run-links a#report-link").count() == 1
     browser.shot("5-simulation-run")
 
+    # its HTML report, served with everything inlined
+    page.click("#report-link")
+    page.wait_for_url(f"**/runs/{sim_id}/report.html")
+    page.wait_for_function("() => document.querySelectorAll('.chart svg').length >= 7",
+                           timeout=60_000)
+
     # compare the two runs
     page.goto(served.base + f"/compare?runs={plan_id}&runs={sim_id}")
     page.wait_for_function("() => document.body.dataset.chartsDrawn === 'yes'")

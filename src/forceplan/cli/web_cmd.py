@@ -49,7 +49,7 @@ def serve_command(
                           f"{'closed' if closed_reads else 'open to anyone who can reach it'}")
     store = open_store_or_exit(db)
     settings = WebSettings(
-        db_url=store.url, open_reads=not closed_reads, workers=workers,
+        db_url=store.url, open_reads=not closed_reads, workers=workers, prewarm=True,
         scenario_dir=Path(scenario_dir) if scenario_dir else default_scenario_dir(),
     )
     web_app = create_app(settings, store=store)

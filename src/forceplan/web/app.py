@@ -37,6 +37,8 @@ def create_app(settings: WebSettings | None = None, store: Store | None = None,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.prewarm:
+            svc.prewarm()
         yield
         svc.close()
 

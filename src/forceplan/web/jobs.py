@@ -135,6 +135,11 @@ class Runner:
             if total:
                 entry.done, entry.total = done, total
 
+    def prewarm(self) -> None:
+        """Start the workers now and let them import the stages (runs then start at once)."""
+        for _ in range(self.workers):
+            self._executor().submit(_import_stages)
+
     def active(self) -> list[int]:
         return sorted(self._futures)
 
@@ -151,6 +156,11 @@ class Runner:
 def _init_worker(progress_queue: Any) -> None:
     global _QUEUE
     _QUEUE = progress_queue
+
+
+def _import_stages() -> None:
+    import forceplan.simulate  # noqa: F401
+    import forceplan.store.reproduce  # noqa: F401
 
 
 def _report(run_id: int, stage: str, done: int = 0, total: int = 0) -> None:

@@ -38,6 +38,11 @@ class Services:
     def close(self) -> None:
         self.runner.close(wait=False)
 
+    def prewarm(self) -> None:
+        """Build the chart runtime and start a worker, in the background."""
+        threading.Thread(target=self.vega_bundle, name="forceplan-prewarm", daemon=True).start()
+        self.runner.prewarm()
+
     # -- caching finished runs --------------------------------------------
 
     def cached(self, info: RunInfo, what: str, make: Callable[[], Any]) -> Any:

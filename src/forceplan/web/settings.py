@@ -24,7 +24,9 @@ class WebSettings:
     ``max_body_bytes``: the largest request accepted (413 above);
     ``max_scenario_bytes``: the largest scenario file. ``workers``: runs
     computed at once, each in its own process. ``max_draws``: the most
-    Monte Carlo draws one run may ask for from the web.
+    Monte Carlo draws one run may ask for from the web. ``prewarm``: at
+    start, load the chart runtime and start a worker in the background, so
+    the first page and the first run do not wait for them.
     """
 
     db_url: str | None = None
@@ -34,3 +36,4 @@ class WebSettings:
     max_scenario_bytes: int = 256_000
     workers: int = 1
     max_draws: int = 200_000
+    prewarm: bool = False
