@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import multiprocessing
+import os
 import queue
 import threading
 import time
@@ -144,18 +145,39 @@ class Runner:
         return sorted(self._futures)
 
     def close(self, wait: bool = True) -> None:
-        """Stop the workers: running jobs are waited for (``wait``) or abandoned."""
+        """Stop the workers: running jobs are waited for (``wait``), or marked failed and their
+        workers ended."""
         self._closed = True
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:
-            pool.shutdown(wait=wait, cancel_futures=True)
+            if not wait:
+                for run_id in self.active():
+                    with contextlib.suppress(Exception):
+                        self.store.fail_run(run_id, "the server stopped before it finished")
+                # the pool's own processes (no public handle to them)
+                workers = list(getattr(pool, "_processes", {}).values())
+                pool.shutdown(wait=False, cancel_futures=True)
+                for process in workers:
+                    process.terminate()
+                for process in workers:
+                    process.join(timeout=5)
+            else:
+                pool.shutdown(wait=True, cancel_futures=True)
         self._queue.close()
 
 
 def _init_worker(progress_queue: Any) -> None:
     global _QUEUE
     _QUEUE = progress_queue
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose server died (killed, no clean shutdown) ends too."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def _import_stages() -> None:
