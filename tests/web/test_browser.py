@@ -79,10 +79,10 @@ class Browser:
             self.outside.append(url)
             route.abort()
 
-    def shot(self, name: str) -> Path:
+    def shot(self, name: str, full_page: bool = True) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        self.page.screenshot(path=str(path), full_page=full_page)
         return path
 
 
@@ -138,7 +138,7 @@ def test_a_person_plans_simulates_views_and_compares_in_the_browser(
     page.check("#only-assumptions")
     assert all(r == "yes" for r in page.eval_on_selector_all(
         "#figures tbody tr:not([hidden])", "rows => rows.map(r => r.dataset.assumption)"))
-    browser.shot("2-scenario")
+    browser.shot("2-scenario", full_page=False)
 
     # a copy with a bad figure: the problem shows beside that field; then a good one
     page.goto(served.base + f"/scenarios/{FLAGSHIP}/edit")
@@ -148,7 +148,8 @@ def test_a_person_plans_simulates_views_and_compares_in_the_browser(
     page.click("#edit-copy button[type=submit]")
     page.wait_for_selector("tr.has-problem")
     assert "must be positive" in row.locator(".field-problem").inner_text()
-    browser.shot("3-edit-problem")
+    row.scroll_into_view_if_needed()
+    browser.shot("3-edit-problem", full_page=False)
     # the refused save is the one failed request the browser reports
     assert [e for e in browser.errors if "422" not in e] == []
     browser.errors.clear()

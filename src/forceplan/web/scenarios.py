@@ -283,6 +283,7 @@ def copy_with_changes(
     except Refused as exc:
         for p in exc.problems:
             p["field"] = _figure_of(p.get("location", ""), known, p.get("message", ""))
+            p["line"] = None  # a line of the generated file, which the person never saw
         raise
 
 

@@ -96,7 +96,7 @@ function showProblems(form, problems) {
   var bad = {};
   problems.forEach(function (p) {
     var li = document.createElement("li");
-    li.textContent = (p.line ? "line " + p.line + ": " : "") + (p.location ? p.location + ": " : "") + p.message;
+    li.textContent = (p.line ? "line " + p.line + ": " : "") + ((p.field || p.location) ? (p.field || p.location) + ": " : "") + p.message;
     list.appendChild(li);
     if (p.line) { bad[p.line] = true; }
     if (p.field) {
