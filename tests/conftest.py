@@ -1,5 +1,6 @@
 """Shared fixtures.
 
+* Every test keeps its cached plans in a throwaway folder, never in the user's cache.
 * Every test records its runs in a throwaway store, never in the user's own.
 * ``store_url``: one suite, two backends: an SQLite file, and a database on
   a real PostgreSQL server started for the session (tests/pgserver.py).
@@ -13,6 +14,16 @@ from pathlib import Path
 
 import pytest
 from pgserver import SKIP_ENV, PostgresServer
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _throwaway_plan_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    folder = tmp_path_factory.mktemp("plan-cache")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("FORCEPLAN_CACHE_DIR", str(folder))
+    patch.delenv("FORCEPLAN_NO_CACHE", raising=False)
+    yield folder
+    patch.undo()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -2,32 +2,39 @@
 
 Data flows one way: scenario -> plan -> simulate -> explore -> report.
 
-``simulate`` and ``compare`` (and with them xarray) are imported on first
-use, so that ``forceplan plan`` does not pay for the simulation stage.
+Everything here is imported on first use (``plan`` brings pandas and
+HiGHS, ``simulate`` and ``compare`` xarray), so that ``import forceplan`` is
+instant, ``forceplan --help`` and the scenario commands start without the
+heavy libraries, and ``forceplan plan`` without the simulation stage.
 """
 
 from __future__ import annotations
 
 import sys
 import types
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-from forceplan.plan import PlanError, PlanResult, plan
-from forceplan.scenario import Scenario, ScenarioError, load_scenario, scenario_hash
+from forceplan._version import __version__
 
 if TYPE_CHECKING:
+    from forceplan.plan import PlanError, PlanResult, plan
+    from forceplan.scenario import Scenario, ScenarioError, load_scenario, scenario_hash
     from forceplan.simulate import compare, simulate
-
-try:
-    __version__ = version("forceplan")
-except PackageNotFoundError:  # running from a source tree without install
-    __version__ = "0.0.0+unknown"
 
 #: Functions exported here that share their name with a sub-package.
 _SHADOWED = ("plan", "simulate")
 #: Lazily imported functions and the sub-package that defines them.
-_LAZY = {"simulate": "forceplan.simulate", "compare": "forceplan.simulate"}
+_LAZY = {
+    "Scenario": "forceplan.scenario",
+    "ScenarioError": "forceplan.scenario",
+    "load_scenario": "forceplan.scenario",
+    "scenario_hash": "forceplan.scenario",
+    "plan": "forceplan.plan",
+    "PlanError": "forceplan.plan",
+    "PlanResult": "forceplan.plan",
+    "simulate": "forceplan.simulate",
+    "compare": "forceplan.simulate",
+}
 
 
 class _Package(types.ModuleType):

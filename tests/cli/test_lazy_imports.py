@@ -71,13 +71,55 @@ def test_unknown_attribute_still_raises() -> None:
         _ = forceplan.no_such_name  # type: ignore[attr-defined]
 
 
-def test_cli_import_leaves_the_web_stack_out() -> None:
+HEAVY = ("pandas", "highspy", "xarray")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["plan", "--help"], ["validate", str(TINY)]])
+def test_start_up_leaves_pandas_highspy_and_xarray_out(argv: list[str]) -> None:
+    """`forceplan --help` (and commands that need none of them) start without them."""
     run_python(
-        """
+        f"""
         import sys
-        import forceplan.cli
-        web = ("fastapi", "starlette", "uvicorn", "jinja2", "forceplan.web", "altair")
-        loaded = {m for m in web if m in sys.modules}
+        sys.argv = ["forceplan", *{argv!r}]
+        from forceplan.cli import main
+        try:
+            main()
+        except SystemExit as exc:
+            assert exc.code in (0, None), exc.code
+        loaded = [m for m in {HEAVY!r} if m in sys.modules]
+        assert not loaded, loaded
+        """
+    )
+
+
+def test_import_forceplan_alone_is_light() -> None:
+    run_python(
+        f"""
+        import sys
+        import forceplan
+        loaded = [m for m in {HEAVY + ("pydantic",)!r} if m in sys.modules]
+        assert not loaded, loaded
+        assert forceplan.load_scenario and forceplan.Scenario and forceplan.PlanResult
+        """
+    )
+
+
+WEB = ("fastapi", "starlette", "uvicorn", "jinja2", "forceplan.web", "altair")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["serve", "--help"], ["token", "--help"]])
+def test_start_up_leaves_the_web_stack_out(argv: list[str]) -> None:
+    """Every command is registered without FastAPI, uvicorn or the web package."""
+    run_python(
+        f"""
+        import sys
+        sys.argv = ["forceplan", *{argv!r}]
+        from forceplan.cli import main
+        try:
+            main()
+        except SystemExit as exc:
+            assert exc.code in (0, None), exc.code
+        loaded = [m for m in {WEB + HEAVY!r} if m in sys.modules]
         assert not loaded, loaded
         """
     )

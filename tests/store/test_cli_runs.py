@@ -138,3 +138,18 @@ def test_the_flagship_plan_and_10000_draws_rerun_identically(tmp_path: Path) -> 
     for run in ("1", "2"):
         code, out = invoke("rerun", run, "--db", url, "--no-store")
         assert code == 0 and "identical" in out, out
+
+
+def test_show_exports_a_stored_dataset_as_netcdf(tmp_path: Path) -> None:
+    import xarray as xr
+
+    url = f"sqlite:///{tmp_path / 'runs.sqlite'}"
+    assert invoke("simulate", TINY, "--draws", "200", "--db", url)[0] == 0
+    out = tmp_path / "again.nc"
+    code, text = invoke("show", "1", "--netcdf", str(out), "--db", url)
+    assert code == 0, text
+    stored = Store.open(url).load_results(1)[1].dataset()
+    xr.testing.assert_identical(xr.load_dataset(out, engine="h5netcdf"), stored)
+    assert invoke("plan", TINY, "--db", url)[0] == 0
+    code, text = invoke("show", "2", "--netcdf", str(tmp_path / "x.nc"), "--db", url)
+    assert code == 2 and "no simulation Dataset" in text

@@ -95,7 +95,7 @@ def _writing_file(folder: Path) -> bool:
 
 
 def _file_in_place(folder: Path) -> bool:
-    return (folder / "0-dataset.nc").exists()
+    return (folder / "0-dataset.npz").exists()
 
 
 def test_killed_while_writing_the_dataset_file(store_url: str) -> None:

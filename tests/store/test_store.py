@@ -209,3 +209,72 @@ def test_tables_keep_every_value_and_dtype_through_the_database(store: Store) ->
     pd.testing.assert_frame_equal(part.tables["empty"], empty)
     assert np.signbit(part.tables["rows"]["tiny"].iloc[2])
     assert part.frame().attrs == {"gap": float("inf")}
+
+
+def test_a_dataset_written_in_the_background_is_stored_whole(store: Store) -> None:
+    ds = tiny_simulation()
+    run_id = store.start_run("simulate", [("tiny", tiny())], {})
+    parts = [plan_result(tiny_plan()), dataset_result(ds)]
+    pending = store.write_files(run_id, parts, background=True)
+    assert pending[0] is None and pending[1] is not None
+    store.finish_run(run_id, parts, files=pending)
+    xr.testing.assert_identical(store.load_results(run_id)[1].dataset(), ds)
+
+
+def test_a_failed_background_write_fails_the_finish_not_the_store(store: Store) -> None:
+    run_id = store.start_run("simulate", [("tiny", tiny())], {})
+    store.files.mkdir(parents=True, exist_ok=True)
+    (store.files / store.get_run(run_id).uid).write_text("a file where the folder goes")
+    parts = [dataset_result(tiny_simulation())]
+    pending = store.write_files(run_id, parts, background=True)
+    with pytest.raises(StoreError, match="cannot write"):
+        store.finish_run(run_id, parts, files=pending)
+    assert store.get_run(run_id).recorded_status == "running"  # nothing committed
+    with store.engine.connect() as conn:
+        count = sa.select(sa.func.count()).select_from(t.run_results)
+        assert conn.execute(count).scalar() == 0
+
+
+def test_one_store_serves_threads_reading_while_another_records(store: Store) -> None:
+    """What a web app does with one Store: concurrent readers, a writer, no error."""
+    import threading
+
+    first = record_plan(store)
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            while not stop.is_set():
+                assert store.list_runs(limit=5)
+                store.load_results(first)[0].plan()
+        except BaseException as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    readers = [threading.Thread(target=read) for _ in range(6)]
+    for thread in readers:
+        thread.start()
+    try:
+        written = [record_plan(store) for _ in range(5)]
+    finally:
+        stop.set()
+        for thread in readers:
+            thread.join()
+    assert errors == []
+    assert [r.status for r in store.list_runs(limit=None) if r.id in written] == ["finished"] * 5
+
+
+def test_prune_removes_failed_and_abandoned_runs_and_stray_files(store: Store) -> None:
+    kept = record_plan(store)
+    failed = store.start_run("plan", [("tiny", tiny())], {})
+    store.fail_run(failed, "no")
+    dead = store.start_run("plan", [("tiny", tiny())], {})
+    with store.engine.begin() as conn:  # a process that no longer exists
+        conn.execute(t.runs.update().where(t.runs.c.id == dead).values(pid=2**22 + 1))
+    running = store.start_run("plan", [("tiny", tiny())], {})  # this process: alive
+    stray = store.files / "0123456789abcdef"
+    stray.mkdir(parents=True)
+    (stray / "0-dataset.npz").write_bytes(b"left by a killed run")
+    assert store.prune() == (2, 1)
+    assert sorted(r.id for r in store.list_runs(limit=None)) == [kept, running]
+    assert not stray.exists()

@@ -1,18 +1,29 @@
-"""Shared CLI plumbing: the Typer app, scenario loading with clean errors, atomic writes."""
+"""Shared CLI plumbing: the Typer app, clean errors, output checks and all-or-nothing writes."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from forceplan.scenario import Scenario, ScenarioError, load_scenario
+from forceplan.cli.outputs import (
+    OutputError,
+    Outputs,
+    check_distinct,
+    check_output,
+    single_output,
+)
+
+if TYPE_CHECKING:
+    from forceplan.scenario import Scenario
+
+# Heavy libraries (pandas, highspy, xarray) are imported inside the commands
+# that use them, so that `forceplan --help` starts quickly.
 
 app = typer.Typer(
     name="forceplan",
@@ -24,7 +35,12 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 
+#: Exit codes (docs/cli.md): 1 no plan exists (infeasible), 2 bad input or an
+#: output that cannot be written, 3 the plan is incomplete (a phase not solved
+#: within the time limit), 130 Ctrl-C, 143 SIGTERM.
+EXIT_NO_PLAN = 1
 EXIT_BAD_INPUT = 2
+EXIT_INCOMPLETE_PLAN = 3
 
 #: The positional scenario argument every command that reads one takes.
 ScenarioArg = Annotated[
@@ -49,19 +65,25 @@ class Failed(typer.Exit):
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
-    """Print an error (no traceback) and exit non-zero."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """Print an error (no traceback) and exit non-zero.
+
+    ``message`` is plain text (it usually quotes user input: paths, names,
+    exception texts), never Rich markup: it is escaped here.
+    """
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise Failed(code, message)
 
 
 def load_or_exit(path: str) -> Scenario:
     """Load a scenario or print one line per problem and exit 2."""
+    from forceplan.scenario import ScenarioError, load_scenario
+
     try:
         return load_scenario(path)
     except ScenarioError as exc:
         n = len(exc.problems)
         err_console.print(
-            f"[bold red]error:[/] {path} is not a valid scenario "
+            f"[bold red]error:[/] {escape(path)} is not a valid scenario "
             f"({n} problem{'s' if n != 1 else ''}):",
             highlight=False,
         )
@@ -70,47 +92,72 @@ def load_or_exit(path: str) -> Scenario:
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
+def output_or_exit(path: str | None, kind: str, option: str) -> Path | None:
+    """:func:`check_output` for a command: the path to write, or exit 2 in words."""
+    try:
+        return check_output(path, kind, option)
+    except OutputError as exc:
+        fail(str(exc))
+
+
+def outputs_or_exit(**paths: tuple[str | None, str]) -> dict[str, Path | None]:
+    """Check every output of a command before any work: ``option=(path, kind)``.
+
+    Keys are option names with ``-`` written ``_`` and without the leading
+    dashes (``json=...``, ``csv=...``). Refuses two options naming one path.
+    """
+    checked = {
+        key: output_or_exit(path, kind, "--" + key.replace("_", "-"))
+        for key, (path, kind) in paths.items()
+    }
+    try:
+        check_distinct({"--" + k.replace("_", "-"): v for k, v in checked.items()})
+    except OutputError as exc:
+        fail(str(exc))
+    return checked
+
+
+@contextmanager
+def writing() -> Iterator[Outputs]:
+    """All of a command's outputs, renamed into place together at the end of the block.
+
+    An error while writing is reported in words (exit 2) after every
+    temporary file is removed; no output is half-replaced.
+    """
+    try:
+        with Outputs() as out:
+            yield out
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        fail(f"cannot write{where}: {exc.strerror or exc}")
+    except OutputError as exc:
+        fail(str(exc))
+
+
 @contextmanager
 def replaced_atomically(path: str | Path) -> Iterator[Path]:
     """A temporary file beside ``path``, renamed onto it when the block succeeds.
 
-    A crash mid-write leaves either the old file or none, never half a file.
+    A crash mid-write leaves either the old file or none, never half a file;
+    an existing file keeps its permissions, a new one gets 0666 less the umask.
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        # mkstemp makes the file private (0600); give it the permissions any new file gets.
-        os.chmod(tmp, 0o666 & ~_current_umask())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    with single_output(Path(path)) as tmp:
+        yield tmp
 
 
 def write_atomic(path: str | Path, data: str | bytes) -> Path:
     """Write ``data`` to ``path`` atomically (see :func:`replaced_atomically`)."""
-    mode = "wb" if isinstance(data, bytes) else "w"
-    with replaced_atomically(path) as tmp, tmp.open(mode) as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
+    with replaced_atomically(path) as tmp:
+        mode = "wb" if isinstance(data, bytes) else "w"
+        with tmp.open(mode) as fh:
+            fh.write(data)
     return Path(path)
 
 
 def check_output_dir(path: str | Path, what: str) -> None:
-    """Fail early (before any work) if an output location cannot be written."""
-    parent = Path(path).parent if what == "file" else Path(path)
-    probe = parent if parent.exists() else parent.parent
-    if probe.exists() and not os.access(probe, os.W_OK):
-        fail(f"cannot write {what} at {path}: permission denied")
-    if what == "file" and Path(path).is_dir():
-        fail(f"{path} is a directory, expected a file path")
+    """Fail early (before any work) if an output location cannot be written.
+
+    ``what``: ``"file"`` or ``"directory"``. Kept for commands not yet on
+    :func:`outputs_or_exit`.
+    """
+    output_or_exit(str(path), "file" if what == "file" else "directory", "output")

@@ -2,31 +2,75 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from forceplan.cli.common import (
+    EXIT_INCOMPLETE_PLAN,
+    EXIT_NO_PLAN,
     BackstopOpt,
     ScenarioArg,
     app,
-    check_output_dir,
     console,
+    err_console,
     fail,
     load_or_exit,
-    write_atomic,
+    outputs_or_exit,
+    writing,
 )
 from forceplan.cli.recording import DbOpt, NoStoreOpt, recording
-from forceplan.cli.report_cmd import XlsxOpt, cli_record, write_reports
-from forceplan.plan import PlanError, PlanResult, plan
-from forceplan.scenario import Scenario
+from forceplan.cli.report_cmd import XlsxOpt, bytes_writer, workbook_for
 
-EXIT_NO_PLAN = 1
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from forceplan.plan import PlanResult
+    from forceplan.scenario import Scenario
+
+NoCacheOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache",
+        help="Solve the plan even if the plan cache holds it (also: FORCEPLAN_NO_CACHE=1).",
+    ),
+]
+
+
+def plan_or_exit(
+    name: str,
+    scenario: Scenario,
+    backstop: bool | None,
+    time_limit: float = 60.0,
+    no_cache: bool = False,
+) -> PlanResult:
+    """The plan (from the plan cache when it holds it), or exit 1 in words."""
+    from forceplan.plan import PlanError
+    from forceplan.plan.cache import cached_plan
+
+    try:
+        result, _ = cached_plan(
+            scenario, backstop=backstop, time_limit_s=time_limit, use_cache=not no_cache
+        )
+    except PlanError as exc:
+        fail(f"{name}: {exc}", code=EXIT_NO_PLAN)
+    return result
+
+
+def incomplete_message(name: str, result: PlanResult) -> str | None:
+    """Why the plan is incomplete (phases not solved within the time limit), or None."""
+    missing = result.phases_not_solved
+    if not missing:
+        return None
+    return (
+        f"the plan for {name} is incomplete: phase{'s' if len(missing) > 1 else ''} "
+        f"{', '.join(missing)} not solved within the time limit (no plan for "
+        f"{'them' if len(missing) > 1 else 'it'}); raise --time-limit"
+    )
 
 
 @app.command("plan")
@@ -41,52 +85,74 @@ def plan_command(
     ] = None,
     backstop: BackstopOpt = None,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", min=0.1, help="Solver time budget in seconds.")
+        float,
+        typer.Option(
+            "--time-limit",
+            min=0.1,
+            max=86_400.0,
+            help="Time budget for the whole plan, in seconds (plus a margin, docs/planner.md). "
+            "A phase not solved in time is reported as such and the exit code is 3.",
+        ),
     ] = 60.0,
+    no_cache: NoCacheOpt = False,
     xlsx_path: XlsxOpt = None,
     db: DbOpt = None,
     no_store: NoStoreOpt = False,
 ) -> None:
     """Allocate units to missions phase by phase (a MIP solved with HiGHS) and show the plan."""
-    for path in (json_path, xlsx_path):
-        if path:
-            check_output_dir(path, "file")
-    if csv_dir:
-        if Path(csv_dir).exists() and not Path(csv_dir).is_dir():
-            fail(f"{csv_dir} is a file, expected a directory for --csv")
-        check_output_dir(csv_dir, "directory")
+    targets = outputs_or_exit(
+        json=(json_path, "file"), csv=(csv_dir, "directory"), xlsx=(xlsx_path, "file")
+    )
     s = load_or_exit(scenario)
     options = {"scenario": scenario, "backstop": backstop, "time_limit_s": time_limit}
     with recording(db, no_store, "plan", [(s.name, s)], options) as record:
         with record.timed("plan"):
-            result = plan_or_exit(scenario, s, backstop, time_limit)
+            result = plan_or_exit(scenario, s, backstop, time_limit, no_cache)
         record.ready()
         render(s, result)
-        if json_path:
-            write_atomic(json_path, result.to_json())
-            console.print(f"wrote {json_path}")
-        if csv_dir:
-            for name, frame in result.to_frames().items():
-                write_atomic(Path(csv_dir) / f"{name}.csv", frame.to_csv(index=False))
-            console.print(f"wrote {len(result.to_frames())} CSV files to {csv_dir}")
-        if xlsx_path:
-            from forceplan.report.model import ReportRun
-
-            scenarios = [(s.name, s)]
-            run = ReportRun(cli_record("plan", record, scenarios, options), scenarios,
-                            [(s.name, result)])
-            write_reports([run], None, xlsx_path)
+        _write_outputs(targets, result, (json_path, csv_dir, xlsx_path),
+                       lambda: workbook_for("plan", record, [(s.name, s)], options,
+                                            plans=[(s.name, result)]))
+        # an incomplete plan is still a result: stored, then exit 3
         record.finish(lambda: [_stored(result)])
+    incomplete = incomplete_message(scenario, result)
+    if incomplete:
+        err_console.print(
+            f"[bold red]error:[/] {escape(incomplete)}", highlight=False, soft_wrap=True
+        )
+        raise typer.Exit(EXIT_INCOMPLETE_PLAN)
 
 
-def plan_or_exit(
-    name: str, s: Scenario, backstop: bool | None, time_limit: float = 60.0
-) -> PlanResult:
-    """Plan ``s``, or print why it cannot be planned and exit 1."""
-    try:
-        return plan(s, backstop=backstop, time_limit_s=time_limit)
-    except PlanError as exc:
-        fail(f"{name}: {exc}", code=EXIT_NO_PLAN)
+def _write_outputs(
+    targets: dict[str, Path | None],
+    result: PlanResult,
+    given: tuple[str | None, str | None, str | None],
+    workbook: Callable[[], bytes],
+) -> None:
+    """The plan's JSON, CSV files and workbook, all or nothing (``given``: the paths as
+    typed, for the messages)."""
+    json_path, csv_dir, xlsx_path = given
+    json_target, csv_target, xlsx_target = targets["json"], targets["csv"], targets["xlsx"]
+    if json_target is None and csv_target is None and xlsx_target is None:
+        return
+    with writing() as out:
+        if json_target is not None:
+            out.write_text(json_target, result.to_json())
+        if csv_target is not None:
+            frames = result.to_frames()
+            folder = out.directory(csv_target, [f"{name}.csv" for name in frames])
+            for name, frame in frames.items():
+                folder.write_text(f"{name}.csv", frame.to_csv(index=False))
+        if xlsx_target is not None:
+            out.write_with(xlsx_target, bytes_writer(workbook()))
+    for path in (json_path, xlsx_path):
+        if path is not None:
+            console.print(f"wrote {escape(path)}", highlight=False)
+    if csv_target is not None:
+        console.print(
+            f"wrote {len(result.to_frames())} CSV files to {escape(str(csv_dir))}",
+            highlight=False,
+        )
 
 
 def _stored(result: PlanResult) -> Any:
@@ -114,11 +180,19 @@ def render(s: Scenario, result: PlanResult) -> None:
         f"on ({escape(result.backstop_provider or '')})" if result.backstop_enabled else "off"
     )
     console.print(
-        f"[bold]{escape(s.title)}[/] ({s.name}, hash {result.scenario_hash[:12]}), "
+        f"[bold]{escape(s.title)}[/] ({escape(s.name)}, hash {result.scenario_hash[:12]}), "
         f"backstop {backstop}",
         highlight=False,
     )
+    not_solved = set(result.phases_not_solved)
     for phase in s.ordered_phases:
+        if phase.id in not_solved:
+            console.print(
+                f"[bold red]{escape(phase.name)} (months {phase.start_month}-{phase.end_month}): "
+                "NOT SOLVED[/] within the time limit: no plan for this phase",
+                highlight=False,
+            )
+            continue
         _render_phase(
             s, result, phase.id, f"{phase.name} (months {phase.start_month}-{phase.end_month})"
         )
@@ -130,6 +204,8 @@ def render(s: Scenario, result: PlanResult) -> None:
 
 
 def _render_phase(s: Scenario, result: PlanResult, phase_id: str, title: str) -> None:
+    import numpy as np
+
     # one pass over each table, grouped by requirement (filtering the frames
     # once per requirement was a tenth of a second on the flagship)
     alloc: dict[tuple[str, str], list[dict[Any, Any]]] = {}
@@ -309,13 +385,20 @@ def _render_flank(result: PlanResult) -> None:
 
 def _render_solver(result: PlanResult) -> None:
     size = result.model_size
-    colour = "green" if result.optimal else "yellow"
+    colour = {"optimal": "green", "time_limit": "yellow"}.get(result.status, "red")
     console.print(
         f"Solver HiGHS: [{colour}]{result.status}[/], gap {result.mip_gap:.2e}, "
         f"{result.solve_seconds:.2f} s; model {size['rows']} rows, {size['columns']} columns, "
         f"{size['integers']} integer, in {size['phases']} phase models",
         highlight=False,
     )
+    if not result.optimal and "status" in result.phases.columns:
+        per_phase = ", ".join(
+            f"{r['phase']} {r['status'].replace('_', ' ')}"
+            + (f" (gap {r['mip_gap']:.1e})" if r["status"] == "time_limit" else "")
+            for r in result.phases.to_dict(orient="records")
+        )
+        console.print(f"Phases: {escape(per_phase)}", highlight=False)
     tiers = ", ".join(f"{k} {v:,.1f}" for k, v in result.objective.items())
     console.print(f"Objective (lexicographic, in order): {tiers}", highlight=False)
     for note in result.notes:

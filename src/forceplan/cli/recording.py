@@ -71,6 +71,8 @@ class Recorder:
         self.run_id: int | None = None
         self.started = time.perf_counter()
         self.timings: dict[str, float] = {}
+        self._parts: list[ResultPart] | None = None
+        self._files: list[Any] | None = None
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
         if enabled:
@@ -115,22 +117,39 @@ class Recorder:
         finally:
             self.timings[f"{name}_s"] = round(time.perf_counter() - start, 6)
 
-    def finish(self, parts: Callable[[], Sequence[ResultPart]]) -> None:
-        """Store the results (``parts()`` is only called when recording) and say where."""
+    def stage(self, parts: Callable[[], Sequence[ResultPart]]) -> None:
+        """Build the results to store and start writing their arrays in the background,
+        while the command goes on printing (``parts()`` is only called when recording)."""
         if not self.enabled:
             return
         self.ready()
         from forceplan.store import StoreError
-        from forceplan.store.headline import headline
 
         assert self.store is not None and self.run_id is not None
-        built = list(parts())
+        self._parts = list(parts())
+        try:
+            self._files = self.store.write_files(self.run_id, self._parts, background=True)
+        except StoreError as exc:
+            self._parts = None
+            fail(f"the run could not be stored: {exc}")
+
+    def finish(self, parts: Callable[[], Sequence[ResultPart]] | None = None) -> None:
+        """Store the results (those staged, or ``parts()``) and say where."""
+        if not self.enabled:
+            return
+        if self._parts is None:
+            assert parts is not None, "finish() needs the parts unless stage() was called"
+            self.stage(parts)
+        from forceplan.store import StoreError
+        from forceplan.store.headline import headline
+
+        assert self.store is not None and self.run_id is not None and self._parts is not None
         self.timings["total_s"] = round(time.perf_counter() - self.started, 6)
         try:
-            self.store.finish_run(
-                self.run_id, built, timings=self.timings, headline=headline(built)
-            )
+            self.store.finish_run(self.run_id, self._parts, timings=self.timings,
+                                  headline=headline(self._parts), files=self._files)
         except StoreError as exc:
+            self._cancel_files()
             self.enabled = False
             fail(f"the run could not be stored: {exc}")
         self.enabled = False
@@ -141,11 +160,18 @@ class Recorder:
             soft_wrap=True,
         )
 
+    def _cancel_files(self) -> None:
+        for pending in self._files or []:
+            if pending is not None:
+                pending.cancel()
+        self._files = None
+
     def fail(self, reason: str) -> None:
         """Mark the run failed (best effort: the command is already failing)."""
         if not self.enabled:
             return
         self.enabled = False
+        self._cancel_files()
         try:
             if self._thread is not None:
                 self._thread.join()

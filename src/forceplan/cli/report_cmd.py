@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from forceplan.cli.common import app, console, fail, write_atomic
+from forceplan.cli.common import app, console, fail, outputs_or_exit, writing
 from forceplan.cli.recording import DbOpt, open_store_or_exit
 
 if TYPE_CHECKING:
+    import pandas as pd
+    import xarray as xr
+
+    from forceplan.plan import PlanResult
     from forceplan.report.model import ReportRun
+    from forceplan.scenario import Scenario
 
 HtmlOpt = Annotated[
     str | None,
@@ -25,15 +31,50 @@ XlsxOpt = Annotated[
 
 
 def check_report_path(path: str | None) -> None:
-    """Fail before any work if ``path``'s folder does not exist or is not writable."""
+    """Fail before any work if ``path``'s folder does not exist (a report is not written
+    into a folder made up on the spot: a mistyped folder is more likely)."""
     if not path:
         return
-    target = Path(path)
-    if target.is_dir():
-        fail(f"{path} is a folder, expected a file path")
-    parent = target.parent
+    parent = Path(path).parent
     if not parent.is_dir():
         fail(f"cannot write {path}: folder {parent} does not exist")
+
+
+def bytes_writer(data: bytes) -> Callable[[Path], None]:
+    """A writer for :meth:`Outputs.write_with` that writes ``data``."""
+
+    def write(tmp: Path) -> None:
+        tmp.write_bytes(data)
+
+    return write
+
+
+def workbook_for(
+    kind: str,
+    record: Any,
+    scenarios: list[tuple[str, Scenario]],
+    options: dict[str, Any],
+    seed: int | None = None,
+    plans: list[tuple[str, PlanResult]] | None = None,
+    dataset: xr.Dataset | None = None,
+    comparison: pd.DataFrame | None = None,
+) -> bytes:
+    """The workbook of a run a plan/simulate/compare command just made."""
+    from forceplan import __version__
+    from forceplan.report.excel import workbook_bytes
+    from forceplan.report.model import ReportRun
+    from forceplan.scenario import scenario_hash
+
+    meta = {
+        "id": getattr(record, "run_id", None),
+        "kind": kind,
+        "scenarios": [{"label": label, "hash": scenario_hash(s)} for label, s in scenarios],
+        "options": options,
+        "seed": seed,
+        "forceplan_version": __version__,
+    }
+    run = ReportRun(meta, scenarios, plans or [], dataset, comparison)
+    return workbook_bytes([run])
 
 
 @app.command("report")
@@ -56,73 +97,57 @@ def report_command(
 
     if not (html or xlsx or charts_dir):
         fail("say what to write: --html PATH, --xlsx PATH and/or --charts DIR")
-    check_report_path(html)
-    check_report_path(xlsx)
-    if charts_dir and not Path(charts_dir).parent.is_dir():
-        fail(f"cannot write charts to {charts_dir}: folder {Path(charts_dir).parent} "
-             "does not exist")
+    for path in (html, xlsx, charts_dir):
+        check_report_path(path)
+    targets = outputs_or_exit(html=(html, "file"), xlsx=(xlsx, "file"),
+                              charts=(charts_dir, "directory"))
     store = open_store_or_exit(db)
     with console.status("reading the runs..."):
         try:
             loaded = [load_report_run(store, ref) for ref in runs]
         except StoreError as exc:
             fail(str(exc))
-    write_reports(loaded, html, xlsx, charts_dir)
-
-
-def write_reports(
-    runs: list[ReportRun], html: str | None, xlsx: str | None, charts_dir: str | None = None
-) -> None:
-    """Write the HTML report, the workbook and the chart images that were asked for."""
-    if html:
-        from forceplan.report.html import html_report
-
-        with console.status("drawing the report..."):
-            text = html_report(runs)
-        write_atomic(html, text)
-        console.print(f"wrote {escape(html)} ({len(text.encode()) / 1e6:.1f} MB)")
-    if xlsx:
-        from forceplan.report.excel import workbook_bytes
-
-        with console.status("writing the workbook..."):
-            data = workbook_bytes(runs)
-        write_atomic(xlsx, data)
-        console.print(f"wrote {escape(xlsx)} ({len(data) / 1e6:.1f} MB)")
+    with console.status("drawing the report..."):
+        html_text = _html(loaded) if html else None
+        workbook = _workbook(loaded) if xlsx else None
+        images: dict[str, str | bytes] = _images(loaded) if charts_dir else {}
+    with writing() as out:
+        if targets["html"] is not None and html_text is not None:
+            out.write_text(targets["html"], html_text)
+        if targets["xlsx"] is not None and workbook is not None:
+            out.write_with(targets["xlsx"], bytes_writer(workbook))
+        if targets["charts"] is not None:
+            folder = out.directory(targets["charts"], sorted(images))
+            for name in sorted(images):
+                folder.write_text(name, images[name])
+    if html and html_text is not None:
+        console.print(f"wrote {escape(html)} ({len(html_text.encode()) / 1e6:.1f} MB)")
+    if xlsx and workbook is not None:
+        console.print(f"wrote {escape(xlsx)} ({len(workbook) / 1e6:.1f} MB)")
     if charts_dir:
-        _write_charts(runs, Path(charts_dir))
+        console.print(f"wrote {len(images)} chart files to {escape(charts_dir)}")
 
 
-def _write_charts(runs: list[ReportRun], folder: Path) -> None:
+def _html(runs: list[ReportRun]) -> str:
+    from forceplan.report.html import html_report
+
+    return html_report(runs)
+
+
+def _workbook(runs: list[ReportRun]) -> bytes:
+    from forceplan.report.excel import workbook_bytes
+
+    return workbook_bytes(runs)
+
+
+def _images(runs: list[ReportRun]) -> dict[str, str | bytes]:
+    """Every chart of every run as SVG text and PNG bytes, by file name."""
     from forceplan.report.charts import run_charts, to_png, to_svg
 
-    folder.mkdir(exist_ok=True)
-    written = 0
-    with console.status("rendering the charts..."):
-        for run in runs:
-            prefix = f"run{run.record['id']}-" if run.record.get("id") is not None else ""
-            for name, chart in run_charts(run.plans, run.dataset, run.comparison).items():
-                write_atomic(folder / f"{prefix}{name}.png", to_png(chart))
-                write_atomic(folder / f"{prefix}{name}.svg", to_svg(chart))
-                written += 2
-    console.print(f"wrote {written} chart files to {escape(str(folder))}")
-
-
-def cli_record(kind: str, record: Any, scenarios: list[tuple[str, Any]],
-               options: dict[str, Any], seed: int | None = None) -> dict[str, Any]:
-    """What a plan/simulate/compare command knows about its own run, for its workbook."""
-    from forceplan import __version__
-
-    return {
-        "id": getattr(record, "run_id", None),
-        "kind": kind,
-        "scenarios": [{"label": label, "hash": _hash(s)} for label, s in scenarios],
-        "options": options,
-        "seed": seed,
-        "forceplan_version": __version__,
-    }
-
-
-def _hash(scenario: Any) -> str:
-    from forceplan.scenario import scenario_hash
-
-    return scenario_hash(scenario)
+    images: dict[str, str | bytes] = {}
+    for run in runs:
+        prefix = f"run{run.record['id']}-" if run.record.get("id") is not None else ""
+        for name, chart in run_charts(run.plans, run.dataset, run.comparison).items():
+            images[f"{prefix}{name}.svg"] = to_svg(chart)
+            images[f"{prefix}{name}.png"] = to_png(chart)
+    return images

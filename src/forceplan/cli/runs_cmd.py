@@ -38,12 +38,21 @@ def runs_command(
                       "compare)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the runs as JSON.")] = False,
+    prune: Annotated[
+        bool,
+        typer.Option("--prune", help="First remove failed and abandoned runs, with their "
+                     "files, and files no run refers to."),
+    ] = False,
 ) -> None:
     """List the recorded runs, newest first."""
     from forceplan.store import StoreError
 
     store = open_store_or_exit(db)
     try:
+        if prune:
+            runs_gone, folders_gone = store.prune()
+            console.print(f"removed {runs_gone} failed or abandoned runs and "
+                          f"{folders_gone} unreferenced file folders", highlight=False)
         runs = store.list_runs(limit=None if all_runs else limit, kind=kind)
         total = store.count_runs(kind) if not all_runs else len(runs)
     except StoreError as exc:
@@ -131,10 +140,17 @@ def show_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the run's record (not its tables) as JSON.")
     ] = False,
+    netcdf_path: Annotated[
+        str | None,
+        typer.Option("--netcdf", metavar="PATH",
+                     help="Write a simulation's stored Dataset as netCDF here."),
+    ] = None,
 ) -> None:
     """Print a recorded run again: what was run, by which version, and its results."""
+    from forceplan.cli.report_cmd import check_report_path
     from forceplan.store import StoreError
 
+    check_report_path(netcdf_path)
     store = open_store_or_exit(db)
     try:
         info = store.get_run(run)
@@ -145,12 +161,28 @@ def show_command(
                        "files": [_file_dict(f) for f in files]}
             print(json.dumps(payload, indent=1))
             return
+        if netcdf_path:
+            _export_netcdf(results, netcdf_path)
+            return
         _print_header(info, store)
         if info.status != "finished":
             return
         _render_results(store, info, results)
     except StoreError as exc:
         fail(str(exc))
+
+
+def _export_netcdf(results: list[StoredResult], path: str) -> None:
+    from forceplan.cli.common import outputs_or_exit, writing
+
+    target = outputs_or_exit(netcdf=(path, "file"))["netcdf"]
+    datasets = [r for r in results if r.kind == "dataset"]
+    if not datasets or target is None:
+        fail("this run has no simulation Dataset to export (only simulate runs do)")
+    ds = datasets[0].dataset()
+    with writing() as out:
+        out.write_with(target, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
+    console.print(f"wrote {escape(path)}", highlight=False)
 
 
 def _file_dict(f: Any) -> dict[str, Any]:

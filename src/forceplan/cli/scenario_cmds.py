@@ -9,18 +9,19 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from forceplan.cli.common import ScenarioArg, app, console, load_or_exit, write_atomic
-from forceplan.scenario import Scenario, bundled_scenarios, scenario_hash
+from forceplan.cli.common import ScenarioArg, app, console, load_or_exit, outputs_or_exit, writing
 
 
 @app.command()
 def validate(scenario: ScenarioArg) -> None:
     """Check a scenario file; print a summary, or every problem and exit 2."""
+    from forceplan.scenario import scenario_hash
+
     s = load_or_exit(scenario)
     figures = list(s.sources_list())
     assumed = sum(1 for _, f in figures if f.assumption)
     cited = sum(1 for _, f in figures if f.source and not f.assumption)
-    console.print(f"[green]ok[/] {scenario}: {s.title}")
+    console.print(f"[green]ok[/] {escape(scenario)}: {escape(s.title)}", highlight=False)
     console.print(
         f"  {len(s.nations)} nations, {len(s.capabilities)} capabilities, "
         f"{len(s.missions)} missions, {len(s.phases)} phases over {s.total_months} months, "
@@ -40,10 +41,14 @@ def schema(
     ] = None,
 ) -> None:
     """Print (or write) the JSON Schema of scenario files, for editors."""
+    from forceplan.scenario import Scenario
+
+    target = outputs_or_exit(output=(output, "file"))["output"]
     text = json.dumps(Scenario.model_json_schema(), indent=2)
-    if output:
-        write_atomic(output, text + "\n")
-        console.print(f"wrote {output}")
+    if target is not None:
+        with writing() as out:
+            out.write_text(target, text + "\n")
+        console.print(f"wrote {escape(str(output))}", highlight=False)
     else:
         typer.echo(text)
 
@@ -57,7 +62,7 @@ def sources(
 ) -> None:
     """List every figure in a scenario with its value, range and source."""
     s = load_or_exit(scenario)
-    table = Table(title=f"Figures in {s.name}", show_lines=False)
+    table = Table(title=f"Figures in {escape(s.name)}", show_lines=False)
     table.add_column("field")
     table.add_column("value", justify="right")
     table.add_column("range", justify="right")
@@ -85,5 +90,7 @@ def sources(
 @app.command("scenarios")
 def list_scenarios() -> None:
     """List the bundled scenarios."""
+    from forceplan.scenario import bundled_scenarios
+
     for name, path in bundled_scenarios().items():
-        console.print(f"{name}\t{path}")
+        console.print(f"{escape(name)}\t{escape(str(path))}", highlight=False)

@@ -15,29 +15,30 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from forceplan.cli.common import (
+    EXIT_INCOMPLETE_PLAN,
     BackstopOpt,
     ScenarioArg,
     app,
-    check_output_dir,
     console,
     fail,
     load_or_exit,
-    replaced_atomically,
-    write_atomic,
+    outputs_or_exit,
+    writing,
 )
+from forceplan.cli.plan_cmd import NoCacheOpt, incomplete_message, plan_or_exit
 from forceplan.cli.recording import DbOpt, NoStoreOpt, recording
-from forceplan.cli.report_cmd import XlsxOpt, cli_record, write_reports
-from forceplan.plan import PlanError, PlanResult, plan
-from forceplan.scenario import Scenario
+from forceplan.cli.report_cmd import XlsxOpt, bytes_writer, workbook_for
 
 if TYPE_CHECKING:
     import pandas as pd
     import xarray as xr
 
+    from forceplan.plan import PlanResult
+    from forceplan.scenario import Scenario
+
 # The simulation stage (and xarray) is imported inside the commands that use
 # it, so that `forceplan plan` and the scenario commands start without it.
 
-EXIT_NO_PLAN = 1
 #: runs with at least this many draws (in total) show a progress bar
 PROGRESS_FROM = 20_000
 
@@ -57,11 +58,18 @@ def _validate_or_exit(draws: int, seed: int, months: int | None) -> None:
         fail(str(exc))
 
 
-def _plan_or_exit(name: str, scenario: Scenario, backstop: bool | None) -> PlanResult:
-    try:
-        return plan(scenario, backstop=backstop)
-    except PlanError as exc:
-        fail(f"{name}: {exc}", code=EXIT_NO_PLAN)
+def _plan_or_exit(
+    name: str, scenario: Scenario, backstop: bool | None, no_cache: bool
+) -> PlanResult:
+    """The plan to simulate; an incomplete one (a phase not solved) is refused, exit 3."""
+    result = plan_or_exit(name, scenario, backstop, no_cache=no_cache)
+    incomplete = incomplete_message(name, result)
+    if incomplete:
+        fail(
+            incomplete.replace("; raise --time-limit", "; cannot simulate it"),
+            code=EXIT_INCOMPLETE_PLAN,
+        )
+    return result
 
 
 @contextmanager
@@ -100,10 +108,6 @@ def _netcdf_ready() -> str | None:
     return None
 
 
-def _write_netcdf(path: str, ds: xr.Dataset) -> None:
-    """Write a Dataset to netCDF atomically (temporary file beside it, then rename)."""
-    with replaced_atomically(path) as tmp:
-        ds.to_netcdf(tmp, engine="h5netcdf")
 
 
 def _shortfall_warning(name: str, result: PlanResult) -> str | None:
@@ -155,6 +159,7 @@ def simulate_command(
             "--keep-draws", min=0, help="Draws whose monthly trajectories the netCDF keeps."
         ),
     ] = 1000,
+    no_cache: NoCacheOpt = False,
     xlsx_path: XlsxOpt = None,
     db: DbOpt = None,
     no_store: NoStoreOpt = False,
@@ -163,9 +168,9 @@ def simulate_command(
     from forceplan.simulate import simulate_plan, summary_to_json
     from forceplan.simulate.drivers import drivers
     _validate_or_exit(draws, seed, months)
-    for path in (json_path, netcdf_path, xlsx_path):
-        if path:
-            check_output_dir(path, "file")
+    targets = outputs_or_exit(
+        json=(json_path, "file"), netcdf=(netcdf_path, "file"), xlsx=(xlsx_path, "file")
+    )
     if netcdf_path and (why := _netcdf_ready()):
         fail(why)
     s = load_or_exit(scenario)
@@ -179,7 +184,7 @@ def simulate_command(
     }
     with recording(db, no_store, "simulate", [(s.name, s)], options, seed=seed) as record:
         with record.timed("plan"):
-            result = _plan_or_exit(scenario, s, backstop)
+            result = _plan_or_exit(scenario, s, backstop, no_cache)
         record.ready()
         warning = _shortfall_warning(s.name, result)
         if warning:
@@ -192,30 +197,38 @@ def simulate_command(
                 )
             except ValueError as exc:  # a setting the schema cannot check alone
                 fail(f"{scenario}: {exc}")
+        # the stored Dataset is written in the background while the tables print
+        record.stage(lambda: stored_simulation(result, ds))
         # every outcome's correlations for the JSON; the table shows some of them
         all_drivers = drivers(ds) if json_path else None
         render(ds, warning, all_drivers)
-        if json_path:
-            assert all_drivers is not None
-            payload = summary_to_json(ds)
-            payload["plan_warning"] = warning
-            payload["drivers_spearman"] = {
-                str(k): {str(o): float(v) for o, v in row.items()}
-                for k, row in all_drivers.iterrows()
-            }
-            write_atomic(json_path, json.dumps(payload, indent=2, allow_nan=False) + "\n")
-            console.print(f"wrote {json_path}")
-        if netcdf_path:
-            _write_netcdf(netcdf_path, ds)
-            console.print(f"wrote {netcdf_path}")
-        if xlsx_path:
-            from forceplan.report.model import ReportRun
-
-            scenarios = [(s.name, s)]
-            run = ReportRun(cli_record("simulate", record, scenarios, options, seed), scenarios,
-                            [(s.name, result)], ds)
-            write_reports([run], None, xlsx_path)
-        record.finish(lambda: stored_simulation(result, ds))
+        json_target, netcdf_target = targets["json"], targets["netcdf"]
+        xlsx_target = targets["xlsx"]
+        if json_target is not None or netcdf_target is not None or xlsx_target is not None:
+            # every file is written under a temporary name, then all are renamed together
+            with writing() as out:
+                if json_target is not None:
+                    assert all_drivers is not None
+                    payload = summary_to_json(ds)
+                    payload["plan_warning"] = warning
+                    payload["drivers_spearman"] = {
+                        str(k): {str(o): float(v) for o, v in row.items()}
+                        for k, row in all_drivers.iterrows()
+                    }
+                    out.write_text(
+                        json_target, json.dumps(payload, indent=2, allow_nan=False) + "\n"
+                    )
+                if netcdf_target is not None:
+                    out.write_with(netcdf_target, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
+                if xlsx_target is not None:
+                    named = [(s.name, s)]
+                    workbook = workbook_for("simulate", record, named, options, seed,
+                                            plans=[(s.name, result)], dataset=ds)
+                    out.write_with(xlsx_target, bytes_writer(workbook))
+            for path in (json_path, netcdf_path, xlsx_path):
+                if path:
+                    console.print(f"wrote {escape(path)}", highlight=False)
+        record.finish()
 
 
 def stored_simulation(result: PlanResult, ds: xr.Dataset) -> list[Any]:
@@ -381,7 +394,8 @@ def _render_drivers(
 @app.command("compare")
 def compare_command(
     scenarios: Annotated[
-        list[str], typer.Argument(help="Scenario files or bundled scenario names (2 or more).")
+        list[str],
+        typer.Argument(help="Scenario files or bundled scenario names (2 or more to compare)."),
     ],
     draws: DrawsOpt = 10_000,
     seed: SeedOpt = 0,
@@ -389,30 +403,36 @@ def compare_command(
     json_path: Annotated[
         str | None, typer.Option("--json", help="Write the comparison as JSON here.")
     ] = None,
+    no_cache: NoCacheOpt = False,
     xlsx_path: XlsxOpt = None,
     db: DbOpt = None,
     no_store: NoStoreOpt = False,
 ) -> None:
-    """Compare scenarios side by side with common random numbers (paired draws)."""
+    """Compare scenarios side by side with common random numbers (paired draws).
+
+    Columns are labelled by scenario name (file names where names repeat,
+    then "#2", "#3" for the same file given again). One scenario alone is
+    shown without differences; a scenario given twice differs from itself by
+    exactly zero, and the command says so.
+    """
+    from forceplan.scenario import scenario_hash
     from forceplan.simulate import compare
+
     _validate_or_exit(draws, seed, months)
-    for path in (json_path, xlsx_path):
-        if path:
-            check_output_dir(path, "file")
+    targets = outputs_or_exit(json=(json_path, "file"), xlsx=(xlsx_path, "file"))
     loaded = [load_or_exit(name) for name in scenarios]
-    labels = [s.name for s in loaded]
-    if len(set(labels)) != len(labels):
-        labels = [Path(n).stem for n in scenarios]
+    labels = compare_labels(scenarios, [s.name for s in loaded])
+    for note in compare_notes(labels, [scenario_hash(s) for s in loaded]):
+        console.print(f"[bold]note:[/] {escape(note)}", highlight=False)
+    named = list(zip(labels, loaded, strict=True))
     options = {"scenarios": list(scenarios), "labels": labels, "draws": draws, "seed": seed,
                "months": months}
-    with recording(
-        db, no_store, "compare", list(zip(labels, loaded, strict=True)), options, seed=seed
-    ) as record:
+    with recording(db, no_store, "compare", named, options, seed=seed) as record:
         plans: list[PlanResult] = []
         warnings: list[str] = []
         with record.timed("plan"):
             for name, s in zip(scenarios, loaded, strict=True):
-                plans.append(_plan_or_exit(name, s, None))
+                plans.append(_plan_or_exit(name, s, None, no_cache))
         record.ready()
         for label, p in zip(labels, plans, strict=True):
             w = _shortfall_warning(label, p)
@@ -428,27 +448,67 @@ def compare_command(
             except ValueError as exc:
                 fail(str(exc))
         render_compare(frame)
-        if json_path:
-            payload = {
-                **{k: v for k, v in frame.attrs.items()},
-                "plan_warnings": warnings,
-                # every digit (DataFrame.to_json would round to 10 significant digits)
-                "rows": [
-                    {k: (None if isinstance(v, float) and math.isnan(v) else v)
-                     for k, v in row.items()}
-                    for row in frame.to_dict(orient="records")
-                ],
-            }
-            write_atomic(json_path, json.dumps(payload, indent=2) + "\n")
-            console.print(f"wrote {json_path}")
-        if xlsx_path:
-            from forceplan.report.model import ReportRun
-
-            named = list(zip(labels, loaded, strict=True))
-            run = ReportRun(cli_record("compare", record, named, options, seed), named,
-                            list(zip(labels, plans, strict=True)), comparison=frame)
-            write_reports([run], None, xlsx_path)
+        if targets["json"] is not None or targets["xlsx"] is not None:
+            with writing() as out:
+                if targets["json"] is not None:
+                    payload = {
+                        **{k: v for k, v in frame.attrs.items()},
+                        "plan_warnings": warnings,
+                        # every digit (DataFrame.to_json would round to 10 significant digits)
+                        "rows": [
+                            {k: (None if isinstance(v, float) and math.isnan(v) else v)
+                             for k, v in row.items()}
+                            for row in frame.to_dict(orient="records")
+                        ],
+                    }
+                    out.write_text(targets["json"], json.dumps(payload, indent=2) + "\n")
+                if targets["xlsx"] is not None:
+                    workbook = workbook_for("compare", record, named, options, seed,
+                                            plans=list(zip(labels, plans, strict=True)),
+                                            comparison=frame)
+                    out.write_with(targets["xlsx"], bytes_writer(workbook))
+            for path in (json_path, xlsx_path):
+                if path:
+                    console.print(f"wrote {escape(path)}", highlight=False)
         record.finish(lambda: stored_comparison(labels, plans, frame))
+
+
+def compare_labels(given: list[str], names: list[str]) -> list[str]:
+    """One distinct column label per scenario.
+
+    Scenario names; where two share a name, the file names (stems) as given;
+    where those repeat too (the same scenario given twice), "#2", "#3"...
+    """
+    labels = list(names)
+    if len(set(labels)) != len(labels):
+        stems = [Path(g).stem or g for g in given]
+        labels = [stems[k] if names.count(n) > 1 else n for k, n in enumerate(names)]
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label} #{seen[label]}")
+    return out
+
+
+def compare_notes(labels: list[str], hashes: list[str]) -> list[str]:
+    """What the comparison does when it is not an ordinary one, in words."""
+    notes = []
+    if len(labels) == 1:
+        notes.append(
+            f"one scenario ({labels[0]}): its bands are shown with no paired difference; "
+            "give two or more scenarios to compare them"
+        )
+    first: dict[str, str] = {}
+    for label, digest in zip(labels, hashes, strict=True):
+        if digest in first:
+            notes.append(
+                f"{label} is the same scenario as {first[digest]} (same content hash): "
+                "their paired difference is exactly zero"
+            )
+        else:
+            first[digest] = label
+    return notes
 
 
 def render_compare(frame: pd.DataFrame) -> None:

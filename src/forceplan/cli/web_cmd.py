@@ -53,6 +53,9 @@ def serve_command(
         scenario_dir=Path(scenario_dir) if scenario_dir else default_scenario_dir(),
     )
     web_app = create_app(settings, store=store)
+    from forceplan.cli import STOP_HOOKS
+
+    STOP_HOOKS.append(web_app.state.services.close)
     console.print(f"forceplan dashboard on http://{escape(host)}:{port}/ (run store: "
                   f"{escape(store.where)}); Ctrl-C stops it", highlight=False, soft_wrap=True)
     uvicorn.run(web_app, host=host, port=port, log_level="warning")

@@ -787,13 +787,24 @@ def add_continuity(model: PhaseModel, previous: dict[tuple[str, str, str], int])
 # ---------------------------------------------------------------------------
 
 
+#: Phase statuses, best first: every tier solved to optimality; a feasible plan
+#: not proven optimal on every tier (time ran out); no plan at all (time ran
+#: out before a feasible plan was found, or before the phase was started).
+PHASE_STATUSES = ("optimal", "time_limit", "not_solved")
+
+
 @dataclass
 class PhaseSolution:
     model: PhaseModel
     values: np.ndarray
-    status: str
+    status: str  # one of PHASE_STATUSES
     mip_gap: float
     stage_values: dict[str, float]
+
+    @property
+    def solved(self) -> bool:
+        """Whether the phase has a plan (``values`` mean something)."""
+        return self.status != "not_solved"
 
 
 def _load(
@@ -938,8 +949,7 @@ class StageRun:
             start_from_warm = warm is not None
             remaining = self.deadline - time.perf_counter()
             if remaining <= 0:
-                self.status = "time_limit"
-                self.stopped = True
+                self._out_of_time()
                 return
             needed = max(stage.coefficients, default=-1)
             pending = [b for b in model.blocks if b.cols[0] >= self.n]
@@ -1002,15 +1012,9 @@ class StageRun:
             ):
                 self.status = "time_limit"
             elif model_status == highspy.HighsModelStatus.kTimeLimit:
-                if stage is self.first:
-                    raise PlanError(
-                        f"phase {model.phase.id}: no feasible plan found within the time limit "
-                        f"(stage {stage.name}); raise the time limit"
-                    )
-                # keep the previous stage's plan, which is feasible
-                self.status = "time_limit"
-                self.worst_gap = math.inf
-                self.stopped = True
+                # no plan for this stage: keep the previous stage's plan, which is
+                # feasible, or, with none, report the phase as not solved
+                self._out_of_time()
                 return
             else:
                 raise PlanError(
@@ -1022,7 +1026,13 @@ class StageRun:
             reported = float(info.objective_function_value)
             if start_from_warm and abs(achieved - reported) > 1e-6 * max(1.0, abs(achieved)):
                 # HiGHS 1.16 can mis-evaluate a MIP start after presolve and return
-                # it as "optimal" with the wrong objective: solve again from scratch.
+                # it as "optimal" with the wrong objective: solve again from scratch,
+                # within what is left of the time limit.
+                remaining = self.deadline - time.perf_counter()
+                if remaining <= 0:
+                    self._out_of_time()
+                    return
+                solver.setOptionValue("time_limit", remaining)
                 solver.clearSolver()
                 solver.run()
                 model_status = solver.getModelStatus()
@@ -1041,6 +1051,13 @@ class StageRun:
             if stage is not last and stage.coefficients:
                 _hold(solver, stage, achieved)
                 self.warm = values if self.warm_start else None
+
+
+    def _out_of_time(self) -> None:
+        """Stop: the plan of the stages solved so far stands, or none if none was."""
+        self.stopped = True
+        self.worst_gap = math.inf
+        self.status = "time_limit" if self.stage_values else "not_solved"
 
 
 def _hold(solver: highspy.Highs, stage: Stage, achieved: float) -> None:
@@ -1068,8 +1085,14 @@ def _zero_sum_of_nonnegatives(model: PhaseModel, stage: Stage, values: np.ndarra
     )
 
 
-def is_feasible(model: PhaseModel, time_limit: float = 10.0) -> bool:
+def is_feasible(model: PhaseModel, time_limit: float = 10.0) -> bool | None:
+    """Whether ``model`` has a feasible plan; None when ``time_limit`` ran out first."""
     solver = _load(model)
-    solver.setOptionValue("time_limit", time_limit)
+    solver.setOptionValue("time_limit", max(time_limit, 0.01))
     solver.run()
-    return solver.getModelStatus() != highspy.HighsModelStatus.kInfeasible
+    status = solver.getModelStatus()
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return False
+    if status == highspy.HighsModelStatus.kOptimal or solver.getInfo().primal_solution_status == 2:
+        return True
+    return None

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
-from importlib.metadata import PackageNotFoundError, version
 
 import pandas as pd
 
@@ -13,6 +13,7 @@ from forceplan.plan.model import (
     ARMY_DOMAINS,
     CONSTRAINT_GROUPS,
     CONTINUITY_STAGE,
+    PHASE_STATUSES,
     PhaseModel,
     PhaseSolution,
     PlanInfeasible,
@@ -41,10 +42,9 @@ from forceplan.scenario.model import Nation, Phase
 
 
 def _forceplan_version() -> str:
-    try:
-        return version("forceplan")
-    except PackageNotFoundError:  # pragma: no cover - source tree without install
-        return "0.0.0+unknown"
+    from forceplan._version import __version__
+
+    return __version__
 
 
 def plan(
@@ -53,14 +53,23 @@ def plan(
     """Allocate the coalition's units to the scenario's missions, phase by phase.
 
     ``backstop``: use the scenario's backstop (None: its ``backstop.enabled``).
-    ``time_limit_s``: wall-clock budget for all solves together; when it runs
-    out the best plan found so far is returned with status ``"time_limit"``.
+    ``time_limit_s``: wall-clock budget for the whole plan. Each HiGHS call
+    gets only what is left of it, no solve starts after it, and a phase that
+    time ran out on keeps the best plan of the tiers solved so far (status
+    ``"time_limit"``) or, with none, is reported as not solved (status
+    ``"not_solved"``: no plan, no table rows). The result's ``status`` and
+    ``mip_gap`` are the worst phase's. ``plan`` returns within
+    ``time_limit_s`` plus :data:`TIME_LIMIT_MARGIN_S` (docs/planner.md, "Time
+    limit"): HiGHS checks its clock between rounds of its own work, so its last
+    call can end that much late on a large model.
 
     Raises :class:`PlanError` (a :class:`PlanInfeasible` when constraints
     conflict) with an explanation in words.
     """
-    if time_limit_s <= 0:
-        raise ValueError(f"time_limit_s must be positive (got {time_limit_s})")
+    if not (isinstance(time_limit_s, int | float) and math.isfinite(time_limit_s)) or (
+        time_limit_s <= 0
+    ):
+        raise ValueError(f"time_limit_s must be a positive number of seconds (got {time_limit_s})")
     started = time.perf_counter()
     deadline = started + time_limit_s
     backstop_enabled = scenario.backstop is not None and (
@@ -140,20 +149,21 @@ def plan(
                     solution = solve_phase(model, deadline, known=known)
             except PlanInfeasible:
                 raise PlanInfeasible(
-                    diagnose_infeasible(scenario, phase, model, backstop_enabled)
+                    diagnose_infeasible(scenario, phase, model, backstop_enabled, deadline)
                 ) from None
             allocation = _allocation(solution)
             solved.setdefault(signature, []).append((previous or {}, allocation, solution))
             solutions.append(solution)
             allocations.append(allocation)
-            previous = allocation
+            # continuity is measured against the previous phase's plan; a phase
+            # not solved has none, so the next phase has no continuity tier
+            previous = allocation if solution.solved else None
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
     solve_seconds = time.perf_counter() - started
 
-    statuses = {s.status for s in solutions}
-    status = "optimal" if statuses <= {"optimal"} else "time_limit"
+    status = max((s.status for s in solutions), key=PHASE_STATUSES.index, default="optimal")
     notes: list[str] = [note for s in solutions for note in s.model.notes]
     changes = _changes(solutions, allocations)
     return PlanResult(
@@ -164,7 +174,7 @@ def plan(
         backstop_enabled=backstop_enabled,
         backstop_provider=scenario.backstop.provider if scenario.backstop else None,
         status=status,
-        mip_gap=max((s.mip_gap for s in solutions), default=0.0),
+        mip_gap=max((_phase_gap(s) for s in solutions), default=0.0),
         solve_seconds=solve_seconds,
         model_size={
             "rows": sum(s.model.num_rows for s in solutions),
@@ -178,7 +188,10 @@ def plan(
         nations=_nations(scenario, solutions),
         flank=_flank(scenario, solutions),
         phases=pd.DataFrame(
-            [(p.id, p.start_month, p.end_month, p.months) for p in scenario.ordered_phases],
+            [
+                (p.id, p.start_month, p.end_month, p.months, s.status, _phase_gap(s))
+                for p, s in zip(scenario.ordered_phases, solutions, strict=True)
+            ],
             columns=PHASE_COLUMNS,
         ),
         notes=tuple(notes),
@@ -191,6 +204,16 @@ Allocation = dict[tuple[str, str, str], int]
 
 #: Worker threads that solve phases' stages above continuity ahead of time.
 SOLVE_THREADS = 2
+#: How late :func:`plan` may return past its time limit (docs/planner.md):
+#: HiGHS checks its clock only between rounds of its own work (a round of
+#: root-node cuts ran 1.8 s past the limit on the 80-nation bench case on a
+#: loaded 2-core machine); building the result tables takes the rest.
+TIME_LIMIT_MARGIN_S = 3.0
+
+
+def _phase_gap(solution: PhaseSolution) -> float:
+    """The phase's MIP gap; infinite (unknown) for a phase not solved."""
+    return solution.mip_gap if solution.solved else math.inf
 
 
 def _solve_ahead(model: PhaseModel, deadline: float, complete: bool) -> StageRun:
@@ -204,6 +227,8 @@ def _solve_ahead(model: PhaseModel, deadline: float, complete: bool) -> StageRun
 def _allocation(solution: PhaseSolution) -> Allocation:
     """The coalition's units per (nation, capability, mission), units > 0 only."""
     out: Allocation = {}
+    if not solution.solved:
+        return out
     for key, col in solution.model.x.items():
         units = _units(solution, col)
         if units > 0:
@@ -219,10 +244,14 @@ def _reuse_twin(
     """A solved twin phase whose plan is optimal here too, with its tier values; else None.
 
     ``twins``: (previous phase's plan, own plan, solution) of each solved twin.
+    Only a twin solved to optimality is reused: a time-limited twin's plan is
+    not known to be optimal here, and a twin not solved has no plan.
     """
     if previous is None:
         return None
     for twin_previous, twin_allocation, twin in twins:
+        if twin.status != "optimal":
+            continue
         if twin_allocation == previous:
             values = {k: v for k, v in twin.stage_values.items() if k != CONTINUITY_STAGE}
             if twin.stage_values:
@@ -240,6 +269,9 @@ def _changes(
     out: dict[str, dict[str, int]] = {}
     previous: Allocation | None = None
     for sol, current in zip(solutions, allocations, strict=True):
+        if not sol.solved:
+            previous = None
+            continue
         if previous is not None:
             keys = set(current) | set(previous)
             added = sum(max(0, current.get(k, 0) - previous.get(k, 0)) for k in keys)
@@ -256,6 +288,11 @@ def _changes(
 # ---------------------------------------------------------------------------
 # Tables
 # ---------------------------------------------------------------------------
+
+
+def _solved(solutions: list[PhaseSolution]) -> list[PhaseSolution]:
+    """The phases with a plan: a phase not solved has no rows in any table."""
+    return [s for s in solutions if s.solved]
 
 
 def _units(solution: PhaseSolution, col: int | None) -> int:
@@ -300,7 +337,7 @@ def _allocations(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataF
     mission_order = {m.id: i for i, m in enumerate(scenario.missions)}
     cap_order = {c.id: i for i, c in enumerate(scenario.capabilities)}
     nation_order = {n.iso: i for i, n in enumerate(scenario.nations)}
-    for sol in solutions:
+    for sol in _solved(solutions):
         for (iso, cap_id, mission_id), col in sol.model.x.items():
             units = _units(sol, col)
             if units <= 0:
@@ -326,7 +363,7 @@ def _allocations(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataF
 
 def _shortfalls(solutions: list[PhaseSolution]) -> pd.DataFrame:
     rows = []
-    for sol in solutions:
+    for sol in _solved(solutions):
         model = sol.model
         for req in model.requirements:
             mission_id, cap_id = req.mission.id, req.capability.id
@@ -350,7 +387,7 @@ def _nations(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFrame
     basis = scenario.constraints.burden_sharing.basis
     all_gdp = sum(n.gdp_usd_bn.value for n in scenario.nations)
     rows = []
-    for sol in solutions:
+    for sol in _solved(solutions):
         deployed: dict[str, float] = {}
         tied: dict[str, float] = {}
         army_tied: dict[str, float] = {}
@@ -395,7 +432,7 @@ def _nations(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFrame
 
 def _flank(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFrame:
     rows = []
-    for sol in solutions:
+    for sol in _solved(solutions):
         for nation in scenario.nations:
             for k, com in enumerate(nation.commitments):
                 drain = _units(sol, sol.model.drain.get((nation.iso, k)))
@@ -450,9 +487,17 @@ def _why_not(scenario: Scenario, nation: Nation, reqs: list[Requirement]) -> str
 
 
 def diagnose_infeasible(
-    scenario: Scenario, phase: Phase, model: PhaseModel, backstop_enabled: bool
+    scenario: Scenario,
+    phase: Phase,
+    model: PhaseModel,
+    backstop_enabled: bool,
+    deadline: float | None = None,
 ) -> list[str]:
-    """Explain, in words, which requirement or constraint makes ``phase`` infeasible."""
+    """Explain, in words, which requirement or constraint makes ``phase`` infeasible.
+
+    ``deadline`` (a ``time.perf_counter()`` value): the checks that solve a
+    relaxed model stop there; a check time ran out on blames nothing.
+    """
     reasons: list[str] = []
     where = f"phase '{phase.id}' (months {phase.start_month}-{phase.end_month})"
     constraints = scenario.constraints
@@ -486,22 +531,32 @@ def diagnose_infeasible(
         return reasons
 
     present = _present_groups(scenario, model)
-    culprits = [
-        group
-        for group in present
-        if is_feasible(
-            build_phase(
+    culprits = []
+    unchecked = []
+    for group in present:
+        left = 10.0 if deadline is None else deadline - time.perf_counter()
+        feasible = None
+        if left > 0:
+            relaxed = build_phase(
                 scenario, phase, backstop_enabled=backstop_enabled, disabled=frozenset({group})
             )
+            feasible = is_feasible(relaxed, time_limit=min(left, 10.0))
+        if feasible:
+            culprits.append(group)
+        elif feasible is None:
+            unchecked.append(CONSTRAINT_GROUPS[group])
+    if unchecked:
+        reasons.append(
+            f"{where}: no feasible plan; the time limit ran out before checking whether "
+            f"{', '.join(unchecked)} is to blame"
         )
-    ]
     if culprits:
         for group in culprits:
             reasons.append(
                 f"{where}: {CONSTRAINT_GROUPS[group]} cannot be met together with the other "
                 f"constraints; without it this phase has a plan"
             )
-    else:
+    elif not unchecked:
         reasons.append(
             f"{where}: no single constraint is to blame; together "
             f"{', '.join(CONSTRAINT_GROUPS[g] for g in present)} leave no feasible plan"

@@ -49,7 +49,10 @@ FLANK_COLUMNS = [
     "floor",
     "below_floor",
 ]
-PHASE_COLUMNS = ["phase", "start_month", "end_month", "months"]
+#: ``status``: "optimal", "time_limit" (a plan, not proven optimal on every
+#: tier) or "not_solved" (no plan: the phase has no rows in the other tables);
+#: ``mip_gap``: the phase's relative MIP gap (infinite, null in JSON, when unknown).
+PHASE_COLUMNS = ["phase", "start_month", "end_month", "months", "status", "mip_gap"]
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -82,7 +85,13 @@ class PlanResult:
       budget, share of coalition cost, GDP share on the burden-sharing basis.
     * ``flank``: per (phase, nation, commitment): units held, kept, drained,
       floor, and whether the plan pushed it below its floor.
-    * ``phases``: phase id, start and end month, months.
+    * ``phases``: phase id, start and end month, months, and the solver's
+      ``status`` and ``mip_gap`` for the phase. A phase with status
+      ``"not_solved"`` has no plan and no rows in the other tables.
+
+    ``status`` and ``mip_gap`` are the worst phase's: "optimal" <
+    "time_limit" < "not_solved"; the gap is infinite (null in JSON) when a
+    phase is not solved or a tier was cut short.
 
     ``units_changed[phase]`` (every phase after the first): ``changed``, the
     total ``sum |x - x_prev|`` over (nation, capability, mission) against the
@@ -112,6 +121,13 @@ class PlanResult:
     @property
     def optimal(self) -> bool:
         return self.status == "optimal"
+
+    @property
+    def phases_not_solved(self) -> list[str]:
+        """Phases with no plan (time ran out before one was found); empty when complete."""
+        if "status" not in self.phases.columns:
+            return []
+        return [str(p) for p in self.phases.loc[self.phases["status"] == "not_solved", "phase"]]
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """Every table, keyed by the file stem used for ``--csv``."""
@@ -143,6 +159,7 @@ class PlanResult:
                 "name": "HiGHS",
                 "status": self.status,
                 "mip_gap": self.mip_gap if math.isfinite(self.mip_gap) else None,
+                "phases_not_solved": self.phases_not_solved,
                 "solve_seconds": self.solve_seconds,
                 "model_size": dict(self.model_size),
             },

@@ -33,6 +33,7 @@ from forceplan.simulate.inputs import ModelInputs, PlanLike, compile_inputs
 from forceplan.simulate.parameters import BLOCK, effective_uncertainties, sample_block, stream
 from forceplan.simulate.quantiles import STATS, Distribution
 from forceplan.simulate.rotation import rotate, rotate_yearly, year_sums
+from forceplan.simulate.threads import single_blas_thread
 
 MAX_DRAWS = 10_000_000
 DETERRENCE_NOTE = (
@@ -57,12 +58,9 @@ OUTCOMES = (
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from forceplan._version import __version__
 
-    try:
-        return version("forceplan")
-    except PackageNotFoundError:
-        return "0.0.0+unknown"
+    return __version__
 
 
 @dataclass
@@ -457,6 +455,10 @@ def evaluate(
     )
 
 
+#: The largest seed: the netCDF output records it as an unsigned 64-bit integer.
+MAX_SEED = 2**64 - 1
+
+
 def validate_run(draws: int, seed: int, months: int | None) -> None:
     """Raise ValueError with a clear message for out-of-range run settings."""
     if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
@@ -465,6 +467,8 @@ def validate_run(draws: int, seed: int, months: int | None) -> None:
         raise ValueError(f"draws must be at most {MAX_DRAWS:,} (got {draws:,})")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed must be a whole number of at least 0 (got {seed!r})")
+    if seed > MAX_SEED:  # netCDF stores the seed as an unsigned 64-bit integer
+        raise ValueError(f"seed must be at most 2**64 - 1 = {MAX_SEED} (got {seed})")
     whole = isinstance(months, int | np.integer) and not isinstance(months, bool)
     if months is not None and (not whole or not 1 <= months <= 240):
         raise ValueError(f"months must be between 1 and 240 (got {months!r})")
@@ -496,20 +500,21 @@ def simulate_plan(
     traj_parts: dict[str, list[np.ndarray]] = {}
     n_blocks = -(-draws // BLOCK)
     done = 0
-    for block in range(n_blocks):
-        size = min(BLOCK, draws - done)
-        keep = max(min(keep_total - done, size), 0)
-        params, political, own = sample_chunk(inputs, uncertainties, seed, block, size)
-        res = evaluate(inputs, tables, params, political, own, hazard_fn, keep)
-        for name, values in res.yearly.items():
-            acc.dists[name].add(values)
-        for name, values in res.outcomes.items():
-            outcome_parts[name].append(values)
-        for name, values in res.trajectories.items():
-            traj_parts.setdefault(name, []).append(values)
-        done += size
-        if progress is not None:
-            progress(done, draws)
+    with single_blas_thread():  # small matrix products: extra BLAS threads only wait
+        for block in range(n_blocks):
+            size = min(BLOCK, draws - done)
+            keep = max(min(keep_total - done, size), 0)
+            params, political, own = sample_chunk(inputs, uncertainties, seed, block, size)
+            res = evaluate(inputs, tables, params, political, own, hazard_fn, keep)
+            for name, values in res.yearly.items():
+                acc.dists[name].add(values)
+            for name, values in res.outcomes.items():
+                outcome_parts[name].append(values)
+            for name, values in res.trajectories.items():
+                traj_parts.setdefault(name, []).append(values)
+            done += size
+            if progress is not None:
+                progress(done, draws)
     return _assemble(
         scenario, plan, inputs, uncertainties, seed, draws, keep_total, hazard_fn, acc,
         outcome_parts, traj_parts,

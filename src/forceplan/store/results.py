@@ -8,8 +8,8 @@ gives the same type again (:meth:`StoredResult.plan`,
 
 A PlanResult is stored field by field: DataFrame fields as tables, every
 other field as JSON metadata, so fields a later version adds are kept
-without a change here. A Dataset is written whole to a netCDF file beside
-the database; its summary and per-outcome bands are also tables in the
+without a change here. A Dataset is written whole to a file beside the
+database (see arrays.py); its summary and per-outcome bands are also tables in the
 database, for listings and pages that should not open the file.
 """
 
@@ -31,8 +31,6 @@ if TYPE_CHECKING:
     from forceplan.plan import PlanResult
 
 PLAN, DATASET, FRAME = "plan", "dataset", "frame"
-#: variables with at least this many values are compressed in the stored netCDF
-COMPRESS_FROM = 10_000
 
 
 @dataclass
@@ -134,7 +132,8 @@ class StoredResult:
 
     def dataset(self) -> xr.Dataset:
         """The Dataset, read from its file (checksum verified first) into memory."""
-        import xarray as xr
+        from forceplan.store.arrays import FORMAT as ARRAYS_FORMAT
+        from forceplan.store.arrays import read_dataset
 
         if self.kind != DATASET:
             raise StoreError(f"result {self.label!r} is a {self.kind}, not a Dataset")
@@ -142,7 +141,14 @@ class StoredResult:
         if stored is None:
             raise StoreError(f"result {self.label!r} has no stored Dataset file")
         stored.verify()
-        return xr.load_dataset(stored.path, engine="h5netcdf")
+        if stored.format == "netcdf4":  # the first format, before arrays.py
+            import xarray as xr
+
+            return xr.load_dataset(stored.path, engine="h5netcdf")
+        if stored.format != ARRAYS_FORMAT:
+            raise StoreError(f"{stored.path} is in a format this forceplan cannot read "
+                             f"({stored.format}); upgrade forceplan")
+        return read_dataset(stored.path)
 
     def frame(self) -> pd.DataFrame:
         """The frame with its ``attrs``."""
@@ -151,34 +157,3 @@ class StoredResult:
         frame = self.tables["rows"].copy()
         frame.attrs = {k: from_json_value(v) for k, v in self.meta.items()}
         return frame
-
-
-def write_dataset(ds: xr.Dataset, path: Path) -> tuple[str, int]:
-    """Write ``ds`` as netCDF-4 (large variables LZF-compressed) atomically; (sha256, bytes).
-
-    The file goes to a temporary name beside ``path``, is synced to disk and
-    then renamed, so ``path`` is either absent or complete.
-    """
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    encoding = {
-        str(name): {"compression": "lzf"}
-        for name, var in ds.data_vars.items()
-        if var.size >= COMPRESS_FROM
-    }
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        ds.to_netcdf(tmp, engine="h5netcdf", encoding=encoding)
-        with tmp.open("rb") as fh:
-            digest = hashlib.file_digest(fh, "sha256").hexdigest()
-            os.fsync(fh.fileno())
-        size = tmp.stat().st_size
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return digest, size

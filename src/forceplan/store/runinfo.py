@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from forceplan.store.liveness import effective_status
-from forceplan.store.serialize import from_json_value
 
 #: packages whose versions are recorded with every run
 RECORDED_PACKAGES = ("numpy", "pandas", "xarray", "highspy", "pydantic", "scipy")
@@ -63,10 +62,13 @@ class RunInfo:
     @classmethod
     def from_row(
         cls,
-        row: Mapping[str, Any],
+        row: Mapping[str, Any] | Any,
         now: datetime | None = None,
-        scenarios: list[tuple[str, str]] | None = None,
+        json_columns: dict[str, Any] | None = None,
     ) -> RunInfo:
+        """From a row of the runs table; ``json_columns``: its JSON columns, decoded
+        (with tags undone, see serialize.from_json_value)."""
+        docs = json_columns if json_columns is not None else row
         started = utc(row["started_at"])
         finished = row["finished_at"]
         return cls(
@@ -78,20 +80,18 @@ class RunInfo:
             ),
             recorded_status=str(row["status"]),
             label=str(row["label"]),
-            options=from_json_value(row["options"]) or {},
+            options=docs["options"] or {},
             seed=row["seed"],
             forceplan_version=str(row["forceplan_version"]),
             started_at=started,
             finished_at=utc(finished) if finished is not None else None,
             duration_s=row["duration_s"],
-            timings=from_json_value(row["timings"]) or {},
+            timings=docs["timings"] or {},
             host=str(row["host"]),
             pid=int(row["pid"]),
             error=row["error"],
-            headline=from_json_value(row["headline"]) or {},
+            headline=docs["headline"] or {},
             rerun_of=row["rerun_of"],
-            environment=dict(row.get("environment") or {}),
-            scenarios=scenarios or [],
         )
 
     def to_dict(self) -> dict[str, Any]:

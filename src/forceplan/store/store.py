@@ -16,6 +16,7 @@ died in between is shown as ``abandoned`` (see liveness.py), never finished.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -28,38 +29,63 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from forceplan.store import schema as t
+from forceplan.store.arrays import FORMAT as ARRAYS_FORMAT
 from forceplan.store.config import default_url, display_url, files_dir
 from forceplan.store.db import database_error, make_engine, write_transaction
 from forceplan.store.errors import StoreError
+from forceplan.store.files import PendingFile
 from forceplan.store.liveness import process_start, this_host
 from forceplan.store.migrate import ensure_schema
-from forceplan.store.results import ResultPart, StoredFile, StoredResult, write_dataset
+from forceplan.store.results import ResultPart, StoredFile, StoredResult
 from forceplan.store.runinfo import RunInfo, environment, utc
-from forceplan.store.serialize import decode_frame, encode_frame, to_json_value
+from forceplan.store.serialize import (
+    decode_frame,
+    encode_frame,
+    from_json_value,
+    to_json_value,
+)
 
 if TYPE_CHECKING:
     from forceplan.scenario import Scenario
 
+#: JSON columns a listing reads as text, to decode all rows in one json.loads
+_JSON_COLUMNS = ("options", "timings", "headline")
 _LIST_COLUMNS = (
     t.runs.c.id,
     t.runs.c.uid,
     t.runs.c.kind,
     t.runs.c.status,
     t.runs.c.label,
-    t.runs.c.options,
     t.runs.c.seed,
     t.runs.c.forceplan_version,
     t.runs.c.started_at,
     t.runs.c.finished_at,
     t.runs.c.duration_s,
-    t.runs.c.timings,
     t.runs.c.host,
     t.runs.c.pid,
     t.runs.c.pid_started,
     t.runs.c.error,
-    t.runs.c.headline,
     t.runs.c.rerun_of,
+    *(sa.cast(t.runs.c[name], sa.Text).label(name) for name in _JSON_COLUMNS),
 )
+
+
+def _run_infos(rows: Sequence[Any], now: datetime | None = None) -> list[RunInfo]:
+    """RunInfos of rows selected with _LIST_COLUMNS; their JSON decoded in one pass.
+
+    One json.loads over all rows is a tenth of the time of one call per value,
+    and only documents holding a tag ('"__') go through from_json_value.
+    """
+    texts = [[getattr(row, name) or "null" for name in _JSON_COLUMNS] for row in rows]
+    decoded = json.loads("[" + ",".join("[" + ",".join(t) + "]" for t in texts) + "]")
+    infos = []
+    for row, raw, values in zip(rows, texts, decoded, strict=True):
+        docs = {
+            name: from_json_value(value) if '"__' in text else value
+            for name, text, value in zip(_JSON_COLUMNS, raw, values, strict=True)
+        }
+        infos.append(RunInfo.from_row(row._mapping, now, json_columns=docs))
+    return infos
 
 
 class Store:
@@ -168,6 +194,21 @@ class Store:
         if new:
             conn.execute(t.scenarios.insert(), list(new.values()))
 
+    def write_files(
+        self, run_id: int, results: Sequence[ResultPart], background: bool = False
+    ) -> list[PendingFile | None]:
+        """Start writing the results' Datasets beside the database (one per result, or None).
+
+        With ``background`` the writes run in a forked process (see files.py)
+        while the caller goes on; pass the list to :meth:`finish_run`.
+        """
+        uid = self.get_run(run_id).uid
+        return [
+            None if part.dataset is None else PendingFile(
+                part.dataset, self.files / uid / f"{position}-dataset.npz", background)
+            for position, part in enumerate(results)
+        ]
+
     def finish_run(
         self,
         run_id: int,
@@ -175,19 +216,32 @@ class Store:
         *,
         timings: dict[str, float] | None = None,
         headline: dict[str, Any] | None = None,
+        files: Sequence[PendingFile | None] | None = None,
     ) -> None:
         """Store the results and mark the run finished, all in one transaction.
 
         Dataset files are written (atomically, checksummed) before the
-        transaction; if the process dies before it commits, the run stays
-        ``running`` and is shown as abandoned.
+        transaction, here or already by :meth:`write_files`; if the process
+        dies before the transaction commits, the run stays ``running`` and is
+        shown as abandoned.
         """
         info = self.get_run(run_id)
         if info.recorded_status != "running":
             raise StoreError(f"run {run_id} is already {info.recorded_status}")
+        pending = list(files) if files is not None else self.write_files(run_id, results)
         written: list[list[dict[str, Any]]] = []
-        for position, part in enumerate(results):
-            written.append(self._write_files(info.uid, position, part))
+        for file in pending:
+            if file is None:
+                written.append([])
+                continue
+            digest, size = file.result()
+            written.append([{
+                "role": "dataset",
+                "path": file.path.relative_to(self.files).as_posix(),
+                "format": ARRAYS_FORMAT,
+                "sha256": digest,
+                "bytes": size,
+            }])
         now = datetime.now(UTC)
         with self._write() as conn:
             for position, part in enumerate(results):
@@ -205,19 +259,6 @@ class Store:
             )
             if done.rowcount != 1:
                 raise StoreError(f"run {run_id} was no longer running")
-
-    def _write_files(self, uid: str, position: int, part: ResultPart) -> list[dict[str, Any]]:
-        if part.dataset is None:
-            return []
-        relative = Path(uid) / f"{position}-dataset.nc"
-        try:
-            digest, size = write_dataset(part.dataset, self.files / relative)
-        except OSError as exc:
-            raise StoreError(f"cannot write {self.files / relative}: {exc.strerror}") from None
-        return [
-            {"role": "dataset", "path": relative.as_posix(), "format": "netcdf4",
-             "sha256": digest, "bytes": size}
-        ]
 
     def _insert_result(
         self,
@@ -283,7 +324,8 @@ class Store:
             query = query.limit(limit)
         now = datetime.now(UTC)
         with self._read() as conn:
-            return [RunInfo.from_row(row._mapping, now) for row in conn.execute(query)]
+            rows = conn.execute(query).all()
+        return _run_infos(rows, now)
 
     def count_runs(self, kind: str | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(t.runs)
@@ -321,7 +363,12 @@ class Store:
                 .where(t.run_scenarios.c.run_id == run_id)
                 .order_by(t.run_scenarios.c.position)
             ).all()
-        return RunInfo.from_row(row._mapping, scenarios=[(str(a), str(b)) for a, b in links])
+        (info,) = _run_infos([row])
+        return dataclasses.replace(
+            info,
+            scenarios=[(str(a), str(b)) for a, b in links],
+            environment=dict(row.environment or {}),
+        )
 
     def scenario(self, content_hash: str) -> Scenario:
         """A stored scenario, validated again by this forceplan."""
@@ -405,6 +452,26 @@ class Store:
         with self._write() as conn:
             conn.execute(t.runs.delete().where(t.runs.c.id == info.id))
         shutil.rmtree(self.files / info.uid, ignore_errors=True)
+
+    def prune(self) -> tuple[int, int]:
+        """Remove failed and abandoned runs, and file folders no run refers to.
+
+        Returns (runs removed, folders removed). Finished and running runs stay.
+        """
+        import shutil
+
+        gone = [r.id for r in self.list_runs(limit=None) if r.status in ("failed", "abandoned")]
+        for run_id in gone:
+            self.delete_run(run_id)
+        with self._read() as conn:
+            known = set(conn.execute(sa.select(t.runs.c.uid)).scalars())
+        folders = 0
+        if self.files.is_dir():
+            for folder in self.files.iterdir():
+                if folder.is_dir() and folder.name not in known:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    folders += 1
+        return len(gone), folders
 
     # -- plumbing ----------------------------------------------------------
 
