@@ -181,8 +181,11 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _import_stages() -> None:
-    import forceplan.simulate  # noqa: F401
+    """Import what a run needs (through the public API), so the first run starts at once."""
+    import forceplan
     import forceplan.store.reproduce  # noqa: F401
+
+    _ = forceplan.simulate, forceplan.compare
 
 
 def _report(run_id: int, stage: str, done: int = 0, total: int = 0) -> None:
