@@ -95,7 +95,7 @@ def test_compare_workbook_matches_the_compare_json(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(xlsx)
     assert_rows_equal(sheet_records(book, "comparison"), data["rows"])
     # two plans with the same label: their sheets get distinct names
-    assert {"tiny allocations", "tiny (2) allocations"} <= set(book.sheetnames)
+    assert {"tiny allocations", "tiny #2 allocations"} <= set(book.sheetnames)
 
 
 def test_text_is_never_a_formula(tmp_path: Path) -> None:

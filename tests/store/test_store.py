@@ -278,3 +278,9 @@ def test_prune_removes_failed_and_abandoned_runs_and_stray_files(store: Store) -
     assert store.prune() == (2, 1)
     assert sorted(r.id for r in store.list_runs(limit=None)) == [kept, running]
     assert not stray.exists()
+
+
+def test_the_largest_seed_is_kept_exactly(store: Store) -> None:
+    run_id = store.start_run("simulate", [("tiny", tiny())], {"seed": 2**64 - 1}, seed=2**64 - 1)
+    info = store.get_run(run_id)
+    assert info.seed == 2**64 - 1 and info.options["seed"] == 2**64 - 1

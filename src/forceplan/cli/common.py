@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from forceplan.cli.helptext import Group, Typer
 from forceplan.cli.outputs import (
     OutputError,
     Outputs,
@@ -25,8 +26,9 @@ if TYPE_CHECKING:
 # Heavy libraries (pandas, highspy, xarray) are imported inside the commands
 # that use them, so that `forceplan --help` starts quickly.
 
-app = typer.Typer(
+app = Typer(
     name="forceplan",
+    cls=Group,
     help="Plan, cost and stress-test a multinational military deployment.",
     no_args_is_help=True,
     add_completion=False,
@@ -44,7 +46,9 @@ EXIT_INCOMPLETE_PLAN = 3
 
 #: The positional scenario argument every command that reads one takes.
 ScenarioArg = Annotated[
-    str, typer.Argument(help="Scenario TOML file, or the name of a bundled scenario.")
+    str,
+    typer.Argument(metavar="SCENARIO", help="Scenario TOML file, or the name of a bundled "
+                   "scenario."),
 ]
 BackstopOpt = Annotated[
     bool | None,

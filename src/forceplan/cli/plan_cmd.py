@@ -23,6 +23,7 @@ from forceplan.cli.common import (
     outputs_or_exit,
     writing,
 )
+from forceplan.cli.progress import planning
 from forceplan.cli.recording import DbOpt, NoStoreOpt, recording
 from forceplan.cli.report_cmd import XlsxOpt, bytes_writer, workbook_for
 
@@ -36,7 +37,8 @@ NoCacheOpt = Annotated[
     bool,
     typer.Option(
         "--no-cache",
-        help="Solve the plan even if the plan cache holds it (also: FORCEPLAN_NO_CACHE=1).",
+        help="Solve the plan even if the plan cache holds it (or set FORCEPLAN_NO_CACHE "
+        "to 1).",
     ),
 ]
 
@@ -88,6 +90,7 @@ def plan_command(
         float,
         typer.Option(
             "--time-limit",
+            metavar="SECONDS",
             min=0.1,
             max=86_400.0,
             help="Time budget for the whole plan, in seconds (plus a margin, docs/planner.md). "
@@ -106,7 +109,7 @@ def plan_command(
     s = load_or_exit(scenario)
     options = {"scenario": scenario, "backstop": backstop, "time_limit_s": time_limit}
     with recording(db, no_store, "plan", [(s.name, s)], options) as record:
-        with record.timed("plan"):
+        with record.timed("plan"), planning(s.name):
             result = plan_or_exit(scenario, s, backstop, time_limit, no_cache)
         record.ready()
         render(s, result)

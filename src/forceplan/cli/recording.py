@@ -34,7 +34,7 @@ DbOpt = Annotated[
         metavar="URL",
         envvar="FORCEPLAN_DB",
         show_envvar=True,
-        help="Run store database URL, e.g. postgresql://user@host/forceplan "
+        help="Where runs are recorded: a database URL such as postgresql://HOST/DB "
         "(default: runs.sqlite in your user data folder).",
     ),
 ]

@@ -254,7 +254,7 @@ def rerun_command(run: RunArg, db: DbOpt = None, no_store: NoStoreOpt = False) -
 
     Exit 0 if every number is identical, 1 if any differs.
     """
-    from forceplan.cli.simulate_cmd import _progress
+    from forceplan.cli.progress import draw_progress, planning
     from forceplan.store import StoreError
     from forceplan.store.reproduce import compare_results, rerun, scenarios_of
 
@@ -270,13 +270,11 @@ def rerun_command(run: RunArg, db: DbOpt = None, no_store: NoStoreOpt = False) -
     seed = "" if info.seed is None else f", seed {info.seed}"
     console.print(f"Rerunning run {info.id}: {info.kind} of {escape(info.label)} "
                   f"(forceplan {info.forceplan_version}{seed})", highlight=False)
-    draws = int(info.options.get("draws", 0)) * max(len(scenarios) if info.kind == "compare"
-                                                     else 1, 1)
     with recording(db, no_store, info.kind, scenarios, info.options, seed=info.seed,
                    rerun_of=info.id) as record:
         record.ready()
-        with record.timed("rerun"), _progress(draws, "rerunning") as progress:
-            parts = rerun(store, info, progress)
+        with record.timed("rerun"), draw_progress(f"rerunning run {info.id}") as progress:
+            parts = rerun(store, info, progress, planning=planning)
         try:
             verdict = compare_results(stored, parts)
         except StoreError as exc:

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from forceplan.cli.common import (
@@ -26,6 +23,7 @@ from forceplan.cli.common import (
     writing,
 )
 from forceplan.cli.plan_cmd import NoCacheOpt, incomplete_message, plan_or_exit
+from forceplan.cli.progress import draw_progress, planning
 from forceplan.cli.recording import DbOpt, NoStoreOpt, recording
 from forceplan.cli.report_cmd import XlsxOpt, bytes_writer, workbook_for
 
@@ -38,9 +36,6 @@ if TYPE_CHECKING:
 
 # The simulation stage (and xarray) is imported inside the commands that use
 # it, so that `forceplan plan` and the scenario commands start without it.
-
-#: runs with at least this many draws (in total) show a progress bar
-PROGRESS_FROM = 20_000
 
 DrawsOpt = Annotated[
     int, typer.Option("--draws", "-n", help="Monte Carlo draws (1 to 10,000,000).")
@@ -70,29 +65,6 @@ def _plan_or_exit(
             code=EXIT_INCOMPLETE_PLAN,
         )
     return result
-
-
-@contextmanager
-def _progress(total: int, label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A Rich progress bar for long runs (None for short ones)."""
-    if total < PROGRESS_FROM:
-        yield None
-        return
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,} draws"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(label, total=total)
-
-        def update(done: int, all_draws: int) -> None:
-            bar.update(task, completed=done, total=all_draws)
-
-        yield update
 
 
 def _netcdf_ready() -> str | None:
@@ -183,13 +155,13 @@ def simulate_command(
         "keep_draws": keep_draws,
     }
     with recording(db, no_store, "simulate", [(s.name, s)], options, seed=seed) as record:
-        with record.timed("plan"):
+        with record.timed("plan"), planning(s.name):
             result = _plan_or_exit(scenario, s, backstop, no_cache)
         record.ready()
         warning = _shortfall_warning(s.name, result)
         if warning:
             console.print(f"[bold yellow]warning:[/] {escape(warning)}")
-        with record.timed("simulate"), _progress(draws, f"simulating {s.name}") as progress:
+        with record.timed("simulate"), draw_progress(f"simulating {s.name}") as progress:
             try:
                 ds = simulate_plan(
                     s, result, draws, seed, months=months, keep_draws=keep_draws,
@@ -431,15 +403,16 @@ def compare_command(
         plans: list[PlanResult] = []
         warnings: list[str] = []
         with record.timed("plan"):
-            for name, s in zip(scenarios, loaded, strict=True):
-                plans.append(_plan_or_exit(name, s, None, no_cache))
+            for k, (name, s) in enumerate(zip(scenarios, loaded, strict=True)):
+                with planning(f"{labels[k]} ({k + 1} of {len(loaded)})"):
+                    plans.append(_plan_or_exit(name, s, None, no_cache))
         record.ready()
         for label, p in zip(labels, plans, strict=True):
             w = _shortfall_warning(label, p)
             if w:
                 warnings.append(w)
                 console.print(f"[bold yellow]warning:[/] {escape(w)}")
-        with record.timed("simulate"), _progress(draws * len(loaded), "simulating") as progress:
+        with record.timed("simulate"), draw_progress("simulating") as progress:
             try:
                 frame = compare(
                     loaded, draws, seed, labels=labels, months=months, plans=plans,

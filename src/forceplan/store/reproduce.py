@@ -12,6 +12,7 @@ out (the solver's wall time differs from run to run).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import xarray as xr
 
+    from forceplan.plan import PlanResult
     from forceplan.scenario import Scenario
     from forceplan.store.store import Store
 
@@ -68,10 +70,21 @@ def scenarios_of(store: Store, info: RunInfo) -> list[tuple[str, Scenario]]:
 
 
 def rerun(
-    store: Store, info: RunInfo, progress: Progress | None = None
+    store: Store,
+    info: RunInfo,
+    progress: Progress | None = None,
+    planning: Callable[[str], AbstractContextManager[None]] | None = None,
 ) -> list[ResultPart]:
-    """Run ``info``'s plan, simulation or comparison again with its stored inputs."""
-    from forceplan.plan import plan
+    """Run ``info``'s plan, simulation or comparison again with its stored inputs.
+
+    ``progress(done, total)`` hears of the draws; ``planning(label)`` wraps
+    each plan's solve (the CLI shows a spinner).
+    """
+    from forceplan.plan import plan as solve
+
+    def plan(scenario: Scenario, **options: Any) -> PlanResult:
+        with planning(scenario.name) if planning is not None else nullcontext():
+            return solve(scenario, **options)
 
     scenarios = scenarios_of(store, info)
     o = info.options

@@ -81,7 +81,7 @@ class RunInfo:
             recorded_status=str(row["status"]),
             label=str(row["label"]),
             options=docs["options"] or {},
-            seed=row["seed"],
+            seed=None if row["seed"] is None else int(row["seed"]),
             forceplan_version=str(row["forceplan_version"]),
             started_at=started,
             finished_at=utc(finished) if finished is not None else None,

@@ -152,7 +152,7 @@ class Store:
                     status="running",
                     label=" vs ".join(label for label, *_ in docs),
                     options=to_json_value(options),
-                    seed=seed,
+                    seed=None if seed is None else str(seed),
                     forceplan_version=__version__,
                     started_at=now,
                     host=this_host(),

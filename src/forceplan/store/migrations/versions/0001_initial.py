@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("label", sa.Text, nullable=False, server_default=""),
         sa.Column("options", sa.JSON, nullable=False),
-        sa.Column("seed", sa.BigInteger, nullable=True),
+        sa.Column("seed", sa.String(24), nullable=True),  # text: seeds go up to 2**64 - 1
         sa.Column("forceplan_version", sa.String(64), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
