@@ -55,7 +55,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     _, token = create_token(store, "browser")
     app = create_app(WebSettings(scenario_dir=folder / "scenarios"), store=store)
     with serving(app) as base:
-        yield Served(base, store, token)
+        served = Served(base, store, token)
+        yield served
+        served.api.close()
     store.close()
 
 
@@ -216,12 +218,13 @@ def test_concurrent_readers_while_a_simulation_runs(served: Served) -> None:
     every answer is 200 and no run is lost."""
     before = {r.id for r in served.store.list_runs(limit=None)}
     started = served.api.post("/api/runs", json={"kind": "simulate", "scenarios": ["iiss-small"],
-                                                 "draws": 3000, "seed": 5})
+                                                 "draws": 40_000, "seed": 5})
     assert started.status_code == 202
     run_id = started.json()["id"]
     done_reading = threading.Event()
     failures: list[str] = []
     counts: list[int] = []
+    seen_running: list[bool] = []
 
     def reader() -> None:
         paths = ["/api/runs", f"/api/runs/{run_id}", "/api/scenarios", "/",
@@ -234,6 +237,8 @@ def test_concurrent_readers_while_a_simulation_runs(served: Served) -> None:
                 r = client.get(path)
                 if r.status_code != 200:
                     failures.append(f"{path}: {r.status_code}")
+                elif path == f"/api/runs/{run_id}" and r.json()["status"] == "running":
+                    seen_running.append(True)
                 n += 1
         counts.append(n)
 
@@ -248,6 +253,7 @@ def test_concurrent_readers_while_a_simulation_runs(served: Served) -> None:
         t.join(timeout=120)
     assert failures == []
     assert sum(counts) > 8
+    assert seen_running  # the readers did overlap the computation
     assert served.store.get_run(run_id).status == "finished"
     after = {r.id for r in served.store.list_runs(limit=None)}
     assert after == before | {run_id}
