@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from plan_builders import capability, mission, nation, scenario, units_of
 from test_properties import scenarios
 
 from forceplan.plan import plan
-from forceplan.plan.model import CONTINUITY_STAGE, add_continuity, build_phase, solve_phase
+from forceplan.plan.build import build_phase
+from forceplan.plan.build.continuity import add_continuity
+from forceplan.plan.model import CONTINUITY_STAGE
 from forceplan.plan.planner import _allocation
+from forceplan.plan.solve import solve_phase
 from forceplan.scenario import Scenario, bundled_scenarios, load_scenario
 
 INFANTRY = [capability("infantry", ratio=1)]
@@ -83,7 +87,7 @@ def test_drawdown_is_a_subset_of_the_previous_plan() -> None:
     # the tiers above continuity are those of phase 2 solved on its own
     alone = solve_phase(build_phase(s, s.ordered_phases[1], backstop_enabled=False), 1e12)
     assert alone.stage_values["annual_cost_usd_m"] == 300
-    assert alone.stage_values["unmet_priority_1"] == 0
+    assert alone.stage_values["unmet_priority_1_personnel"] == 0
 
 
 def test_the_tier_follows_whichever_nation_was_there() -> None:
@@ -146,7 +150,7 @@ def test_continuity_never_overrides_a_higher_tier() -> None:
     model = build_phase(s, s.ordered_phases[1], backstop_enabled=False)
     add_continuity(model, {("AAA", "infantry", "land"): 6})
     solution = solve_phase(model, 1e12)
-    assert solution.stage_values["unmet_priority_1"] == 0
+    assert solution.stage_values["unmet_priority_1_personnel"] == 0
     assert solution.stage_values[CONTINUITY_STAGE] == 15
     assert _allocation(solution) == {
         ("AAA", "infantry", "front"): 6,
@@ -214,24 +218,24 @@ def test_continuity_keeps_every_earlier_tier_at_its_optimum(s: Scenario) -> None
 # ---------------------------------------------------------------------------
 
 
-def test_flagship_withdrawal_only_draws_down() -> None:
+def test_flagship_withdrawal_draws_down() -> None:
     """reassurance-2025: build-up (x0.6), sustain (x1.0), then three
     withdrawal steps (x0.75, 0.5, 0.25).
 
-    From sustain on, no requirement rises, so a withdrawal step can draw down
-    from what is there: every nation's units per (capability, mission) are at
-    most its units the step before. And the total change of each phase is
-    exactly its lower bound: by the triangle inequality it is at least
-    ``sum over (m, c) of |coalition units now - coalition units before|``,
-    and the plan reaches it (no nation swaps in for another).
-    Before the tier the flagship changed 58, 43, 33 and 24 units (sustain,
-    withdrawal 1, 2, 3); now 18, 11, 17 and 14, the lower bound."""
+    By the triangle inequality each phase changes at least
+    ``sum over (m, c) of |coalition units now - coalition units before|``
+    (unit-equivalents). Sustain and the first withdrawal step reach that bound
+    (nobody swaps in for another); later steps may regroup a few sub-units to
+    keep 15 flags on the ground and each offer near its (scaled) minimum,
+    higher tiers than continuity, but never add more than one
+    unit-equivalent, and what they withdraw less what they add is exactly
+    the fall in the force. Before the continuity tier the flagship changed
+    58, 43, 33 and 24 units (sustain, withdrawal 1, 2, 3)."""
     s = load_scenario(bundled_scenarios()["reassurance-2025"])
     result = plan(s)
     assert result.optimal
     alloc = result.allocations
     phases = [p.id for p in s.ordered_phases]
-    need = {(p.id, m.id, c.id): n for p, m, c, n in s.requirements()}
     for before, now in zip(phases, phases[1:], strict=False):
         prev = {
             (r.nation, r.capability, r.mission): r.units
@@ -241,21 +245,22 @@ def test_flagship_withdrawal_only_draws_down() -> None:
             (r.nation, r.capability, r.mission): r.units
             for r in alloc[alloc["phase"] == now].itertuples()
         }
-        bound = 0
+        bound = 0.0
         for m, c in {(m, c) for _, c, m in set(prev) | set(cur)}:
             bound += abs(
                 sum(u for (_, c2, m2), u in cur.items() if (c2, m2) == (c, m))
                 - sum(u for (_, c2, m2), u in prev.items() if (c2, m2) == (c, m))
             )
-        assert result.units_changed[now]["changed"] == bound, now
+        change = result.units_changed[now]
+        assert change["changed"] >= bound - 1e-6, now
+        if now in ("sustain", "withdrawal_1"):
+            assert change["changed"] == pytest.approx(bound), now
         if now.startswith("withdrawal"):
-            for key in set(prev) | set(cur):
-                iso, cap, mission_id = key
-                assert need.get((now, mission_id, cap), 0) <= need.get((before, mission_id, cap), 0)
-                assert cur.get(key, 0) <= prev.get(key, 0), (now, key)
-            assert result.units_changed[now]["added"] == 0
-    assert result.objective[CONTINUITY_STAGE] == sum(
-        c["changed"] for c in result.units_changed.values()
+            assert change["added"] <= 1.0, now
+            fall = sum(prev.values()) - sum(cur.values())
+            assert change["withdrawn"] - change["added"] == pytest.approx(fall), now
+    assert result.objective[CONTINUITY_STAGE] == pytest.approx(
+        sum(c["changed"] for c in result.units_changed.values())
     )
 
 

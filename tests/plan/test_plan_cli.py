@@ -59,7 +59,16 @@ def test_plan_csv_writes_every_table(tmp_path: Path) -> None:
     result = runner.invoke(app, ["plan", str(TINY), "--csv", str(tmp_path / "tables")])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "tables").iterdir())
-    assert names == ["allocations.csv", "flank.csv", "nations.csv", "phases.csv", "shortfalls.csv"]
+    assert names == [
+        "allocations.csv",
+        "flags.csv",
+        "flank.csv",
+        "force.csv",
+        "nations.csv",
+        "offers.csv",
+        "phases.csv",
+        "shortfalls.csv",
+    ]
     alloc = pd.read_csv(tmp_path / "tables" / "allocations.csv")
     assert alloc["units"].sum() == 5  # 3 in sustain, 2 in drawdown
 
@@ -136,3 +145,67 @@ def test_csv_target_that_is_a_file_is_refused(tmp_path: Path) -> None:
     result = runner.invoke(app, ["plan", str(TINY), "--csv", str(target)])
     assert result.exit_code == 2
     assert target.read_text() == "keep me"
+
+
+SOFT_FLOOR = """
+name = "flank"
+title = "One nation, one commitment"
+
+[[capabilities]]
+id = "infantry"
+name = "Infantry"
+domain = "land"
+personnel_per_unit = 500
+annual_cost_per_unit_usd_m = 100
+tour_months = 6
+rotation_ratio = 3
+
+[[nations]]
+name = "Nation AAA"
+iso = "AAA"
+gdp_usd_bn = 1000
+defence_budget_usd_bn = 20
+active_personnel = 200000
+army_personnel = 100000
+stance = "committed"
+max_army_share = 0.5
+units = { infantry = 6 }
+commitments = [{ name = "eFP", capability = "infantry", units = 2, floor = 2 }]
+
+[[missions]]
+id = "land"
+name = "Land"
+objective = "peace on land"
+region = "west"
+priority = 1
+requirements = { infantry = 1 }
+
+[[phases]]
+id = "only"
+name = "Only phase"
+start_month = 1
+end_month = 24
+"""
+
+
+def test_flank_floor_is_chosen_on_the_command_line(tmp_path: Path) -> None:
+    """AAA's 6 battalions all sustain its 2-battalion commitment (floor 2):
+    with hard floors the one battalion 'land' needs stays unmet; with
+    `--flank-floor soft` one is drawn from the commitment, pushed below its
+    floor, and the table, the JSON and the tours line say so."""
+    scenario = tmp_path / "flank.toml"
+    scenario.write_text(SOFT_FLOOR)
+    hard = runner.invoke(app, ["plan", str(scenario)])
+    assert hard.exit_code == 0, hard.output
+    assert "hard floors" in hard.output and "No commitment is pushed below" in hard.output
+    out = tmp_path / "soft.json"
+    soft = runner.invoke(app, ["plan", str(scenario), "--flank-floor", "soft", "--json", str(out)])
+    assert soft.exit_code == 0, soft.output
+    assert "soft floors" in soft.output and "Pushed below a floor: AAA" in soft.output
+    data = json.loads(out.read_text())
+    assert data["flank_floor"] == "soft"
+    assert data["flank"][0]["drain"] == 1 and data["flank"][0]["below_floor"] is True
+    # 500 deployed for 24 months on 6-month tours: 2,000 people serve a tour
+    assert data["mission_totals"]["tour_personnel"] == 2000
+    bad = runner.invoke(app, ["plan", str(scenario), "--flank-floor", "sideways"])
+    assert bad.exit_code == 2

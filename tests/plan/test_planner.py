@@ -78,7 +78,8 @@ def test_small_allocation_optimum() -> None:
     short = result.shortfalls.iloc[0]
     assert (short["required"], short["coalition_units"], short["unmet"]) == (4, 3, 1)
     assert result.objective["cost_usd_m"] == pytest.approx(300.0)
-    assert result.objective["unmet_priority_1_unit_months"] == pytest.approx(12.0)
+    # one unmet battalion of 500 for 12 months, in personnel-months
+    assert result.objective["unmet_priority_1_personnel_months"] == pytest.approx(6000.0)
 
 
 def test_higher_priority_mission_is_served_first() -> None:
@@ -406,11 +407,10 @@ def test_infeasible_lead_nation_explained() -> None:
 
 
 def test_infeasible_combination_names_the_conflicting_constraint() -> None:
-    """Both nations could send a battalion, but AAA's political cap (1 % of
-    10,000 = 100 people) is below one battalion's 1,500 tied up: only BBB can
-    be on the ground while two flags are required. The single-unit check
-    passes (both have units and no caveat), so the planner drops constraint
-    groups in turn and names the political caps and the minimum flags."""
+    """Both nations hold battalions, but AAA's political cap (1 % of 10,000 =
+    100 people) is below one battalion's 1,500 tied up: only BBB can be on
+    the ground while two flags are required. The planner names the minimum
+    flags and why AAA cannot be there: its army-share cap."""
     s = scenario(
         [
             nation("AAA", {"infantry": 15}, army_personnel=10_000, max_army_share=0.01),
@@ -422,8 +422,8 @@ def test_infeasible_combination_names_the_conflicting_constraint() -> None:
     with pytest.raises(PlanInfeasible) as caught:
         plan(s)
     reasons = " ".join(caught.value.reasons)
-    assert "political caps" in reasons
-    assert "minimum number of nations on the ground" in reasons
+    assert "army-share cap (1% of 10,000 army personnel" in reasons
+    assert "min_nations_on_ground" in reasons
 
 
 # ---------------------------------------------------------------------------
@@ -440,46 +440,41 @@ def test_result_contract_on_tiny() -> None:
     assert result.status == "optimal"
     assert result.mip_gap <= 1e-6
     assert set(result.model_size) >= {"rows", "columns", "integers"}
-    assert list(result.allocations.columns) == [
+    from forceplan.plan.result import (
+        ALLOCATION_COLUMNS,
+        FLAG_COLUMNS,
+        FLANK_COLUMNS,
+        FORCE_COLUMNS,
+        NATION_COLUMNS,
+        OFFER_COLUMNS,
+        SHORTFALL_COLUMNS,
+    )
+
+    assert ALLOCATION_COLUMNS == [
         "phase",
         "mission",
         "capability",
         "nation",
         "units",
+        "whole_units",
+        "sub_units",
+        "frames",
         "personnel",
         "annual_cost_usd_m",
     ]
-    assert list(result.shortfalls.columns) == [
-        "phase",
-        "mission",
-        "capability",
-        "required",
-        "coalition_units",
-        "backstop_units",
-        "unmet",
-    ]
-    assert list(result.nations.columns) == [
-        "phase",
-        "nation",
-        "deployed_personnel",
-        "tied_up_personnel",
-        "army_share",
-        "annual_cost_usd_m",
-        "budget_share",
-        "cost_share",
-        "gdp_share",
-    ]
-    assert list(result.flank.columns) == [
-        "phase",
-        "nation",
-        "commitment",
-        "capability",
-        "units_held",
-        "units_kept",
-        "drain",
-        "floor",
-        "below_floor",
-    ]
+    assert SHORTFALL_COLUMNS[-1] == "unmet_personnel"
+    assert {"tour_personnel", "standing_army_share"} <= set(NATION_COLUMNS)
+    assert {"pool_units", "mission_tied_up_units", "spare_units"} <= set(FLANK_COLUMNS)
+    for frame, columns in [
+        (result.allocations, ALLOCATION_COLUMNS),
+        (result.shortfalls, SHORTFALL_COLUMNS),
+        (result.nations, NATION_COLUMNS),
+        (result.flank, FLANK_COLUMNS),
+        (result.offers, OFFER_COLUMNS),
+        (result.flags, FLAG_COLUMNS),
+        (result.force, FORCE_COLUMNS),
+    ]:
+        assert list(frame.columns) == columns
     assert result.phases["months"].tolist() == [12, 12]
     # every requirement is met: sustain needs 2 + 1, drawdown ceil(0.5 x 2) + ceil(0.5 x 1)
     assert result.allocations.groupby("phase")["units"].sum().to_dict() == {
@@ -489,7 +484,16 @@ def test_result_contract_on_tiny() -> None:
     assert (result.allocations["units"] > 0).all()
     data = json.loads(result.to_json())
     assert data["scenario"]["hash"] == result.scenario_hash
-    assert set(result.to_frames()) == {"allocations", "shortfalls", "nations", "flank", "phases"}
+    assert set(result.to_frames()) == {
+        "allocations",
+        "shortfalls",
+        "nations",
+        "flank",
+        "phases",
+        "offers",
+        "flags",
+        "force",
+    }
 
 
 def test_plan_is_deterministic() -> None:
@@ -508,7 +512,8 @@ def test_flagship_stages_match_cold_solves() -> None:
     """Regression: on the flagship's build-up phase a MIP start once made
     HiGHS report 5 unmet priority-3 units as optimal when 0 was reachable.
     Warm-started and cold lexicographic solves must agree on every tier."""
-    from forceplan.plan.model import build_phase, solve_phase
+    from forceplan.plan.build import build_phase
+    from forceplan.plan.solve import solve_phase
     from forceplan.scenario import bundled_scenarios
 
     s = load_scenario(bundled_scenarios()["reassurance-2025"])

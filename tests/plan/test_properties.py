@@ -8,8 +8,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forceplan.plan import ARMY_DOMAINS, DEPLOYABLE_STANCES, PlanError, PlanResult, plan
-from forceplan.plan.model import build_phase, solve_phase
+from forceplan.plan import DEPLOYABLE_STANCES, PlanError, PlanResult, plan
+from forceplan.plan.build import build_phase
+from forceplan.plan.solve import solve_phase
 from forceplan.scenario import Scenario
 
 CAPS = ["infantry", "fighters", "frigate", "trainers"]
@@ -133,7 +134,7 @@ def _check(s: Scenario, result: PlanResult) -> None:
         assert nation.stance in DEPLOYABLE_STANCES
         assert row.units > 0
         deployed[(row.phase, row.nation, row.capability)] += row.units
-        if cap.domain in ARMY_DOMAINS:
+        if s.service(nation, cap) == "army":
             army_tied[(row.phase, row.nation)] += (
                 row.units * cap.personnel_per_unit.value * cap.rotation_ratio.value
             )
@@ -151,9 +152,20 @@ def _check(s: Scenario, result: PlanResult) -> None:
         # (or in what its commitments already tied up, if that was more)
         committed = sum(c.units.value for c in nation.commitments if c.capability == cap_id)
         assert ratio * (units + kept) <= max(held, ratio * committed) + 1e-6
-    for (_phase, iso), people in army_tied.items():
+    for (phase, iso), people in army_tied.items():
+        # the army cap counts standing commitments too: mission plus what stays on
+        # commitments fits under the cap (or under what the commitments alone
+        # already tied up, if that was more)
         nation = by_iso[iso]
-        assert people <= nation.max_army_share.value * nation.army_personnel.value + 1e-6
+        standing_held = standing_kept = 0.0
+        for row in flank[(flank["phase"] == phase) & (flank["nation"] == iso)].itertuples():
+            cap = s.capability(row.capability)
+            if s.service(nation, cap) == "army":
+                tie = cap.personnel_per_unit.value * cap.rotation_ratio.value
+                standing_held += tie * row.units_held
+                standing_kept += tie * row.units_kept
+        cap_people = nation.max_army_share.value * nation.army_personnel.value
+        assert people + standing_kept <= max(cap_people, standing_held) + 1e-6
     if s.constraints.flank_floor == "hard":
         assert not flank["below_floor"].any()
     # coverage: nothing over-provided, shortfalls add up

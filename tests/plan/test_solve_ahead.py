@@ -5,15 +5,18 @@ from __future__ import annotations
 import pytest
 
 from forceplan.plan import plan
-from forceplan.plan.model import add_continuity, build_phase, solve_phase
+from forceplan.plan.build import build_phase
+from forceplan.plan.build.continuity import add_continuity
+from forceplan.plan.planner import _allocation
+from forceplan.plan.solve import solve_phase
 from forceplan.scenario import load_scenario
 
 
-def sequential_allocations(name: str) -> list[dict[tuple[str, str, str], int]]:
+def sequential_allocations(name: str) -> list[dict[tuple[str, str, str], float]]:
     """Every phase solved in one go with solve_phase, in phase order, no threads."""
     s = load_scenario(name)
-    out: list[dict[tuple[str, str, str], int]] = []
-    previous: dict[tuple[str, str, str], int] | None = None
+    out: list[dict[tuple[str, str, str], float]] = []
+    previous: dict[tuple[str, str, str], float] | None = None
     for phase in s.ordered_phases:
         backstop = s.backstop is not None and s.backstop.enabled
         model = build_phase(s, phase, backstop_enabled=backstop)
@@ -21,11 +24,7 @@ def sequential_allocations(name: str) -> list[dict[tuple[str, str, str], int]]:
             add_continuity(model, previous)
         solution = solve_phase(model, 1e12)
         assert solution.status == "optimal"
-        current = {
-            key: round(float(solution.values[col]))
-            for key, col in model.x.items()
-            if round(float(solution.values[col])) > 0
-        }
+        current = _allocation(solution)
         out.append(current)
         previous = current
     return out
@@ -46,7 +45,5 @@ def test_plan_matches_a_sequential_solve(name: str) -> None:
     got = []
     for phase in s.ordered_phases:
         rows = result.allocations[result.allocations["phase"] == phase.id]
-        got.append(
-            {(r.nation, r.capability, r.mission): int(r.units) for r in rows.itertuples()}
-        )
+        got.append({(r.nation, r.capability, r.mission): float(r.units) for r in rows.itertuples()})
     assert got == sequential_allocations(name)

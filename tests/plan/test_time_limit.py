@@ -23,7 +23,8 @@ from typer.testing import CliRunner
 
 from forceplan.cli import app
 from forceplan.plan import plan
-from forceplan.plan.model import PhaseSolution, build_phase, solve_phase
+from forceplan.plan.build import build_phase
+from forceplan.plan.solve import PhaseSolution, solve_phase
 from forceplan.scenario import Scenario
 
 planner = importlib.import_module("forceplan.plan.planner")
@@ -189,16 +190,16 @@ def test_a_time_limit_must_be_a_positive_finite_number() -> None:
 
 
 def test_diagnosis_blames_nothing_it_had_no_time_to_check() -> None:
-    """AAA's political cap keeps it off the ground while two flags are required
-    (as in test_planner); with the deadline already past, the diagnosis says it
-    could not check the constraint groups instead of naming one at random."""
+    """Both nations could put a battalion on the ground, but a treaty lets only
+    one unit onto the mission while two flags are required: no single nation
+    is to blame, so the diagnosis drops constraint groups in turn. With the
+    deadline already past, it says it could not check them instead of naming
+    one at random."""
+    limit = {"name": "one unit", "measure": "units", "maximum": 1}
     s = scenario(
-        [
-            nation("AAA", {"infantry": 15}, army_personnel=10_000, max_army_share=0.01),
-            nation("BBB", {"infantry": 15}),
-        ],
+        [nation("AAA", {"infantry": 15}), nation("BBB", {"infantry": 15})],
         [mission("land", {"infantry": 2})],
-        constraints={"min_nations_on_ground": 2},
+        constraints={"min_nations_on_ground": 2, "treaty_limits": [limit]},
     )
     phase = s.ordered_phases[0]
     model = build_phase(s, phase, backstop_enabled=False)
@@ -207,7 +208,7 @@ def test_diagnosis_blames_nothing_it_had_no_time_to_check() -> None:
     assert "time limit ran out before checking" in text
     assert "cannot be met together" not in text
     with_time = " ".join(planner.diagnose_infeasible(s, phase, model, False, None))
-    assert "political caps" in with_time
+    assert "treaty limits" in with_time
 
 
 def _toml(s: Scenario) -> str:

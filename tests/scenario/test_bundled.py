@@ -68,13 +68,14 @@ def test_flagship_uk_figures(flagship: Scenario) -> None:
     assert uk.gdp_usd_bn.source and "World Bank" in uk.gdp_usd_bn.source
     assert uk.defence_budget_usd_bn.value == pytest.approx(81.8)
     assert uk.army_personnel.value == pytest.approx(72510)
-    # The UK division of 10,000-25,000 (The Times, 2025-02-01) is encoded as the
-    # range of the UK's political cap on army personnel tied up by the mission.
-    low, high = uk.max_army_share.range  # type: ignore[misc]
-    assert low * uk.army_personnel.value == pytest.approx(10_000, rel=0.01)
-    assert high * uk.army_personnel.value == pytest.approx(25_000, rel=0.01)
-    assert uk.max_army_share.assumption
-    assert "Times" in (uk.max_army_share.source or "")
+    # The UK division of 10,000-25,000 (The Times, 2025-02-01) is the UK's offer
+    # of personnel deployed on the land lines, not a cap; the army-share cap is
+    # a marked assumption.
+    division = next(o for o in uk.offers if "division" in o.name)
+    assert (division.minimum, division.max_personnel.value) == (10_000, 25_000)  # type: ignore[union-attr]
+    assert "times_2025_02_01" in (division.source or "")
+    assert uk.max_army_share.assumption and uk.max_army_share.note
+    assert any(o.missions == ("safe_skies",) for o in uk.offers)  # RAF jets
     # Eastern flank: the UK battlegroup in Estonia is held with a floor.
     efp = [c for c in uk.commitments if "Estonia" in c.name]
     assert efp and all(c.floor.value >= 1 for c in efp)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -49,6 +51,7 @@ def plan_or_exit(
     backstop: bool | None,
     time_limit: float = 60.0,
     no_cache: bool = False,
+    flank_floor: str | None = None,
 ) -> PlanResult:
     """The plan (from the plan cache when it holds it), or exit 1 in words."""
     from forceplan.plan import PlanError
@@ -56,7 +59,11 @@ def plan_or_exit(
 
     try:
         result, _ = cached_plan(
-            scenario, backstop=backstop, time_limit_s=time_limit, use_cache=not no_cache
+            scenario,
+            backstop=backstop,
+            time_limit_s=time_limit,
+            flank_floor=flank_floor,
+            use_cache=not no_cache,
         )
     except PlanError as exc:
         fail(f"{name}: {exc}", code=EXIT_NO_PLAN)
@@ -75,6 +82,22 @@ def incomplete_message(name: str, result: PlanResult) -> str | None:
     )
 
 
+class FlankFloor(StrEnum):
+    hard = "hard"
+    soft = "soft"
+
+
+FlankFloorOpt = Annotated[
+    FlankFloor | None,
+    typer.Option(
+        "--flank-floor",
+        case_sensitive=False,
+        help="Floors on standing (eastern-flank) commitments: 'hard' never breached, 'soft' "
+        "breached at a penalty and reported (default: the scenario's constraints.flank_floor).",
+    ),
+]
+
+
 @app.command("plan")
 def plan_command(
     scenario: ScenarioArg,
@@ -86,6 +109,7 @@ def plan_command(
         typer.Option("--csv", help="Write one CSV per table (allocations, shortfalls, ...) here."),
     ] = None,
     backstop: BackstopOpt = None,
+    flank_floor: FlankFloorOpt = None,
     time_limit: Annotated[
         float,
         typer.Option(
@@ -107,10 +131,13 @@ def plan_command(
         json=(json_path, "file"), csv=(csv_dir, "directory"), xlsx=(xlsx_path, "file")
     )
     s = load_or_exit(scenario)
-    options = {"scenario": scenario, "backstop": backstop, "time_limit_s": time_limit}
+    floor = None if flank_floor is None else flank_floor.value
+    options = {"scenario": scenario, "backstop": backstop, "time_limit_s": time_limit,
+               "flank_floor": floor}
     with recording(db, no_store, "plan", [(s.name, s)], options) as record:
         with record.timed("plan"), planning(s.name):
-            result = plan_or_exit(scenario, s, backstop, time_limit, no_cache)
+            result = plan_or_exit(scenario, s, backstop, time_limit, no_cache,
+                                  flank_floor=floor)
         record.ready()
         render(s, result)
         _write_outputs(targets, result, (json_path, csv_dir, xlsx_path),
@@ -200,10 +227,33 @@ def render(s: Scenario, result: PlanResult) -> None:
             s, result, phase.id, f"{phase.name} (months {phase.start_month}-{phase.end_month})"
         )
         _render_change(result, phase.id)
+    _render_force(result)
     _render_totals(result)
+    _render_offers(result)
     _render_shortfalls(result)
     _render_flank(result)
     _render_solver(result)
+
+
+def _sent(s: Scenario, row: dict[Any, Any]) -> str:
+    """'GBR 5', or with sub-units 'EST 1 coy', 'FRA 2 +2 coy (leads 1)'."""
+    whole, sub, frames = int(row["whole_units"]), int(row["sub_units"]), int(row["frames"])
+    text = f"{row['nation']} {whole}" if whole else str(row["nation"])
+    if sub:
+        sub_unit = s.capability(str(row["capability"])).sub_unit
+        label = sub_unit.label if sub_unit is not None else "sub-units"
+        text += f" +{sub} {label}" if whole else f" {sub} {label}"
+    if frames:
+        text += f" (leads {frames})"
+    return escape(text)
+
+
+def _peak_phase(result: PlanResult) -> str | None:
+    """The phase with the most personnel required (the sustain phase of the flagship)."""
+    force = result.force
+    if force.empty:
+        return None
+    return str(force["phase"].iloc[int(force["required_personnel"].to_numpy().argmax())])
 
 
 def _render_phase(s: Scenario, result: PlanResult, phase_id: str, title: str) -> None:
@@ -232,7 +282,7 @@ def _render_phase(s: Scenario, result: PlanResult, phase_id: str, title: str) ->
         if phase.id != phase_id:
             continue
         rows = alloc.get((mission.id, cap.id), [])
-        who = ", ".join(f"{r['nation']} {r['units']}" for r in rows)
+        who = ", ".join(_sent(s, r) for r in rows)
         gap = short.get((mission.id, cap.id), [])
         backstop_units = int(sum(r["backstop_units"] for r in gap))
         unmet = int(sum(r["unmet"] for r in gap))
@@ -247,6 +297,7 @@ def _render_phase(s: Scenario, result: PlanResult, phase_id: str, title: str) ->
             f"[red]{unmet}[/]" if unmet else "",
         )
     console.print(table)
+    _render_flags(result, phase_id)
 
     nations = result.nations[(result.nations["phase"] == phase_id)]
     nations = nations[nations["deployed_personnel"] > 0]
@@ -289,6 +340,22 @@ def _render_phase(s: Scenario, result: PlanResult, phase_id: str, title: str) ->
     console.print(ntable)
 
 
+def _render_flags(result: PlanResult, phase_id: str) -> None:
+    """Nations per mission line, and how many have a flag on the ground."""
+    flags = result.flags[result.flags["phase"] == phase_id]
+    if flags.empty:
+        return
+    lines = [
+        f"  {r['mission']}: {r['flags']} ({r['nations'] or 'none'})"
+        for r in flags.to_dict(orient="records")
+    ]
+    force = result.force[result.force["phase"] == phase_id]
+    on_ground = int(force["flags_on_ground"].iloc[0]) if not force.empty else 0
+    console.print(f"Flags per mission line ({on_ground} nations on the ground):", highlight=False)
+    for line in lines:
+        console.print(escape(line), highlight=False)
+
+
 def _render_change(result: PlanResult, phase_id: str) -> None:
     """One line: units changed from the previous phase's plan (the continuity tier)."""
     change = result.units_changed.get(phase_id)
@@ -296,8 +363,42 @@ def _render_change(result: PlanResult, phase_id: str) -> None:
         console.print("Units changed from previous phase: - (first phase)", highlight=False)
         return
     console.print(
-        f"Units changed from previous phase: {change['changed']} "
-        f"({change['added']} added, {change['withdrawn']} withdrawn)",
+        f"Units changed from previous phase: {change['changed']:g} "
+        f"({change['added']:g} added, {change['withdrawn']:g} withdrawn)",
+        highlight=False,
+    )
+
+
+def _render_force(result: PlanResult) -> None:
+    """Per phase: personnel required, deployed, tied up, and who serve a tour."""
+    force = result.force
+    if force.empty:
+        return
+    table = Table(title="Force over the mission (coalition personnel)", title_justify="left")
+    for col in ["phase", "months", "required", "deployed", "tied up", "serve a tour"]:
+        table.add_column(col, justify="left" if col == "phase" else "right")
+    for r in force.to_dict(orient="records"):
+        table.add_row(
+            str(r["phase"]),
+            str(r["months"]),
+            _num(float(r["required_personnel"])),
+            _num(float(r["deployed_personnel"])),
+            _num(float(r["tied_up_personnel"])),
+            _num(float(r["tour_personnel"])),
+        )
+    totals = result.mission_totals()
+    table.add_row(
+        "[bold]mission[/]",
+        f"{totals['months']:.0f}",
+        "",
+        f"{_num(totals['peak_deployed_personnel'])} peak",
+        f"{_num(totals['peak_tied_up_personnel'])} peak",
+        _num(totals["tour_personnel"]),
+    )
+    console.print(table)
+    console.print(
+        f"People who serve a tour = deployed x months / tour months, summed over phases "
+        f"(every requirement met: {_num(totals['required_tour_personnel'])}).",
         highlight=False,
     )
 
@@ -308,17 +409,68 @@ def _render_totals(result: PlanResult) -> None:
     if totals.empty:
         return
     table = Table(title="Whole plan, per nation", title_justify="left")
-    for col in ["nation", "peak deployed", "peak tied up", "cost over the plan US$m"]:
+    for col in ["nation", "peak deployed", "peak tied up", "serve a tour", "cost US$m"]:
         table.add_column(col, justify="left" if col == "nation" else "right")
     for iso, row in zip(totals.index, totals.to_dict(orient="records"), strict=True):
         table.add_row(
             str(iso),
             _num(float(row["peak_deployed"])),
             _num(float(row["peak_tied_up"])),
+            _num(float(row["tour_personnel"])),
             _num(float(row["cost_usd_m"])),
         )
-    table.add_row("[bold]total[/]", "", "", _num(float(totals["cost_usd_m"].sum())))
+    table.add_row(
+        "[bold]total[/]",
+        "",
+        "",
+        _num(float(totals["tour_personnel"].sum())),
+        _num(float(totals["cost_usd_m"].sum())),
+    )
     console.print(table)
+    console.print(
+        f"{len(totals)} nations send units over the plan; cost is over the whole plan.",
+        highlight=False,
+    )
+
+
+def _offered(row: dict[Any, Any]) -> str:
+    low, high = float(row["min_personnel"]), row["max_personnel"]
+    if high is None or (isinstance(high, float) and math.isnan(high)):
+        return f"{_num(low)}+"
+    return _num(low) if float(high) == low else f"{_num(low)}-{_num(float(high))}"
+
+
+def _render_offers(result: PlanResult) -> None:
+    """Each offer against what the plan uses in the peak phase, and why if less."""
+    phase = _peak_phase(result)
+    offers = result.offers
+    if offers.empty or phase is None:
+        return
+    rows = offers[offers["phase"] == phase].to_dict(orient="records")
+    table = Table(
+        title=f"Offers (personnel deployed) and what the plan uses, phase {escape(phase)}",
+        title_justify="left",
+    )
+    for col in ["nation", "offer", "offered", "used", "status"]:
+        table.add_column(col, justify="right" if col in ("offered", "used") else "left")
+    for r in rows:
+        status = str(r["status"])
+        colour = {"honoured": "green", "below minimum": "yellow"}.get(status, "red")
+        table.add_row(
+            str(r["nation"]),
+            escape(str(r["offer"])),
+            _offered(r),
+            _num(float(r["used_personnel"])),
+            f"[{colour}]{escape(status)}[/]",
+        )
+    console.print(table)
+    for r in rows:
+        if r["explanation"]:
+            console.print(
+                f"  {escape(str(r['nation']))}, {escape(str(r['offer']))}: "
+                f"{escape(str(r['explanation']))}",
+                highlight=False,
+            )
 
 
 def _render_shortfalls(result: PlanResult) -> None:
@@ -327,11 +479,9 @@ def _render_shortfalls(result: PlanResult) -> None:
         console.print("[green]No shortfalls:[/] the coalition meets every requirement.")
         return
     table = Table(title="Shortfalls the coalition cannot fill", title_justify="left")
-    for col in ["phase", "mission", "capability", "required", "coalition", "backstop", "unmet"]:
-        table.add_column(
-            col,
-            justify="right" if col in ("required", "coalition", "backstop", "unmet") else "left",
-        )
+    numeric = ("required", "coalition", "backstop", "unmet", "people")
+    for col in ["phase", "mission", "capability", *numeric]:
+        table.add_column(col, justify="right" if col in numeric else "left")
     for r in short.to_dict(orient="records"):
         unmet = int(r["unmet"])
         table.add_row(
@@ -342,41 +492,43 @@ def _render_shortfalls(result: PlanResult) -> None:
             str(r["coalition_units"]),
             str(r["backstop_units"]) if result.backstop_enabled else "off",
             f"[red]{unmet}[/]" if unmet else "0",
+            _num(float(r["unmet_personnel"])),
         )
     console.print(table)
 
 
 def _render_flank(result: PlanResult) -> None:
+    """The eastern-flank drain: per commitment, units drawn in each phase, and what
+    the mission takes out of the pool of that capability in the peak phase."""
     flank = result.flank
     if flank.empty:
         console.print("Eastern flank: no standing commitments declared.")
         return
-    phases = list(result.phases["phase"])
     table = Table(
-        title="Eastern-flank drain (units drawn from each commitment)", title_justify="left"
+        title=f"Eastern-flank drain: units drawn from each commitment ({result.flank_floor} "
+        "floors)",
+        title_justify="left",
     )
-    for col in ["nation", "commitment", "capability", "held", "floor"]:
-        table.add_column(col, justify="right" if col in ("held", "floor") else "left")
-    for phase in phases:
-        table.add_column(phase, justify="right")
-    # rows come phase by phase, each phase listing the commitments in the same order
+    for col in ["nation", "commitment", "held", "floor", "drawn", "in phases"]:
+        table.add_column(col, justify="right" if col in ("held", "floor", "drawn") else "left")
     records = flank.to_dict(orient="records")
-    per_phase = len(records) // len(phases)
-    for i in range(per_phase):
-        rows = [records[k * per_phase + i] for k in range(len(phases))]
-        cells = []
-        for row in rows:
-            drain = int(row["drain"])
-            text = str(drain) if drain else "-"
-            cells.append(f"[red]{text} below floor[/]" if row["below_floor"] else text)
-        first = rows[0]
+    by_commitment: dict[tuple[str, str], list[dict[Any, Any]]] = {}
+    for row in records:
+        by_commitment.setdefault((str(row["nation"]), str(row["commitment"])), []).append(row)
+    for (iso, name), rows in by_commitment.items():
+        drawn = max(int(r["drain"]) for r in rows)
+        phases = [
+            f"{r['phase']}{' (below floor)' if r['below_floor'] else ''}"
+            for r in rows
+            if int(r["drain"]) > 0
+        ]
         table.add_row(
-            str(first["nation"]),
-            escape(str(first["commitment"])),
-            str(first["capability"]),
-            f"{float(first['units_held']):g}",
-            f"{float(first['floor']):g}",
-            *cells,
+            iso,
+            escape(name),
+            f"{float(rows[0]['units_held']):g}",
+            f"{float(rows[0]['floor']):g}",
+            f"[red]{drawn}[/]" if drawn else "-",
+            escape(", ".join(phases)) or "-",
         )
     console.print(table)
     pushed = sorted({str(r["nation"]) for r in records if r["below_floor"]})
@@ -384,6 +536,53 @@ def _render_flank(result: PlanResult) -> None:
         console.print(f"[red]Pushed below a floor:[/] {', '.join(pushed)}")
     else:
         console.print("[green]No commitment is pushed below its floor.[/]")
+    _render_pool(result)
+
+
+def _render_pool(result: PlanResult) -> None:
+    """Per nation and capability with commitments, in the peak phase: the units it
+    holds, those its commitments and the mission tie up, and what is left."""
+    phase = _peak_phase(result)
+    if phase is None:
+        return
+    flank = result.flank[result.flank["phase"] == phase]
+    pool = flank.drop_duplicates(["nation", "capability"])
+    pool = pool[pool["mission_tied_up_units"] + pool["drain"] > 0]
+    if pool.empty:
+        console.print(
+            f"The mission takes nothing from the pools that sustain flank commitments "
+            f"(phase {escape(phase)}).",
+            highlight=False,
+        )
+        return
+    table = Table(
+        title=f"What the mission takes from the pool behind each commitment (units, phase "
+        f"{escape(phase)})",
+        title_justify="left",
+    )
+    for col in ["nation", "capability", "pool", "flank", "mission", "spare", "drawn"]:
+        table.add_column(col, justify="left" if col in ("nation", "capability") else "right")
+    for r in pool.to_dict(orient="records"):
+        drawn = int(
+            flank[(flank["nation"] == r["nation"]) & (flank["capability"] == r["capability"])][
+                "drain"
+            ].sum()
+        )
+        table.add_row(
+            str(r["nation"]),
+            str(r["capability"]),
+            f"{float(r['pool_units']):g}",
+            f"{float(r['flank_tied_up_units']):g}",
+            f"{float(r['mission_tied_up_units']):g}",
+            f"{float(r['spare_units']):g}",
+            str(drawn),
+        )
+    console.print(table)
+    console.print(
+        "pool: units held; flank: tied up by standing commitments (rotation x kept); "
+        "mission: tied up by the mission (rotation x deployed); spare: left to reinforce.",
+        highlight=False,
+    )
 
 
 def _render_solver(result: PlanResult) -> None:
@@ -409,12 +608,16 @@ def _render_solver(result: PlanResult) -> None:
 
 
 def totals_by_nation(result: PlanResult) -> pd.DataFrame:
-    """Peak deployed and tied-up personnel and campaign cost per nation (for summaries)."""
+    """Peak deployed and tied-up personnel, people who serve a tour and campaign cost
+    per nation (for summaries)."""
     months = result.phases.set_index("phase")["months"]
     frame = result.nations.copy()
     frame["cost_usd_m"] = frame["annual_cost_usd_m"] * frame["phase"].map(months) / 12
+    if "tour_personnel" not in frame.columns:
+        frame["tour_personnel"] = 0.0
     return frame.groupby("nation", sort=False).agg(
         peak_deployed=("deployed_personnel", "max"),
         peak_tied_up=("tied_up_personnel", "max"),
+        tour_personnel=("tour_personnel", "sum"),
         cost_usd_m=("cost_usd_m", "sum"),
     )

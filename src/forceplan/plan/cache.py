@@ -34,7 +34,7 @@ from forceplan.scenario import Scenario, scenario_hash
 
 CACHE_ENV = "FORCEPLAN_CACHE_DIR"
 NO_CACHE_ENV = "FORCEPLAN_NO_CACHE"
-FORMAT = 1
+FORMAT = 2  # 2: PlanResult with offers, flags, force and flank_floor (issue 7)
 MAX_ENTRIES = 256
 _SUFFIX = ".plan.pickle"
 
@@ -64,7 +64,12 @@ def _version(package: str) -> str:
         return "unknown"
 
 
-def cache_key(scenario: Scenario, backstop: bool | None, time_limit_s: float) -> str:
+def cache_key(
+    scenario: Scenario,
+    backstop: bool | None,
+    time_limit_s: float,
+    flank_floor: str | None = None,
+) -> str:
     """The entry name for a plan of ``scenario`` with these options, under these versions."""
     import numpy
     import pandas
@@ -74,6 +79,7 @@ def cache_key(scenario: Scenario, backstop: bool | None, time_limit_s: float) ->
         "scenario_hash": scenario_hash(scenario),
         "backstop": backstop,
         "time_limit_s": float(time_limit_s),
+        "flank_floor": flank_floor,
         "forceplan": _version("forceplan"),
         "highspy": _version("highspy"),
         "pandas": pandas.__version__,
@@ -88,6 +94,7 @@ def cached_plan(
     *,
     backstop: bool | None = None,
     time_limit_s: float = 60.0,
+    flank_floor: str | None = None,
     use_cache: bool = True,
     directory: Path | None = None,
 ) -> tuple[PlanResult, bool]:
@@ -96,15 +103,18 @@ def cached_plan(
     Returns the plan and whether it came from the cache. Errors of the
     planner (:class:`PlanError`) propagate; problems with the cache never do.
     """
+    options: dict[str, object] = {"backstop": backstop, "time_limit_s": time_limit_s}
+    if flank_floor is not None:  # the scenario's own floors otherwise
+        options["flank_floor"] = flank_floor
     if not use_cache or cache_disabled():
-        return plan(scenario, backstop=backstop, time_limit_s=time_limit_s), False
+        return plan(scenario, **options), False  # type: ignore[arg-type]
     folder = directory or cache_dir()
-    key = cache_key(scenario, backstop, time_limit_s)
+    key = cache_key(scenario, backstop, time_limit_s, flank_floor)
     entry = folder / f"{key}{_SUFFIX}"
     found = _read(entry, scenario_hash(scenario))
     if found is not None:
         return found, True
-    result = plan(scenario, backstop=backstop, time_limit_s=time_limit_s)
+    result = plan(scenario, **options)  # type: ignore[arg-type]
     if result.status == "optimal":
         _write(folder, entry, result)
     return result, False

@@ -9,36 +9,26 @@ from dataclasses import replace
 
 import pandas as pd
 
+from forceplan.plan import tables
+from forceplan.plan.build import build_phase
+from forceplan.plan.build.continuity import add_continuity
+from forceplan.plan.diagnose import diagnose_infeasible
 from forceplan.plan.model import (
-    ARMY_DOMAINS,
-    CONSTRAINT_GROUPS,
     CONTINUITY_STAGE,
-    PHASE_STATUSES,
     PhaseModel,
-    PhaseSolution,
     PlanInfeasible,
-    Requirement,
     Stage,
-    StageRun,
-    add_continuity,
-    build_phase,
-    deployable,
-    ensure_quiet_solver,
-    is_feasible,
-    solve_phase,
-    tied_up_personnel,
-    units_whole,
 )
-from forceplan.plan.result import (
-    ALLOCATION_COLUMNS,
-    FLANK_COLUMNS,
-    NATION_COLUMNS,
-    PHASE_COLUMNS,
-    SHORTFALL_COLUMNS,
-    PlanResult,
+from forceplan.plan.result import PHASE_COLUMNS, PlanResult
+from forceplan.plan.solve import (
+    PHASE_STATUSES,
+    PhaseSolution,
+    StageRun,
+    ensure_quiet_solver,
+    solve_phase,
 )
 from forceplan.scenario import Scenario, scenario_hash
-from forceplan.scenario.model import Nation, Phase
+from forceplan.scenario.model import Phase
 
 
 def _forceplan_version() -> str:
@@ -48,11 +38,17 @@ def _forceplan_version() -> str:
 
 
 def plan(
-    scenario: Scenario, *, backstop: bool | None = None, time_limit_s: float = 60.0
+    scenario: Scenario,
+    *,
+    backstop: bool | None = None,
+    flank_floor: str | None = None,
+    time_limit_s: float = 60.0,
 ) -> PlanResult:
     """Allocate the coalition's units to the scenario's missions, phase by phase.
 
     ``backstop``: use the scenario's backstop (None: its ``backstop.enabled``).
+    ``flank_floor``: "hard" or "soft" floors on standing commitments (None:
+    the scenario's ``constraints.flank_floor``).
     ``time_limit_s``: wall-clock budget for the whole plan. Each HiGHS call
     gets only what is left of it, no solve starts after it, and a phase that
     time ran out on keeps the best plan of the tiers solved so far (status
@@ -70,6 +66,9 @@ def plan(
         time_limit_s <= 0
     ):
         raise ValueError(f"time_limit_s must be a positive number of seconds (got {time_limit_s})")
+    if flank_floor not in (None, "hard", "soft"):
+        raise ValueError(f"flank_floor must be 'hard' or 'soft' (got {flank_floor!r})")
+    floor_mode = flank_floor or scenario.constraints.flank_floor
     started = time.perf_counter()
     deadline = started + time_limit_s
     backstop_enabled = scenario.backstop is not None and (
@@ -89,14 +88,14 @@ def plan(
     phases = scenario.ordered_phases
     pool = ThreadPoolExecutor(max_workers=SOLVE_THREADS) if len(phases) > 1 else None
     models: list[tuple[Phase, PhaseModel]] = []
-    signatures: list[tuple[tuple[str, str, int], ...]] = []
+    signatures: list[Signature] = []
     ahead: dict[int, Future[StageRun] | None] = {}
     try:
         for i, phase in enumerate(phases):
-            model = build_phase(scenario, phase, backstop_enabled=backstop_enabled)
-            signature = tuple(
-                (r.mission.id, r.capability.id, r.required) for r in model.requirements
+            model = build_phase(
+                scenario, phase, backstop_enabled=backstop_enabled, flank_floor=floor_mode
             )
+            signature = _signature(model)
             if signature not in signatures:
                 # the first phase has no continuity stage: it is solved in full
                 ahead[i] = (
@@ -109,16 +108,14 @@ def plan(
             pool.shutdown(wait=True, cancel_futures=True)
         raise
     try:
-        # Phases with the same requirements have the same model up to the
+        # Phases with the same requirements (and offers) have the same model up to the
         # continuity tier, which depends on the previous phase's plan. A twin's
         # plan is reused when that tier is the same too (same previous plan: the
         # same model) or when the previous phase's plan *is* the twin's plan
         # (continuity 0, which nothing beats, on a plan optimal for every earlier
         # tier). Otherwise the phase is solved.
         # signature -> (previous phase's plan, own plan, solution) of each solved twin
-        solved: dict[
-            tuple[tuple[str, str, int], ...], list[tuple[Allocation, Allocation, PhaseSolution]]
-        ] = {}
+        solved: dict[Signature, list[tuple[Allocation, Allocation, PhaseSolution]]] = {}
         previous: Allocation | None = None
         for i, (phase, model) in enumerate(models):
             signature = signatures[i]
@@ -149,7 +146,9 @@ def plan(
                     solution = solve_phase(model, deadline, known=known)
             except PlanInfeasible:
                 raise PlanInfeasible(
-                    diagnose_infeasible(scenario, phase, model, backstop_enabled, deadline)
+                    diagnose_infeasible(
+                        scenario, phase, model, backstop_enabled, deadline, floor_mode
+                    )
                 ) from None
             allocation = _allocation(solution)
             solved.setdefault(signature, []).append((previous or {}, allocation, solution))
@@ -182,11 +181,15 @@ def plan(
             "integers": sum(s.model.num_integers for s in solutions),
             "phases": len(solutions),
         },
-        objective=_objective(solutions, changes),
-        allocations=_allocations(scenario, solutions),
-        shortfalls=_shortfalls(solutions),
-        nations=_nations(scenario, solutions),
-        flank=_flank(scenario, solutions),
+        objective=tables.objective(solutions, changes),
+        allocations=tables.allocations(scenario, solutions),
+        shortfalls=tables.shortfalls(solutions),
+        nations=tables.nations(scenario, solutions),
+        flank=tables.flank(scenario, solutions),
+        offers=tables.offers(scenario, solutions),
+        flags=tables.flags(scenario, solutions),
+        force=tables.force(scenario, solutions),
+        flank_floor=floor_mode,
         phases=pd.DataFrame(
             [
                 (p.id, p.start_month, p.end_month, p.months, s.status, _phase_gap(s))
@@ -199,7 +202,15 @@ def plan(
     )
 
 
-Allocation = dict[tuple[str, str, str], int]
+#: Unit-equivalents (whole units + sub-units / per_unit) per (nation, capability, mission).
+Allocation = dict[tuple[str, str, str], float]
+#: What makes two phases' models the same up to continuity: requirements and standing offers.
+Signature = tuple[tuple[tuple[str, str, int], ...], tuple[tuple[str, int], ...]]
+
+
+def _signature(model: PhaseModel) -> Signature:
+    lines = tuple((r.mission.id, r.capability.id, r.required) for r in model.requirements)
+    return lines, model.standing_offers
 
 
 #: Worker threads that solve phases' stages above continuity ahead of time.
@@ -225,15 +236,10 @@ def _solve_ahead(model: PhaseModel, deadline: float, complete: bool) -> StageRun
 
 
 def _allocation(solution: PhaseSolution) -> Allocation:
-    """The coalition's units per (nation, capability, mission), units > 0 only."""
-    out: Allocation = {}
+    """The coalition's unit-equivalents per (nation, capability, mission), > 0 only."""
     if not solution.solved:
-        return out
-    for key, col in solution.model.x.items():
-        units = _units(solution, col)
-        if units > 0:
-            out[key] = units
-    return out
+        return {}
+    return {key: sent.units for key, sent in tables.sent(solution).items() if sent.units > 0}
 
 
 def _reuse_twin(
@@ -264,9 +270,10 @@ def _reuse_twin(
 
 def _changes(
     solutions: list[PhaseSolution], allocations: list[Allocation]
-) -> dict[str, dict[str, int]]:
-    """Per phase after the first: units changed, added and withdrawn from the previous plan."""
-    out: dict[str, dict[str, int]] = {}
+) -> dict[str, dict[str, float]]:
+    """Per phase after the first: unit-equivalents changed, added and withdrawn from the
+    previous plan."""
+    out: dict[str, dict[str, float]] = {}
     previous: Allocation | None = None
     for sol, current in zip(solutions, allocations, strict=True):
         if not sol.solved:
@@ -274,311 +281,12 @@ def _changes(
             continue
         if previous is not None:
             keys = set(current) | set(previous)
-            added = sum(max(0, current.get(k, 0) - previous.get(k, 0)) for k in keys)
-            withdrawn = sum(max(0, previous.get(k, 0) - current.get(k, 0)) for k in keys)
+            added = sum(max(0.0, current.get(k, 0.0) - previous.get(k, 0.0)) for k in keys)
+            withdrawn = sum(max(0.0, previous.get(k, 0.0) - current.get(k, 0.0)) for k in keys)
             out[sol.model.phase.id] = {
-                "changed": added + withdrawn,
-                "added": added,
-                "withdrawn": withdrawn,
+                "changed": round(added + withdrawn, 6),
+                "added": round(added, 6),
+                "withdrawn": round(withdrawn, 6),
             }
         previous = current
     return out
-
-
-# ---------------------------------------------------------------------------
-# Tables
-# ---------------------------------------------------------------------------
-
-
-def _solved(solutions: list[PhaseSolution]) -> list[PhaseSolution]:
-    """The phases with a plan: a phase not solved has no rows in any table."""
-    return [s for s in solutions if s.solved]
-
-
-def _units(solution: PhaseSolution, col: int | None) -> int:
-    return 0 if col is None else int(round(float(solution.values[col])))
-
-
-def _objective(
-    solutions: list[PhaseSolution], changes: dict[str, dict[str, int]]
-) -> dict[str, float]:
-    """Each tier summed over phases: unit tiers in unit-months, money tiers in US$ m.
-
-    Continuity counts changes between phases, not a stock held over months:
-    ``continuity_units`` is the plain sum of units changed, not weighted.
-    """
-    out: dict[str, float] = {}
-    for sol in solutions:
-        months = sol.model.phase.months
-        for name, value in sol.stage_values.items():
-            if name == CONTINUITY_STAGE:
-                continue
-            if name.endswith("_usd_m"):
-                key, weight = name.replace("annual_", ""), months / 12
-            else:
-                key, weight = name.removesuffix("_units") + "_unit_months", months
-            out[key] = out.get(key, 0.0) + value * weight
-    if changes:
-        out[CONTINUITY_STAGE] = float(sum(c["changed"] for c in changes.values()))
-    order = sorted(out, key=_tier_rank)
-    return {k: round(out[k], 6) for k in order}
-
-
-def _tier_rank(key: str) -> tuple[int, str]:
-    prefixes = ["unmet", "backstop", "below_floor", "flank_drain", "burden", "cost", "continuity"]
-    for i, prefix in enumerate(prefixes):
-        if key.startswith(prefix):
-            return i, key
-    return len(prefixes), key
-
-
-def _allocations(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFrame:
-    rows = []
-    mission_order = {m.id: i for i, m in enumerate(scenario.missions)}
-    cap_order = {c.id: i for i, c in enumerate(scenario.capabilities)}
-    nation_order = {n.iso: i for i, n in enumerate(scenario.nations)}
-    for sol in _solved(solutions):
-        for (iso, cap_id, mission_id), col in sol.model.x.items():
-            units = _units(sol, col)
-            if units <= 0:
-                continue
-            cap = scenario.capability(cap_id)
-            rows.append(
-                (
-                    sol.model.phase.id,
-                    mission_id,
-                    cap_id,
-                    iso,
-                    units,
-                    units * cap.personnel_per_unit.value,
-                    units * cap.annual_cost_per_unit_usd_m.value,
-                    (mission_order[mission_id], cap_order[cap_id], nation_order[iso]),
-                )
-            )
-    phase_order = {p.id: i for i, p in enumerate(scenario.ordered_phases)}
-    rows.sort(key=lambda r: (phase_order[r[0]], *r[-1]))
-    frame = pd.DataFrame([r[:-1] for r in rows], columns=ALLOCATION_COLUMNS)
-    return frame.astype({"units": "int64", "personnel": "float64", "annual_cost_usd_m": "float64"})
-
-
-def _shortfalls(solutions: list[PhaseSolution]) -> pd.DataFrame:
-    rows = []
-    for sol in _solved(solutions):
-        model = sol.model
-        for req in model.requirements:
-            mission_id, cap_id = req.mission.id, req.capability.id
-            coalition = sum(
-                _units(sol, col)
-                for (_, c, m), col in model.x.items()
-                if c == cap_id and m == mission_id
-            )
-            if coalition >= req.required:
-                continue
-            backstop = _units(sol, model.backstop.get((cap_id, mission_id)))
-            unmet = req.required - coalition - backstop
-            rows.append(
-                (model.phase.id, mission_id, cap_id, req.required, coalition, backstop, unmet)
-            )
-    frame = pd.DataFrame(rows, columns=SHORTFALL_COLUMNS)
-    return frame.astype({c: "int64" for c in SHORTFALL_COLUMNS[3:]})
-
-
-def _nations(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFrame:
-    basis = scenario.constraints.burden_sharing.basis
-    all_gdp = sum(n.gdp_usd_bn.value for n in scenario.nations)
-    rows = []
-    for sol in _solved(solutions):
-        deployed: dict[str, float] = {}
-        tied: dict[str, float] = {}
-        army_tied: dict[str, float] = {}
-        cost: dict[str, float] = {}
-        for (iso, cap_id, _), col in sol.model.x.items():
-            units = _units(sol, col)
-            if units <= 0:
-                continue
-            cap = scenario.capability(cap_id)
-            people = units * cap.personnel_per_unit.value
-            tied_people = tied_up_personnel(people, cap.rotation_ratio.value)
-            deployed[iso] = deployed.get(iso, 0.0) + people
-            tied[iso] = tied.get(iso, 0.0) + tied_people
-            if cap.domain in ARMY_DOMAINS:
-                army_tied[iso] = army_tied.get(iso, 0.0) + tied_people
-            cost[iso] = cost.get(iso, 0.0) + units * cap.annual_cost_per_unit_usd_m.value
-        total_cost = sum(cost.values())
-        contributors_gdp = sum(n.gdp_usd_bn.value for n in scenario.nations if n.iso in deployed)
-        for nation in scenario.nations:
-            iso = nation.iso
-            gdp = nation.gdp_usd_bn.value
-            if basis == "all":
-                gdp_share = gdp / all_gdp
-            else:
-                gdp_share = gdp / contributors_gdp if iso in deployed else 0.0
-            nation_cost = cost.get(iso, 0.0)
-            rows.append(
-                (
-                    sol.model.phase.id,
-                    iso,
-                    deployed.get(iso, 0.0),
-                    tied.get(iso, 0.0),
-                    army_tied.get(iso, 0.0) / nation.army_personnel.value,
-                    nation_cost,
-                    nation_cost / (nation.defence_budget_usd_bn.value * 1000.0),
-                    nation_cost / total_cost if total_cost > 0 else 0.0,
-                    gdp_share,
-                )
-            )
-    return pd.DataFrame(rows, columns=NATION_COLUMNS)
-
-
-def _flank(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFrame:
-    rows = []
-    for sol in _solved(solutions):
-        for nation in scenario.nations:
-            for k, com in enumerate(nation.commitments):
-                drain = _units(sol, sol.model.drain.get((nation.iso, k)))
-                held = com.units.value
-                kept = held - drain
-                rows.append(
-                    (
-                        sol.model.phase.id,
-                        nation.iso,
-                        com.name,
-                        com.capability,
-                        held,
-                        kept,
-                        drain,
-                        com.floor.value,
-                        kept < com.floor.value - 1e-9,
-                    )
-                )
-    frame = pd.DataFrame(rows, columns=FLANK_COLUMNS)
-    return frame.astype({"drain": "int64", "below_floor": "bool"})
-
-
-# ---------------------------------------------------------------------------
-# Explaining infeasibility
-# ---------------------------------------------------------------------------
-
-
-def _why_not(scenario: Scenario, nation: Nation, reqs: list[Requirement]) -> str:
-    """Why ``nation`` has no unit it may send to any of ``reqs``, in words."""
-    if not deployable(nation):
-        return f"{nation.iso} is {nation.stance}"
-    barred = [r for r in reqs if not scenario.allowed(nation, r.mission, r.capability)]
-    if len(barred) == len(reqs):
-        return f"{nation.iso}'s caveats ({', '.join(nation.caveats)}) bar it"
-    allowed = [r for r in reqs if r not in barred]
-
-    def held(cap_id: str) -> float:
-        fig = nation.units.get(cap_id)
-        return fig.value if fig is not None else 0.0
-
-    lacking = [r.capability.id for r in allowed if held(r.capability.id) <= 0]
-    if len(lacking) == len(allowed):
-        return f"{nation.iso} has no {' or '.join(sorted(set(lacking)))} units"
-    detail = ", ".join(
-        f"{held(cap.id):g} {cap.id} at rotation ratio {cap.rotation_ratio.value:g}"
-        for cap in {r.capability.id: r.capability for r in allowed}.values()
-    )
-    return (
-        f"{nation.iso} holds too few units to keep one deployed after rotation and its "
-        f"standing commitments ({detail})"
-    )
-
-
-def diagnose_infeasible(
-    scenario: Scenario,
-    phase: Phase,
-    model: PhaseModel,
-    backstop_enabled: bool,
-    deadline: float | None = None,
-) -> list[str]:
-    """Explain, in words, which requirement or constraint makes ``phase`` infeasible.
-
-    ``deadline`` (a ``time.perf_counter()`` value): the checks that solve a
-    relaxed model stop there; a check time ran out on blames nothing.
-    """
-    reasons: list[str] = []
-    where = f"phase '{phase.id}' (months {phase.start_month}-{phase.end_month})"
-    constraints = scenario.constraints
-    reqs = model.requirements
-
-    needed_missions = {r.mission.id for r in reqs}
-    for mission_id, leads in constraints.lead_nations.items():
-        if mission_id not in needed_missions:
-            continue
-        if not any(m == mission_id and iso in leads for (iso, _, m), _c in model.x.items()):
-            mission_reqs = [r for r in reqs if r.mission.id == mission_id]
-            why = "; ".join(_why_not(scenario, scenario.nation(iso), mission_reqs) for iso in leads)
-            reasons.append(
-                f"{where}: mission '{mission_id}' must include one of its lead nations "
-                f"({', '.join(leads)}; constraints.lead_nations) but none can send it a unit: {why}"
-            )
-
-    on_ground_reqs = [r for r in reqs if r.mission.on_ground]
-    wanted = min(constraints.min_nations_on_ground, sum(r.required for r in on_ground_reqs))
-    if wanted > 0:
-        able = sorted({iso for (iso, _, m), _c in model.x.items() if scenario.mission(m).on_ground})
-        if len(able) < wanted:
-            unable = [n for n in scenario.nations if n.iso not in able]
-            why = "; ".join(_why_not(scenario, n, on_ground_reqs) for n in unable)
-            reasons.append(
-                f"{where}: at least {wanted} nations must be on the ground "
-                f"(constraints.min_nations_on_ground) but only {len(able)} can put a unit on an "
-                f"on-ground mission ({', '.join(able) or 'none'}); the others cannot: {why}"
-            )
-    if reasons:
-        return reasons
-
-    present = _present_groups(scenario, model)
-    culprits = []
-    unchecked = []
-    for group in present:
-        left = 10.0 if deadline is None else deadline - time.perf_counter()
-        feasible = None
-        if left > 0:
-            relaxed = build_phase(
-                scenario, phase, backstop_enabled=backstop_enabled, disabled=frozenset({group})
-            )
-            feasible = is_feasible(relaxed, time_limit=min(left, 10.0))
-        if feasible:
-            culprits.append(group)
-        elif feasible is None:
-            unchecked.append(CONSTRAINT_GROUPS[group])
-    if unchecked:
-        reasons.append(
-            f"{where}: no feasible plan; the time limit ran out before checking whether "
-            f"{', '.join(unchecked)} is to blame"
-        )
-    if culprits:
-        for group in culprits:
-            reasons.append(
-                f"{where}: {CONSTRAINT_GROUPS[group]} cannot be met together with the other "
-                f"constraints; without it this phase has a plan"
-            )
-    elif not unchecked:
-        reasons.append(
-            f"{where}: no single constraint is to blame; together "
-            f"{', '.join(CONSTRAINT_GROUPS[g] for g in present)} leave no feasible plan"
-        )
-    return reasons
-
-
-def _present_groups(scenario: Scenario, model: PhaseModel) -> list[str]:
-    names = set(model.row_names)
-    present = []
-    if "min_nations_on_ground" in names:
-        present.append("min_flags")
-    if any(n.startswith("lead_nation[") for n in names):
-        present.append("lead_nations")
-    if any(n.startswith("burden_") for n in names):
-        present.append("burden_bound")
-    if any(n.startswith("treaty[") for n in names):
-        present.append("treaty_limits")
-    if any(n.startswith("political_cap[") for n in names):
-        present.append("political_caps")
-    if scenario.constraints.flank_floor == "hard" and any(
-        units_whole(c.units.value) > 0 for n in scenario.nations for c in n.commitments
-    ):
-        present.append("flank_floors")
-    return present

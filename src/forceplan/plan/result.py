@@ -15,6 +15,9 @@ ALLOCATION_COLUMNS = [
     "capability",
     "nation",
     "units",
+    "whole_units",
+    "sub_units",
+    "frames",
     "personnel",
     "annual_cost_usd_m",
 ]
@@ -26,13 +29,16 @@ SHORTFALL_COLUMNS = [
     "coalition_units",
     "backstop_units",
     "unmet",
+    "unmet_personnel",
 ]
 NATION_COLUMNS = [
     "phase",
     "nation",
     "deployed_personnel",
     "tied_up_personnel",
+    "tour_personnel",
     "army_share",
+    "standing_army_share",
     "annual_cost_usd_m",
     "budget_share",
     "cost_share",
@@ -48,11 +54,40 @@ FLANK_COLUMNS = [
     "drain",
     "floor",
     "below_floor",
+    "drain_personnel",
+    "pool_units",
+    "flank_tied_up_units",
+    "mission_tied_up_units",
+    "spare_units",
 ]
 #: ``status``: "optimal", "time_limit" (a plan, not proven optimal on every
 #: tier) or "not_solved" (no plan: the phase has no rows in the other tables);
 #: ``mip_gap``: the phase's relative MIP gap (infinite, null in JSON, when unknown).
 PHASE_COLUMNS = ["phase", "start_month", "end_month", "months", "status", "mip_gap"]
+OFFER_COLUMNS = [
+    "phase",
+    "nation",
+    "offer",
+    "min_personnel",
+    "max_personnel",
+    "from_month",
+    "stands",
+    "used_personnel",
+    "status",
+    "explanation",
+]
+FLAG_COLUMNS = ["phase", "mission", "on_ground", "flags", "nations"]
+FORCE_COLUMNS = [
+    "phase",
+    "months",
+    "required_personnel",
+    "deployed_personnel",
+    "tied_up_personnel",
+    "tour_personnel",
+    "required_tour_personnel",
+    "nations_sending",
+    "flags_on_ground",
+]
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -75,27 +110,42 @@ class PlanResult:
 
     DataFrames (column meanings in docs/planner.md):
 
-    * ``allocations``: phase, mission, capability, nation (ISO), units,
-      personnel, annual_cost_usd_m; coalition units only, rows with units > 0.
+    * ``allocations``: phase, mission, capability, nation (ISO), units (unit-
+      equivalents: whole units + sub-units / per_unit), whole_units, sub_units,
+      frames (multinational units the nation leads there), personnel,
+      annual_cost_usd_m; coalition only, rows with something sent.
     * ``shortfalls``: one row per requirement the coalition does not fully
       meet: required, coalition_units, backstop_units (0 when the backstop is
-      off), unmet (what remains after the backstop).
-    * ``nations``: per (phase, nation): deployed and tied-up personnel, share
-      of army tied up (army-domain units), annual cost, share of defence
-      budget, share of coalition cost, GDP share on the burden-sharing basis.
-    * ``flank``: per (phase, nation, commitment): units held, kept, drained,
-      floor, and whether the plan pushed it below its floor.
+      off), unmet (what remains after the backstop), unmet_personnel.
+    * ``nations``: per (phase, nation): deployed, tied-up personnel and
+      people who serve a tour in the phase, share of army tied up by the
+      mission (army-crewed units) and by standing commitments, annual cost,
+      share of defence budget, share of coalition cost, GDP share on the
+      burden-sharing basis.
+    * ``flank``: per (phase, nation, commitment): units held, kept, drained
+      (and drained personnel), floor, whether the plan pushed it below its
+      floor; the pool behind it: units the nation holds of the capability,
+      those its commitments and the mission tie up, and the spare left.
     * ``phases``: phase id, start and end month, months, and the solver's
       ``status`` and ``mip_gap`` for the phase. A phase with status
       ``"not_solved"`` has no plan and no rows in the other tables.
+    * ``offers``: per (phase, nation, offer): offered min/max personnel, from
+      month, whether it stands, personnel the plan uses on its lines, status
+      (honoured, below minimum, unused, not yet) and, unless honoured, why.
+    * ``flags``: per (phase, mission): on the ground or not, number of
+      nations sending something and their ISO codes.
+    * ``force``: per phase: months, personnel required, deployed, tied up,
+      people who serve a tour (and would if every requirement were met),
+      nations sending and flags on the ground.
 
     ``status`` and ``mip_gap`` are the worst phase's: "optimal" <
     "time_limit" < "not_solved"; the gap is infinite (null in JSON) when a
     phase is not solved or a tier was cut short.
 
     ``units_changed[phase]`` (every phase after the first): ``changed``, the
-    total ``sum |x - x_prev|`` over (nation, capability, mission) against the
-    previous phase's plan (the continuity tier), split into ``added`` and
+    total ``sum |u - u_prev|`` of unit-equivalents (whole units + sub-units /
+    per_unit) over (nation, capability, mission) against the previous
+    phase's plan (the continuity tier), split into ``added`` and
     ``withdrawn``. ``objective["continuity_units"]`` is its sum over phases.
     """
 
@@ -116,7 +166,11 @@ class PlanResult:
     scenario_title: str = ""
     backstop_provider: str | None = None
     notes: tuple[str, ...] = field(default=())
-    units_changed: dict[str, dict[str, int]] = field(default_factory=dict)
+    units_changed: dict[str, dict[str, float]] = field(default_factory=dict)
+    offers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OFFER_COLUMNS))
+    flags: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FLAG_COLUMNS))
+    force: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FORCE_COLUMNS))
+    flank_floor: str = "hard"
 
     @property
     def optimal(self) -> bool:
@@ -129,6 +183,21 @@ class PlanResult:
             return []
         return [str(p) for p in self.phases.loc[self.phases["status"] == "not_solved", "phase"]]
 
+    def mission_totals(self) -> dict[str, float]:
+        """Over the whole mission: peak deployed and tied up, people who serve a tour
+        (the sum over phases; see docs/planner.md), and the same if every
+        requirement were met."""
+        force = self.force
+        if force.empty:
+            return {}
+        return {
+            "peak_deployed_personnel": float(force["deployed_personnel"].max()),
+            "peak_tied_up_personnel": float(force["tied_up_personnel"].max()),
+            "tour_personnel": float(force["tour_personnel"].sum()),
+            "required_tour_personnel": float(force["required_tour_personnel"].sum()),
+            "months": float(force["months"].sum()),
+        }
+
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """Every table, keyed by the file stem used for ``--csv``."""
         return {
@@ -137,6 +206,9 @@ class PlanResult:
             "nations": self.nations,
             "flank": self.flank,
             "phases": self.phases,
+            "offers": self.offers,
+            "flags": self.flags,
+            "force": self.force,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -172,6 +244,11 @@ class PlanResult:
             "shortfalls": shortfalls,
             "nations": nations,
             "flank": _records(self.flank),
+            "flank_floor": self.flank_floor,
+            "offers": _records(self.offers),
+            "flags": _records(self.flags),
+            "force": _records(self.force),
+            "mission_totals": self.mission_totals(),
         }
 
     def to_json(self) -> str:

@@ -60,6 +60,78 @@ Weight = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=10)]
 
 Stance = Literal["committed", "willing", "undecided", "opposed"]
 Domain = Literal["land", "air", "sea", "enabler", "command", "training"]
+Service = Literal["army", "air_force", "navy"]
+
+#: The service that crews a capability of each domain unless the capability
+#: (``Capability.service``) or the nation (``Nation.services``) says otherwise.
+DEFAULT_SERVICE: dict[str, Service] = {
+    "land": "army",
+    "enabler": "army",
+    "command": "army",
+    "training": "army",
+    "air": "air_force",
+    "sea": "navy",
+}
+
+
+def _whole_number(fig: Figure) -> Figure:
+    if fig.value != int(fig.value):
+        raise ValueError(f"must be a whole number (got {fig.value:g})")
+    return fig
+
+
+SubUnitCount = Annotated[
+    Figure, Within(1, 100, "a number of sub-units per unit"), AfterValidator(_whole_number)
+]
+
+
+class SubUnit(Frozen):
+    """A part of a unit (company, detachment, aircraft pair, staff cell) a nation
+    may send into a multinational unit of the capability led by a framework nation.
+
+    The eFP battlegroups are the model: a framework nation provides the core
+    of each multinational unit and partners add companies to it. A sub-unit
+    has ``1 / per_unit`` of the unit's personnel and cost, and rotates by the
+    capability's rotation ratio like the unit (rule of three: a nation holding
+    one battalion of four companies can keep one company deployed).
+    """
+
+    name: str = Field(description="What one sub-unit is called, e.g. 'company'.")
+    short: str | None = Field(default=None, description="Abbreviation for tables, e.g. 'coy'.")
+    per_unit: SubUnitCount = Field(description="Sub-units that make up one unit.")
+    framework_min: SubUnitCount | None = Field(
+        default=None,
+        description="Sub-units the framework nation provides itself in each multinational "
+        "unit; default: half of per_unit, rounded up.",
+    )
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _framework_within_unit(self) -> SubUnit:
+        if self.per_unit.value < 2:
+            raise ValueError("per_unit must be at least 2 (one sub-unit would be the unit itself)")
+        if self.framework_min is not None and self.framework_min.value > self.per_unit.value:
+            raise ValueError(
+                f"framework_min ({self.framework_min.value:g}) exceeds per_unit "
+                f"({self.per_unit.value:g})"
+            )
+        return self
+
+    @property
+    def size(self) -> int:
+        return int(self.per_unit.value)
+
+    @property
+    def framework_share(self) -> int:
+        """Sub-units the framework nation provides in each multinational unit."""
+        if self.framework_min is not None:
+            return int(self.framework_min.value)
+        return math.ceil(self.size / 2)
+
+    @property
+    def label(self) -> str:
+        return self.short or self.name
+
 
 # ---------------------------------------------------------------------------
 # Capabilities, nations, missions
@@ -89,7 +161,35 @@ class Capability(Frozen):
     displacement_tonnes: (
         Annotated[Figure, Within(0, 200_000, "a displacement in tonnes", low_open=True)] | None
     ) = Field(default=None, description="Warship displacement per unit, for treaty tonnage limits.")
+    service: Service | None = Field(
+        default=None,
+        description="Service that crews it (army, air_force, navy); default from the domain "
+        "(land, enabler, command, training: army; air: air_force; sea: navy). A nation may "
+        "attribute it differently (nations[].services).",
+    )
+    sub_unit: SubUnit | None = Field(
+        default=None,
+        description="The part of a unit a nation may send into a multinational unit; none: "
+        "whole units only.",
+    )
+    shortfall_weight: (
+        Annotated[Figure, Within(0, 100, "a shortfall weight", low_open=True)] | None
+    ) = Field(
+        default=None,
+        description="Weight of one unmet person of this capability by role (none: 1); an "
+        "unmet unit counts personnel_per_unit x shortfall_weight.",
+    )
     description: str | None = None
+
+    @property
+    def default_service(self) -> Service:
+        return self.service or DEFAULT_SERVICE[self.domain]
+
+    @property
+    def unmet_weight(self) -> float:
+        """What one unmet unit weighs: its personnel x its role's shortfall weight."""
+        weight = 1.0 if self.shortfall_weight is None else self.shortfall_weight.value
+        return self.personnel_per_unit.value * weight
 
 
 class Commitment(Frozen):
@@ -109,6 +209,59 @@ class Commitment(Frozen):
                 f"floor ({self.floor.value:g}) exceeds the units held ({self.units.value:g})"
             )
         return self
+
+
+class Offer(Frozen):
+    """What a nation says it will send: personnel deployed, on which lines, from when.
+
+    The planner never deploys more than ``max_personnel`` on the offer's lines
+    and tries, in a tier of its own, to deploy at least ``min_personnel``
+    (docs/planner.md). A nation with offers sends nothing outside them.
+    """
+
+    name: str
+    min_personnel: Personnel | None = Field(
+        default=None,
+        description="Personnel deployed the nation wants used (the low end of its offer); "
+        "none: no minimum.",
+    )
+    max_personnel: Personnel | None = Field(
+        default=None,
+        description="Most personnel deployed on the offer's lines at once (the high end); "
+        "none: no ceiling beyond the nation's caps.",
+    )
+    capabilities: tuple[Identifier, ...] = Field(default=(), description="Empty means all.")
+    missions: tuple[Identifier, ...] = Field(default=(), description="Empty means all.")
+    from_month: Month = Field(
+        default=1,
+        description="First month the offer stands; it counts in a phase that starts in or "
+        "after that month.",
+    )
+    source: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> Offer:
+        if self.max_personnel is not None and self.minimum > self.max_personnel.value:
+            raise ValueError(
+                f"min_personnel ({self.minimum:g}) exceeds max_personnel "
+                f"({self.max_personnel.value:g})"
+            )
+        return self
+
+    @property
+    def minimum(self) -> float:
+        """Personnel the offer wants used (0 without a minimum)."""
+        return 0.0 if self.min_personnel is None else self.min_personnel.value
+
+    def covers(self, mission_id: str, cap_id: str) -> bool:
+        return (not self.missions or mission_id in self.missions) and (
+            not self.capabilities or cap_id in self.capabilities
+        )
+
+    def stands_in(self, phase: Phase) -> bool:
+        """Whether the offer stands from the first month of ``phase``."""
+        return self.from_month <= phase.start_month
 
 
 class Nation(Frozen):
@@ -139,6 +292,21 @@ class Nation(Frozen):
         description="Units of each capability in the national force structure.",
     )
     commitments: tuple[Commitment, ...] = ()
+    offers: tuple[Offer, ...] = Field(
+        default=(),
+        description="What the nation offers to send; with offers it sends nothing outside them.",
+    )
+    services: dict[Identifier, Service] = Field(
+        default_factory=dict,
+        description="Capability id -> the service that crews it in this nation, where it "
+        "differs from the capability's (a Patriot battery is army in some nations).",
+    )
+    max_fleet_share: dict[Service, Share] = Field(
+        default_factory=dict,
+        description="Per service: the share of each of its fleets (units of one capability: "
+        "squadrons, hulls, batteries) that may be tied up, standing commitments included; "
+        "overrides constraints.max_fleet_share.",
+    )
     source: str | None = None
     note: str | None = None
 
@@ -264,6 +432,23 @@ class BurdenSharing(Frozen):
     )
 
 
+class EnablerRatio(Frozen):
+    """Enablers per manoeuvre unit: deployed ``enablers`` >= ratio x deployed ``per`` units.
+
+    Counted over the whole force in a phase (every mission, coalition and
+    backstop units), so a land force cannot be sent without the logistics,
+    medical or headquarters it needs: what cannot be supported stays unmet.
+    """
+
+    name: str
+    enablers: tuple[Identifier, ...] = Field(min_length=1)
+    per: tuple[Identifier, ...] = Field(min_length=1, description="Manoeuvre capabilities.")
+    ratio: Annotated[Figure, Within(0, 10, "enabler units per manoeuvre unit", low_open=True)] = (
+        Field(description="Enabler units required per manoeuvre unit deployed.")
+    )
+    source: str | None = None
+
+
 class Constraints(Frozen):
     min_nations_on_ground: Annotated[int, Field(strict=True, ge=0, le=100)] = Field(
         default=0, description="Multinational tripwire: distinct flags on on-ground missions."
@@ -279,6 +464,13 @@ class Constraints(Frozen):
     )
     burden_sharing: BurdenSharing = Field(default_factory=BurdenSharing)
     treaty_limits: tuple[TreatyLimit, ...] = ()
+    max_fleet_share: dict[Service, Share] = Field(
+        default_factory=dict,
+        description="Per service: the share of each nation's fleet of a capability (squadrons, "
+        "hulls, batteries) that may be tied up, standing commitments included; a service "
+        "not listed has no fleet cap (the army has max_army_share).",
+    )
+    enabler_ratios: tuple[EnablerRatio, ...] = ()
 
 
 # ---------------------------------------------------------------------------
@@ -531,6 +723,55 @@ class Scenario(Frozen):
             raise ValueError("\n".join(problems))
         return self
 
+    @model_validator(mode="after")
+    def _contribution_references(self) -> Scenario:
+        """Offers, service attributions and enabler ratios name what exists."""
+        problems: list[str] = []
+        caps = {c.id for c in self.capabilities}
+        missions = {m.id for m in self.missions}
+        for i, n in enumerate(self.nations):
+            where = f"nations[{i}] ({n.iso})"
+            for cap in n.services:
+                if cap not in caps:
+                    problems.append(f"{where}.services.{cap}: unknown capability {cap!r}")
+            for j, offer in enumerate(n.offers):
+                for cap in offer.capabilities:
+                    if cap not in caps:
+                        problems.append(
+                            f"{where}.offers[{j}].capabilities: unknown capability {cap!r}"
+                        )
+                for m in offer.missions:
+                    if m not in missions:
+                        problems.append(f"{where}.offers[{j}].missions: unknown mission {m!r}")
+            for j, a in enumerate(n.offers):
+                for k in range(j + 1, len(n.offers)):
+                    b = n.offers[k]
+                    shared = [
+                        (m, c) for m in missions for c in caps if a.covers(m, c) and b.covers(m, c)
+                    ]
+                    if shared:
+                        m, c = sorted(shared)[0]
+                        problems.append(
+                            f"{where}.offers[{k}]: overlaps offers[{j}] ({a.name!r}) on "
+                            f"{len(shared)} lines, e.g. {m}/{c}; each line belongs to one offer"
+                        )
+        for i, r in enumerate(self.constraints.enabler_ratios):
+            for field in ("enablers", "per"):
+                for cap in getattr(r, field):
+                    if cap not in caps:
+                        problems.append(
+                            f"constraints.enabler_ratios[{i}].{field}: unknown capability {cap!r}"
+                        )
+            both = sorted(set(r.enablers) & set(r.per))
+            if both:
+                problems.append(
+                    f"constraints.enabler_ratios[{i}]: {', '.join(both)} is both an enabler "
+                    "and a manoeuvre capability"
+                )
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
     # -- convenient look-ups ------------------------------------------------
     def capability(self, cap_id: str) -> Capability:
         for c in self.capabilities:
@@ -581,6 +822,22 @@ class Scenario(Frozen):
                     need = self.requirement(phase, mission.id, cap.id)
                     if need > 0:
                         yield phase, mission, cap, need
+
+    def service(self, nation: Nation, cap: Capability) -> Service:
+        """The service that crews ``cap`` in ``nation`` (its own attribution first)."""
+        return nation.services.get(cap.id) or cap.default_service
+
+    def fleet_share(self, nation: Nation, service: Service) -> float | None:
+        """Share of each ``service`` fleet ``nation`` may tie up; None: no fleet cap."""
+        fig = nation.max_fleet_share.get(service) or self.constraints.max_fleet_share.get(service)
+        return None if fig is None else fig.value
+
+    def offer_index(self, nation: Nation, mission_id: str, cap_id: str) -> int | None:
+        """The index of ``nation``'s offer that covers the line, None if no offer does."""
+        for i, offer in enumerate(nation.offers):
+            if offer.covers(mission_id, cap_id):
+                return i
+        return None
 
     def allowed(self, nation: Nation, mission: Mission, cap: Capability) -> bool:
         """Whether ``nation``'s caveats let it send ``cap`` units to ``mission``."""

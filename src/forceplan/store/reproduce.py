@@ -91,7 +91,8 @@ def rerun(
     if info.kind == "plan":
         (label, s), = scenarios
         return [plan_result(plan(s, backstop=o.get("backstop"),
-                                 time_limit_s=o.get("time_limit_s", 60.0)), label)]
+                                 time_limit_s=o.get("time_limit_s", 60.0),
+                                 flank_floor=o.get("flank_floor")), label)]
     if info.kind == "simulate":
         from forceplan.simulate import simulate_plan
 
