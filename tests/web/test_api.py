@@ -32,7 +32,10 @@ def test_a_scenario_lists_every_figure_with_its_source(web: Web) -> None:
     gdp = figures["nations[GBR].gdp_usd_bn"]
     assert gdp["value"] == 3340.0 and gdp["source"].startswith("World Bank")
     share = figures["nations[GBR].max_army_share"]
-    assert (share["low"], share["high"], share["assumption"]) == (0.138, 0.345, True)
+    expected = flagship.nation("GBR").max_army_share
+    assert expected.range is not None and expected.assumption
+    assert (share["value"], share["low"], share["high"], share["assumption"]) == (
+        expected.value, *expected.range, True)
     assert web.client.get("/api/scenarios/no-such").status_code == 404
 
 
