@@ -45,6 +45,7 @@ def test_plan_workbook_matches_the_plan_json(tmp_path: Path) -> None:
     xlsx, js = tmp_path / "plan.xlsx", tmp_path / "plan.json"
     invoke("plan", "reassurance-2025", "--xlsx", str(xlsx), "--json", str(js))
     data = json.loads(js.read_text())
+    assert data["schema_version"] == 1
     book = openpyxl.load_workbook(xlsx)
     assert book.sheetnames[:7] == [
         "run", "allocations", "nations", "shortfalls", "flank", "costs", "phases"]
@@ -70,6 +71,7 @@ def test_simulation_workbook_matches_the_simulation_json(tmp_path: Path) -> None
     invoke("simulate", str(TINY), "--draws", "300", "--seed", "2", "--xlsx", str(xlsx),
            "--json", str(js))
     data = json.loads(js.read_text())
+    assert data["schema_version"] == 1
     book = openpyxl.load_workbook(xlsx)
     assert {"summary", "outcomes", "drivers", "allocations"} <= set(book.sheetnames)
     summary = sheet_records(book, "summary")
@@ -92,6 +94,7 @@ def test_compare_workbook_matches_the_compare_json(tmp_path: Path) -> None:
     invoke("compare", str(TINY), str(TINY), "--draws", "100", "--xlsx", str(xlsx),
            "--json", str(js))
     data = json.loads(js.read_text())
+    assert data["schema_version"] == 1
     book = openpyxl.load_workbook(xlsx)
     assert_rows_equal(sheet_records(book, "comparison"), data["rows"])
     # two plans with the same label: their sheets get distinct names

@@ -44,6 +44,10 @@ EXIT_NO_PLAN = 1
 EXIT_BAD_INPUT = 2
 EXIT_INCOMPLETE_PLAN = 3
 
+#: ``schema_version`` of every JSON file and listing the CLI writes (and of the
+#: metadata.json beside --csv tables); raised when a key changes meaning or goes.
+SCHEMA_VERSION = 1
+
 #: The positional scenario argument every command that reads one takes.
 ScenarioArg = Annotated[
     str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from enum import StrEnum
@@ -15,6 +16,7 @@ from rich.table import Table
 from forceplan.cli.common import (
     EXIT_INCOMPLETE_PLAN,
     EXIT_NO_PLAN,
+    SCHEMA_VERSION,
     BackstopOpt,
     ScenarioArg,
     app,
@@ -136,8 +138,14 @@ def plan_command(
                "flank_floor": floor}
     with recording(db, no_store, "plan", [(s.name, s)], options) as record:
         with record.timed("plan"), planning(s.name):
-            result = plan_or_exit(scenario, s, backstop, time_limit, no_cache,
-                                  flank_floor=floor)
+            result = plan_or_exit(
+                scenario,
+                s,
+                backstop,
+                time_limit,
+                no_cache,
+                flank_floor=floor,
+            )
         record.ready()
         render(s, result)
         _write_outputs(targets, result, (json_path, csv_dir, xlsx_path),
@@ -167,12 +175,14 @@ def _write_outputs(
         return
     with writing() as out:
         if json_target is not None:
-            out.write_text(json_target, result.to_json())
+            out.write_text(json_target, plan_json(result))
         if csv_target is not None:
             frames = result.to_frames()
-            folder = out.directory(csv_target, [f"{name}.csv" for name in frames])
+            names = [f"{name}.csv" for name in frames]
+            folder = out.directory(csv_target, [*names, "metadata.json"])
             for name, frame in frames.items():
                 folder.write_text(f"{name}.csv", frame.to_csv(index=False))
+            folder.write_text("metadata.json", csv_metadata(result, frames))
         if xlsx_target is not None:
             out.write_with(xlsx_target, bytes_writer(workbook()))
     for path in (json_path, xlsx_path):
@@ -180,9 +190,33 @@ def _write_outputs(
             console.print(f"wrote {escape(path)}", highlight=False)
     if csv_target is not None:
         console.print(
-            f"wrote {len(result.to_frames())} CSV files to {escape(str(csv_dir))}",
+            f"wrote {len(result.to_frames())} CSV files and metadata.json to "
+            f"{escape(str(csv_dir))}",
             highlight=False,
         )
+
+
+def plan_json(result: PlanResult) -> str:
+    """The plan as the JSON `--json` writes: ``schema_version`` first, then the result."""
+    payload = {"schema_version": SCHEMA_VERSION, **result.to_dict()}
+    return json.dumps(payload, indent=2, allow_nan=False) + "\n"
+
+
+def csv_metadata(result: PlanResult, frames: dict[str, pd.DataFrame]) -> str:
+    """metadata.json beside the CSV tables: what made them, and each column's unit."""
+    from forceplan.report.tables import unit_of
+
+    payload = {
+        "schema_version": SCHEMA_VERSION,
+        "forceplan_version": result.forceplan_version,
+        "scenario": {"name": result.scenario_name, "hash": result.scenario_hash},
+        "tables": {
+            f"{name}.csv": {"columns": {str(c): {"unit": unit_of(str(c)) or None}
+                                        for c in frame.columns}}
+            for name, frame in frames.items()
+        },
+    }
+    return json.dumps(payload, indent=2) + "\n"
 
 
 def _stored(result: PlanResult) -> Any:

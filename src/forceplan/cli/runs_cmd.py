@@ -10,14 +10,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from forceplan.cli.common import app, console, fail
+from forceplan.cli.common import SCHEMA_VERSION, app, console, fail
 from forceplan.cli.recording import DbOpt, NoStoreOpt, open_store_or_exit, recording
 
 if TYPE_CHECKING:
     from forceplan.store import RunInfo, Store, StoredResult
 
-#: version of the JSON that `runs --json` and `show --json` print
-JSON_SCHEMA_VERSION = 1
 EXIT_DIFFERENT = 1
 
 RunArg = Annotated[
@@ -59,7 +57,7 @@ def runs_command(
         fail(str(exc))
     if as_json:
         payload = {
-            "schema_version": JSON_SCHEMA_VERSION,
+            "schema_version": SCHEMA_VERSION,
             "store": store.where,
             "total": total,
             "runs": [r.to_dict() for r in runs],
@@ -157,7 +155,7 @@ def show_command(
         results = store.load_results(info.id) if info.status == "finished" else []
         files = [f for r in results for f in r.files]
         if as_json:
-            payload = {"schema_version": JSON_SCHEMA_VERSION, **info.to_dict(),
+            payload = {"schema_version": SCHEMA_VERSION, **info.to_dict(),
                        "files": [_file_dict(f) for f in files]}
             print(json.dumps(payload, indent=1))
             return

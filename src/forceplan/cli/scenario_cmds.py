@@ -53,6 +53,10 @@ def schema(
         typer.echo(text)
 
 
+#: terminals at least this wide show the figures as a table
+WIDE = 120
+
+
 @app.command()
 def sources(
     scenario: ScenarioArg,
@@ -62,11 +66,7 @@ def sources(
 ) -> None:
     """List every figure in a scenario with its value, range and source."""
     s = load_or_exit(scenario)
-    table = Table(title=f"Figures in {escape(s.name)}", show_lines=False)
-    table.add_column("field")
-    table.add_column("value", justify="right")
-    table.add_column("range", justify="right")
-    table.add_column("source / note", overflow="fold")
+    rows = []
     for path, fig in s.sources_list():
         if missing and fig.source:
             continue
@@ -76,15 +76,27 @@ def sources(
             text = f"[yellow]assumption[/] {text}".strip()
         if fig.note:
             text = f"{text} ({escape(fig.note)})" if text else escape(fig.note)
-        table.add_row(escape(path), f"{fig.value:g}", rng, text or "[red]no source[/]")
-    console.print(table)
+        rows.append((escape(path), f"{fig.value:g}", rng, text or "[red]no source[/]"))
+    if console.width >= WIDE:
+        table = Table(title=f"Figures in {escape(s.name)}", show_lines=False)
+        table.add_column("field", overflow="fold")
+        table.add_column("value", justify="right", no_wrap=True)
+        table.add_column("range", justify="right", no_wrap=True)
+        table.add_column("source / note", overflow="fold", ratio=1)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    else:
+        # a narrow terminal: one block per figure, so citations and URLs wrap whole
+        console.print(f"[bold]Figures in {escape(s.name)}[/]")
+        for path, value, rng, text in rows:
+            console.print(f"{path} = [bold]{value}[/]" + (f" (range {rng})" if rng else ""),
+                          highlight=False, soft_wrap=True)
+            console.print(f"    {text}", highlight=False, soft_wrap=True)
     if s.sources:
-        refs = Table(title="References")
-        refs.add_column("key")
-        refs.add_column("citation", overflow="fold")
+        console.print("[bold]References[/]")
         for k, v in s.sources.items():
-            refs.add_row(escape(k), escape(v))
-        console.print(refs)
+            console.print(f"  {escape(k)}: {escape(v)}", highlight=False, soft_wrap=True)
 
 
 @app.command("scenarios")

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from forceplan.cli.common import (
     EXIT_INCOMPLETE_PLAN,
+    SCHEMA_VERSION,
     BackstopOpt,
     ScenarioArg,
     app,
@@ -181,7 +182,7 @@ def simulate_command(
             with writing() as out:
                 if json_target is not None:
                     assert all_drivers is not None
-                    payload = summary_to_json(ds)
+                    payload = {"schema_version": SCHEMA_VERSION, **summary_to_json(ds)}
                     payload["plan_warning"] = warning
                     payload["drivers_spearman"] = {
                         str(k): {str(o): float(v) for o, v in row.items()}
@@ -425,6 +426,7 @@ def compare_command(
             with writing() as out:
                 if targets["json"] is not None:
                     payload = {
+                        "schema_version": SCHEMA_VERSION,
                         **{k: v for k, v in frame.attrs.items()},
                         "plan_warnings": warnings,
                         # every digit (DataFrame.to_json would round to 10 significant digits)

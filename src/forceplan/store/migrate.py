@@ -23,10 +23,16 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def current_revision(conn: sa.Connection) -> str | None:
-    """The revision recorded in the database, or None if it has none (an empty store)."""
-    if not sa.inspect(conn).has_table("alembic_version"):
+    """The revision recorded in the database, or None if it has none (an empty store).
+
+    Asked directly (one query; an inspector would cost several) inside a
+    savepoint, so that a missing table does not spoil the caller's transaction.
+    """
+    try:
+        with conn.begin_nested():
+            row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
+    except sa.exc.DatabaseError:
         return None
-    row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
     return None if row is None else str(row[0])
 
 

@@ -90,9 +90,8 @@ def rerun(
     o = info.options
     if info.kind == "plan":
         (label, s), = scenarios
-        return [plan_result(plan(s, backstop=o.get("backstop"),
-                                 time_limit_s=o.get("time_limit_s", 60.0),
-                                 flank_floor=o.get("flank_floor")), label)]
+        return [plan_result(plan(s, backstop=o.get("backstop"), flank_floor=o.get("flank_floor"),
+                                 time_limit_s=o.get("time_limit_s", 60.0)), label)]
     if info.kind == "simulate":
         from forceplan.simulate import simulate_plan
 

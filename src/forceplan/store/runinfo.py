@@ -20,15 +20,25 @@ def utc(value: datetime) -> datetime:
 
 
 def environment() -> dict[str, str]:
-    """Python, platform and library versions, for reproducing a run elsewhere."""
+    """Python, platform and library versions, for reproducing a run elsewhere.
+
+    A library already imported reports its own ``__version__`` (package metadata is
+    slower to read); one not imported by this run is left out.
+    """
+    import sys
     from importlib.metadata import PackageNotFoundError, version
 
     env = {"python": platform.python_version(), "platform": platform.platform()}
     for package in RECORDED_PACKAGES:
-        try:
-            env[package] = version(package)
-        except PackageNotFoundError:
+        if package not in sys.modules:
             continue
+        found = getattr(sys.modules[package], "__version__", None)
+        if not isinstance(found, str):
+            try:
+                found = version(package)
+            except PackageNotFoundError:
+                continue
+        env[package] = found
     return env
 
 

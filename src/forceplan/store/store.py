@@ -202,7 +202,11 @@ class Store:
         With ``background`` the writes run in a forked process (see files.py)
         while the caller goes on; pass the list to :meth:`finish_run`.
         """
-        uid = self.get_run(run_id).uid
+        return self._pending_files(self.get_run(run_id).uid, results, background)
+
+    def _pending_files(
+        self, uid: str, results: Sequence[ResultPart], background: bool
+    ) -> list[PendingFile | None]:
         return [
             None if part.dataset is None else PendingFile(
                 part.dataset, self.files / uid / f"{position}-dataset.npz", background)
@@ -228,7 +232,8 @@ class Store:
         info = self.get_run(run_id)
         if info.recorded_status != "running":
             raise StoreError(f"run {run_id} is already {info.recorded_status}")
-        pending = list(files) if files is not None else self.write_files(run_id, results)
+        pending = (list(files) if files is not None
+                   else self._pending_files(info.uid, results, background=False))
         written: list[list[dict[str, Any]]] = []
         for file in pending:
             if file is None:
