@@ -175,7 +175,10 @@ class Services:
             return rows, None
         joined = pd.concat(frames, ignore_index=True)
         joined.attrs["draws"] = draws
-        return rows, clean(compare_side_by_side(joined).to_dict())
+        chart = compare_side_by_side(joined).properties(
+            title="Side by side: median and 5-95th percentile of each run's draws (runs "
+            "simulated separately, not paired draw by draw)")
+        return rows, clean(chart.to_dict())
 
 
 def clean(value: Any) -> Any:
