@@ -22,6 +22,13 @@ def flagship_plan(flagship: Scenario) -> PlanResult:
 
 
 @pytest.fixture(scope="session")
+def tiny_plan() -> PlanResult:
+    from pathlib import Path
+
+    return plan(load_scenario(Path(__file__).parents[1] / "fixtures" / "tiny.toml"))
+
+
+@pytest.fixture(scope="session")
 def flagship_simulation(flagship: Scenario, flagship_plan: PlanResult) -> xr.Dataset:
     from forceplan.simulate import simulate_plan
 

@@ -49,47 +49,67 @@ def test_who_sends_what(flagship_plan: PlanResult) -> None:
     encoding = s["spec"]["encoding"]
     assert encoding["color"]["field"] == "mission" and encoding["y"]["field"] == "nation"
     frame = pd.DataFrame(rows(s))
-    sustain = frame[frame.phase == "sustain"].groupby("nation")["personnel"].sum()
-    # README, sustain phase per nation: GBR 7,820 and TUR 5,000 deployed
-    assert sustain["GBR"] == 7820 and sustain["TUR"] == 5000
-    assert frame["personnel"].sum() == flagship_plan.allocations["personnel"].sum()
+    charted = frame.groupby(["phase", "nation"])["personnel"].sum()
+    nations = flagship_plan.nations.set_index(["phase", "nation"])["deployed_personnel"]
+    for key, value in charted.items():  # each bar is the nation's deployment in that phase
+        assert value == pytest.approx(nations[key])
+    assert set(frame.mission) == set(flagship_plan.allocations.mission)
 
 
-def test_deployed_over_time_stacks_nations_month_by_month(flagship_plan: PlanResult) -> None:
-    s = spec(charts.deployed_over_time(flagship_plan))
+def test_who_sends_what_by_hand(tiny_plan: PlanResult) -> None:
+    frame = pd.DataFrame(rows(spec(charts.who_sends_what(tiny_plan))))
+    by = frame.set_index(["phase", "mission"])["personnel"]
+    # tests/fixtures/tiny.toml: AAA sends 2 battalions of 600 and 1 squadron of 250 in the
+    # sustain phase, 1 battalion and 1 squadron in the drawdown (multiplier 0.5)
+    assert by[("sustain", "land")] == 1200 and by[("sustain", "skies")] == 250
+    assert by[("drawdown", "land")] == 600 and set(frame.nation) == {"AAA"}
+
+
+def test_deployed_over_time_stacks_nations_month_by_month(tiny_plan: PlanResult) -> None:
+    s = spec(charts.deployed_over_time(tiny_plan))
     assert s["title"] == "Deployed and tied up over time, by nation"
     assert s["spec"]["encoding"]["color"]["field"] == "nation"
     assert s["spec"]["encoding"]["y"]["stack"] == "zero"
-    frame = pd.DataFrame(rows(s))
-    gbr = frame[(frame.nation == "GBR") & (frame.phase == "sustain")].set_index("measure")
-    # sustain runs months 7-36; 7,820 deployed tie up 3 x 7,820 = 23,460 under the rule of three
-    assert gbr.loc["deployed", "personnel"] == 7820
-    assert gbr.loc["tied up by rotation", "personnel"] == 23460
-    assert (gbr["from_month"].unique().tolist(), gbr["to_month"].unique().tolist()) == ([7], [37])
-    assert "DEU" not in set(frame.nation)  # nations that send nothing are left out
+    frame = pd.DataFrame(rows(s)).set_index(["phase", "measure"])
+    # sustain runs months 1-12: 1,450 deployed tie up 3 x 1,450 = 4,350 (rotation ratio 3);
+    # the drawdown (months 13-24) 600 + 250 = 850 deployed
+    assert frame.loc[("sustain", "deployed"), "personnel"] == 1450
+    assert frame.loc[("sustain", "tied up by rotation"), "personnel"] == 4350
+    assert frame.loc[("sustain", "deployed"), ["from_month", "to_month"]].tolist() == [1, 13]
+    assert frame.loc[("drawdown", "deployed"), "personnel"] == 850
 
 
-def test_coverage_shows_the_backstop_filling_the_isr_gap(flagship_plan: PlanResult) -> None:
+def test_deployed_over_time_leaves_out_who_sends_nothing(flagship_plan: PlanResult) -> None:
+    frame = pd.DataFrame(rows(spec(charts.deployed_over_time(flagship_plan))))
+    senders = set(flagship_plan.allocations.nation)
+    assert set(frame.nation) == senders
+
+
+def test_coverage_shows_what_the_backstop_fills(flagship_plan: PlanResult) -> None:
     s = spec(charts.coverage_by_mission(flagship_plan))
     assert s["title"] == "Coverage per mission line"
     frame = pd.DataFrame(rows(s))
     enablers = frame[(frame.phase == "sustain") & (frame.mission == "enablers")]
     by = enablers.set_index("filled by")["units"]
-    # README: enablers need 3 ISR + 2 airlift + 7 logistics + 4 medical = 16 units; the
-    # coalition sends 15 and the US backstop the missing ISR detachment
-    assert (by["coalition"], by["backstop"], by["unmet"]) == (15, 1, 0)
+    short = flagship_plan.shortfalls
+    gap = short[(short.phase == "sustain") & (short.mission == "enablers")]
+    alloc = flagship_plan.allocations
+    sent = alloc[(alloc.phase == "sustain") & (alloc.mission == "enablers")]["units"].sum()
+    assert by["coalition"] == pytest.approx(sent)
+    assert by["backstop"] == gap["backstop_units"].sum() and by["unmet"] == gap["unmet"].sum()
 
 
 def test_cost_against_gdp_and_budget(flagship_plan: PlanResult) -> None:
     s = spec(charts.cost_vs_gdp(flagship_plan))
-    assert s["title"] == "Who pays, sustain phase"
+    assert s["title"] == "Who pays, sustain phase"  # the costliest phase
     assert [c["title"] for c in s["hconcat"]] == [
         "Cost share against GDP share", "Cost against defence budget"]
     frame = pd.DataFrame(rows(s))
     fra = frame[(frame.nation == "FRA") & frame["share of"].notna()].set_index("share of")
-    # README sustain table: France 37.8% of the cost, 31.7% of the GDP
-    assert round(fra.loc["coalition cost", "share"], 3) == 0.378
-    assert round(fra.loc["contributors' GDP", "share"], 3) == 0.317
+    nations = flagship_plan.nations
+    row = nations[(nations.phase == "sustain") & (nations.nation == "FRA")].iloc[0]
+    assert fra.loc["coalition cost", "share"] == row["cost_share"]
+    assert fra.loc["contributors' GDP", "share"] == row["gdp_share"]
 
 
 def test_flank_drain(flagship_plan: PlanResult) -> None:

@@ -30,6 +30,7 @@ from forceplan.cli.common import (
 from forceplan.cli.progress import planning
 from forceplan.cli.recording import DbOpt, NoStoreOpt, recording
 from forceplan.cli.report_cmd import XlsxOpt, bytes_writer, workbook_for
+from forceplan.cli.tables import print_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -95,7 +96,8 @@ FlankFloorOpt = Annotated[
         "--flank-floor",
         case_sensitive=False,
         help="Floors on standing (eastern-flank) commitments: 'hard' never breached, 'soft' "
-        "breached at a penalty and reported (default: the scenario's constraints.flank_floor).",
+        "breached at a penalty and reported (default: the flank_floor the scenario's "
+        "constraints set).",
     ),
 ]
 
@@ -269,6 +271,10 @@ def render(s: Scenario, result: PlanResult) -> None:
     _render_solver(result)
 
 
+#: terminals at least this wide list a line's nations on one line
+WIDE = 120
+
+
 def _sent(s: Scenario, row: dict[Any, Any]) -> str:
     """'GBR 5', or with sub-units 'EST 1 coy', 'FRA 2 +2 coy (leads 1)'."""
     whole, sub, frames = int(row["whole_units"]), int(row["sub_units"]), int(row["frames"])
@@ -302,9 +308,12 @@ def _render_phase(s: Scenario, result: PlanResult, phase_id: str, title: str) ->
     for r in result.shortfalls[result.shortfalls["phase"] == phase_id].to_dict("records"):
         short.setdefault((r["mission"], r["capability"]), []).append(r)
     table = Table(title=f"{escape(title)}: who sends what", title_justify="left")
+    # narrow terminals: mission and capability stacked in one column
+    stacked = console.width < WIDE
+    labels = [("mission / capability", "left")] if stacked else [
+        ("mission", "left"), ("capability", "left")]
     for col, justify in [
-        ("mission", "left"),
-        ("capability", "left"),
+        *labels,
         ("required", "right"),
         ("nations (units)", "left"),
         ("personnel", "right"),
@@ -316,21 +325,22 @@ def _render_phase(s: Scenario, result: PlanResult, phase_id: str, title: str) ->
         if phase.id != phase_id:
             continue
         rows = alloc.get((mission.id, cap.id), [])
-        who = ", ".join(_sent(s, r) for r in rows)
+        # narrow terminals: one nation a line, so none is split from its units
+        who = (", " if console.width >= WIDE else "\n").join(_sent(s, r) for r in rows)
         gap = short.get((mission.id, cap.id), [])
         backstop_units = int(sum(r["backstop_units"] for r in gap))
         unmet = int(sum(r["unmet"] for r in gap))
         personnel = float(np.array([r["personnel"] for r in rows], dtype=np.float64).sum())
+        line = [f"{mission.id}\n  {cap.id}"] if stacked else [mission.id, cap.id]
         table.add_row(
-            mission.id,
-            cap.id,
+            *line,
             str(need),
             who or "-",
             _num(personnel),
             str(backstop_units) if backstop_units else "",
             f"[red]{unmet}[/]" if unmet else "",
         )
-    console.print(table)
+    print_table(table)
     _render_flags(result, phase_id)
 
     nations = result.nations[(result.nations["phase"] == phase_id)]
@@ -371,7 +381,7 @@ def _render_phase(s: Scenario, result: PlanResult, phase_id: str, title: str) ->
         "",
         "",
     )
-    console.print(ntable)
+    print_table(ntable)
 
 
 def _render_flags(result: PlanResult, phase_id: str) -> None:
@@ -429,7 +439,7 @@ def _render_force(result: PlanResult) -> None:
         f"{_num(totals['peak_tied_up_personnel'])} peak",
         _num(totals["tour_personnel"]),
     )
-    console.print(table)
+    print_table(table)
     console.print(
         f"People who serve a tour = deployed x months / tour months, summed over phases "
         f"(every requirement met: {_num(totals['required_tour_personnel'])}).",
@@ -460,7 +470,7 @@ def _render_totals(result: PlanResult) -> None:
         _num(float(totals["tour_personnel"].sum())),
         _num(float(totals["cost_usd_m"].sum())),
     )
-    console.print(table)
+    print_table(table)
     console.print(
         f"{len(totals)} nations send units over the plan; cost is over the whole plan.",
         highlight=False,
@@ -497,7 +507,7 @@ def _render_offers(result: PlanResult) -> None:
             _num(float(r["used_personnel"])),
             f"[{colour}]{escape(status)}[/]",
         )
-    console.print(table)
+    print_table(table)
     for r in rows:
         if r["explanation"]:
             console.print(
@@ -528,7 +538,7 @@ def _render_shortfalls(result: PlanResult) -> None:
             f"[red]{unmet}[/]" if unmet else "0",
             _num(float(r["unmet_personnel"])),
         )
-    console.print(table)
+    print_table(table)
 
 
 def _render_flank(result: PlanResult) -> None:
@@ -564,7 +574,7 @@ def _render_flank(result: PlanResult) -> None:
             f"[red]{drawn}[/]" if drawn else "-",
             escape(", ".join(phases)) or "-",
         )
-    console.print(table)
+    print_table(table)
     pushed = sorted({str(r["nation"]) for r in records if r["below_floor"]})
     if pushed:
         console.print(f"[red]Pushed below a floor:[/] {', '.join(pushed)}")
@@ -611,7 +621,7 @@ def _render_pool(result: PlanResult) -> None:
             f"{float(r['spare_units']):g}",
             str(drawn),
         )
-    console.print(table)
+    print_table(table)
     console.print(
         "pool: units held; flank: tied up by standing commitments (rotation x kept); "
         "mission: tied up by the mission (rotation x deployed); spare: left to reinforce.",

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from forceplan.cli.common import SCHEMA_VERSION, app, console, fail
 from forceplan.cli.recording import DbOpt, NoStoreOpt, open_store_or_exit, recording
+from forceplan.cli.tables import print_table
 
 if TYPE_CHECKING:
     from forceplan.store import RunInfo, Store, StoredResult
@@ -67,7 +68,7 @@ def runs_command(
     if not runs:
         console.print(f"No runs recorded in {escape(store.where)} yet.", highlight=False)
         return
-    console.print(_runs_table(runs, store.where, total))
+    print_table(_runs_table(runs, store.where, total))
 
 
 def _runs_table(runs: list[RunInfo], where: str, total: int) -> Table:
@@ -209,7 +210,8 @@ def _print_header(info: RunInfo, store: Store) -> None:
     if info.timings:
         lines.append(("timings", ", ".join(f"{k} {v:.2f}" for k, v in info.timings.items())))
     for key, value in lines:
-        console.print(f"  {key:<10} {value}", highlight=False, soft_wrap=False)
+        # long paths and JSON are left to the terminal to wrap, so nothing is split
+        console.print(f"  {key:<10} {value}", highlight=False, soft_wrap=True)
     if info.status == "abandoned":
         console.print("  [red]its process ended before the run finished; it has no results[/]")
 
@@ -238,6 +240,7 @@ def _render_results(store: Store, info: RunInfo, results: list[StoredResult]) ->
                 f"[dim]{f.role} file {escape(str(f.path))} ({f.bytes / 1e6:,.1f} MB, "
                 f"SHA-256 {f.sha256[:16]}... verified)[/]",
                 highlight=False,
+                soft_wrap=True,
             )
 
 

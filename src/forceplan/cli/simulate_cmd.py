@@ -27,6 +27,7 @@ from forceplan.cli.plan_cmd import NoCacheOpt, incomplete_message, plan_or_exit
 from forceplan.cli.progress import draw_progress, planning
 from forceplan.cli.recording import DbOpt, NoStoreOpt, recording
 from forceplan.cli.report_cmd import XlsxOpt, bytes_writer, workbook_for
+from forceplan.cli.tables import print_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -276,7 +277,7 @@ def render(
         f"{'on' if attrs['backstop_enabled'] else 'off'}; cells are median [5th-95th percentile]"
     )
     console.print(head)
-    console.print(
+    print_table(
         _year_table(
             "Coalition",
             frame,
@@ -299,10 +300,10 @@ def render(
     ):
         table = _year_table(title, frame, [metric], True, years)
         if table.row_count:
-            console.print(table)
+            print_table(table)
         else:
             console.print(f"{title}: [dim]nothing deployed or required[/]")
-    console.print(
+    print_table(
         _year_table(
             "Regeneration and deterrence",
             frame,
@@ -356,7 +357,7 @@ def _render_drivers(
             f"{rho:+.2f}" if abs(rho) >= noise else f"[dim]{rho:+.2f}[/]" for rho in row.to_numpy()
         ]
         table.add_row(escape(str(name)), *cells)
-    console.print(table)
+    print_table(table)
 
 
 # ---------------------------------------------------------------------------
@@ -522,7 +523,7 @@ def render_compare(frame: pd.DataFrame) -> None:
     table.add_row(
         "plan unmet (unit-phases)", *[f"{u:,.0f}" for u in attrs["plan_unmet_units"]]
     )
-    console.print(table)
+    print_table(table)
     console.print(f"[italic]{escape(str(attrs['deterrence_note']))}[/]")
     console.print(
         f"[dim]forceplan {attrs['forceplan_version']}; scenario hashes "
