@@ -66,6 +66,25 @@ def test_report_reads_results_not_the_store() -> None:
         assert not forceplan_imports(module) & {"store", "cli", "web"}, module
 
 
+def test_web_is_a_shell_over_the_public_api() -> None:
+    """The web app reads scenarios, runs through the store and draws with the report; it
+    reaches no solver or model internals (plan, simulate) and never the CLI."""
+    modules = stage_modules("web")
+    assert modules
+    for module in modules:
+        used = forceplan_imports(module)
+        assert used <= {"scenario", "store", "report", "web"}, (
+            f"{module.relative_to(PACKAGE)} imports {sorted(used)}"
+        )
+
+
+def test_nothing_but_the_cli_imports_web() -> None:
+    for module in sorted(PACKAGE.rglob("*.py")):
+        if module.relative_to(PACKAGE).parts[0] in ("web", "cli"):
+            continue
+        assert "web" not in forceplan_imports(module), module.relative_to(PACKAGE)
+
+
 def test_leaves_import_nothing_of_ours() -> None:
     for leaf in LEAVES:
         assert forceplan_imports(PACKAGE / f"{leaf}.py") == set(), leaf

@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
@@ -28,7 +29,11 @@ COMMAND_MODULES = (
     "update_cmd",
     "runs_cmd",
     "report_cmd",
+    "web_cmd",
 )
+#: Called (best effort) when a signal stops the command, before it exits: `serve` marks the
+#: runs it was computing as failed and ends its worker processes.
+STOP_HOOKS: list[Callable[[], None]] = []
 
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
@@ -48,6 +53,9 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     from forceplan.cli.outputs import remove_temporaries
 
     remove_temporaries()
+    for hook in STOP_HOOKS:
+        with contextlib.suppress(Exception):
+            hook()
     what = "interrupted" if signum == signal.SIGINT else "terminated"
     with contextlib.suppress(OSError, ValueError):
         sys.stdout.flush()

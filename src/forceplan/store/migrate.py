@@ -17,7 +17,7 @@ from forceplan.store.db import write_transaction
 from forceplan.store.errors import StoreError
 
 #: every revision in migrations/versions, oldest first (tests check the two agree)
-REVISIONS = ("0001", "0002")
+REVISIONS = ("0001", "0002", "0003")
 HEAD = REVISIONS[-1]
 MIGRATIONS = Path(__file__).with_name("migrations")
 

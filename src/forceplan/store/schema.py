@@ -12,6 +12,7 @@ tests/store/test_migrations.py checks that the two agree.
 * ``result_tables``: the tables of a result (columns with dtypes, rows).
 * ``result_files``: large arrays written beside the database, with their
   size and SHA-256.
+* ``api_tokens``: the web app's bearer tokens, as SHA-256 digests (revision 0003).
 """
 
 from __future__ import annotations
@@ -112,4 +113,17 @@ result_files = sa.Table(
     sa.Column("sha256", sa.String(64), nullable=False),
     sa.Column("bytes", sa.BigInteger, nullable=False),
     sa.Index("ix_result_files_result_id", "result_id"),
+)
+
+# revision 0003
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False, unique=True),  # SHA-256 of the token
+    sa.Column("prefix", sa.String(16), nullable=False),  # its first characters, to tell apart
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
 )
