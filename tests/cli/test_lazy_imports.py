@@ -102,3 +102,24 @@ def test_import_forceplan_alone_is_light() -> None:
         assert forceplan.load_scenario and forceplan.Scenario and forceplan.PlanResult
         """
     )
+
+
+WEB = ("fastapi", "starlette", "uvicorn", "jinja2", "forceplan.web", "altair")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["serve", "--help"], ["token", "--help"]])
+def test_start_up_leaves_the_web_stack_out(argv: list[str]) -> None:
+    """Every command is registered without FastAPI, uvicorn or the web package."""
+    run_python(
+        f"""
+        import sys
+        sys.argv = ["forceplan", *{argv!r}]
+        from forceplan.cli import main
+        try:
+            main()
+        except SystemExit as exc:
+            assert exc.code in (0, None), exc.code
+        loaded = [m for m in {WEB + HEAVY!r} if m in sys.modules]
+        assert not loaded, loaded
+        """
+    )

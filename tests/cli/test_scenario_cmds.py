@@ -19,11 +19,20 @@ def test_validate_ok() -> None:
     assert "2 nations, 2 capabilities, 2 missions, 2 phases over 24 months" in " ".join(
         result.output.split()
     )
-    # tiny.toml: 31 figures; 1 cited (AAA's GDP); 7 default assumptions (two political
-    # caps, the burden-sharing band, four stance exit hazards); 23 with neither.
-    assert "31 figures: 1 cited, 7 marked as assumptions (derived or judged), 23 with neither" in (
-        " ".join(result.output.split())
-    )
+    # tiny.toml, counted by hand. 39 figures: 10 of the two capabilities (5 each, the
+    # relief overlap by default), 16 of the nations (4 each, the default political cap and
+    # cost factor, 2 unit counts each), 2 mission requirements, 2 phase multipliers, the
+    # burden-sharing band, the UN rate and the unit-cost correlation (costs defaults), 4
+    # stance exit hazards and 2 simulation weights. 7 settings: 2 mission priorities, 4
+    # phase months, min_nations_on_ground. 19 uncertainties, all model defaults.
+    # Cited 4: AAA's GDP, the UN rate, russia_force_initial, attacker_breakeven_ratio.
+    # Assumptions 29: 12 figures (2 caps, 2 cost factors, the band, the correlation, 4 exit
+    # hazards, 2 weights) and the 17 other default uncertainties. Bare: the other 32.
+    assert (
+        "65 numbers the model reads (39 figures, 7 settings, 19 uncertainties of which 19 "
+        "model defaults): 4 cited, 29 marked as assumptions (derived or judged), 32 bare "
+        "(neither)"
+    ) in " ".join(result.output.split())
 
 
 def test_validate_bad_file_exits_2_without_traceback(tmp_path: Path) -> None:
@@ -44,6 +53,42 @@ def test_schema_is_json_schema(tmp_path: Path) -> None:
     out = tmp_path / "schema.json"
     assert runner.invoke(app, ["schema", "-o", str(out)]).exit_code == 0
     assert json.loads(out.read_text()) == schema
+
+
+def test_sources_json_covers_every_number_the_model_reads(tmp_path: Path) -> None:
+    """Issue 7, finding 8: `sources` left out the uncertainties, phase multipliers and
+    simulation weights while `validate` called nothing bare. Now both read one list, and
+    it holds every uncertainty the simulation samples (defaults included), every phase
+    multiplier and both weights; the counts `validate` prints are that list's."""
+    from forceplan.scenario import load_scenario
+    from forceplan.simulate import effective_uncertainties
+
+    out = tmp_path / "sources.json"
+    result = runner.invoke(app, ["sources", "reassurance-2025", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    paths = {n["path"]: n for n in data["numbers"]}
+    flagship = load_scenario("reassurance-2025")
+    for name in effective_uncertainties(flagship):
+        assert f"uncertainties.{name}" in paths
+    for phase in flagship.phases:
+        assert paths[f"phases[{phase.id}].multiplier"]["value"] == phase.multiplier
+    for weight in ("cost_pressure_weight", "casualty_weight"):
+        assert paths[f"simulation.{weight}"]["status"] == "assumption"
+    assert paths["costs.person_year_cost_usd_m"]["value"] == 0.19
+    statuses = [n["status"] for n in data["numbers"]]
+    assert data["counts"] == {s: statuses.count(s) for s in set(statuses)}
+    shown = " ".join(runner.invoke(app, ["validate", "reassurance-2025"]).output.split())
+    counts = data["counts"]
+    assert (
+        f"{len(statuses)} numbers the model reads" in shown
+        and f"{counts['cited']} cited, {counts['assumption']} marked as assumptions" in shown
+        and f"{counts.get('bare', 0)} bare" in shown
+    )
+    # an uncertainty the scenario leaves to the model is listed, marked as a default
+    tiny = json.loads(runner.invoke(app, ["sources", str(TINY), "--json", "-"]).output)
+    entry = next(n for n in tiny["numbers"] if n["path"] == "uncertainties.cost_overrun")
+    assert entry["default"] is True and entry["distribution"]["distribution"] == "lognormal"
 
 
 def test_sources_lists_cited_and_uncited() -> None:

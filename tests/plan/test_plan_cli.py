@@ -69,6 +69,7 @@ def test_plan_csv_writes_every_table(tmp_path: Path) -> None:
         "flank.csv",
         "force.csv",
         "goals.csv",
+        "metadata.json",
         "nations.csv",
         "offers.csv",
         "phases.csv",
@@ -76,6 +77,11 @@ def test_plan_csv_writes_every_table(tmp_path: Path) -> None:
     ]
     alloc = pd.read_csv(tmp_path / "tables" / "allocations.csv")
     assert alloc["units"].sum() == 5  # 3 in sustain, 2 in drawdown
+    meta = json.loads((tmp_path / "tables" / "metadata.json").read_text())
+    assert meta["schema_version"] == 1 and meta["scenario"]["name"] == "tiny"
+    columns = meta["tables"]["allocations.csv"]["columns"]
+    assert list(columns) == list(alloc.columns)
+    assert columns["personnel"]["unit"] == "people" and columns["nation"]["unit"] is None
 
 
 def test_backstop_flag_switches_the_backstop(tmp_path: Path) -> None:

@@ -192,11 +192,19 @@ def test_un_variant() -> None:
         n = s.nation(iso)
         for fig in (n.gdp_usd_bn, n.defence_budget_usd_bn, n.active_personnel):
             assert fig.source, iso
-    inf = s.capability("infantry_battalion")
-    rate = 1428 * 12 / 1e6
-    assert inf.annual_cost_per_unit_usd_m.value == pytest.approx(
-        inf.personnel_per_unit.value * rate, rel=1e-3
-    )
+    # UN economics (issue 7, finding 7): capability costs are the contributors' own
+    # (national) costs, as in the flagship; the UN pays its reimbursement rate from its
+    # assessed budget; the named contributors may replace a leaver.
+    flagship = load_scenario("reassurance-2025")
+    for cap in s.capabilities:
+        assert cap.annual_cost_per_unit_usd_m == flagship.capability(
+            cap.id
+        ).annual_cost_per_unit_usd_m
+    assert s.costs.funding == "un_assessed"
+    assert s.costs.un_reimbursement_usd_per_person_month.value == 1428
+    assert "undecided" in s.simulation.refill_stances
+    for iso in ("IND", "BGD", "CHN"):
+        assert 0 < s.nation(iso).cost_factor.value < 0.5, iso
     assert s.backstop is None or not s.backstop.enabled
 
 

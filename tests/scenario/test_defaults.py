@@ -56,9 +56,14 @@ def test_every_default_lies_in_its_domain() -> None:
 
 def test_sampling_is_identical_to_the_python_defaults_it_replaced() -> None:
     """Digests of draw block 0 (seed 7) and of the provenance JSON, computed with the
-    constructor-call defaults before they moved to TOML: the draws are byte-identical."""
+    constructor-call defaults before they moved to TOML: the draws are byte-identical.
+    (Issue 7 added two parameters, left out of the draw digest since their streams are
+    their own, and reworded russia_regeneration_per_month: the provenance digest moved.)"""
+    added = {"trained_effectiveness_gain", "russia_force_ceiling"}
     digest = hashlib.sha256()
     for name, draws in sample_block(DEFAULT_UNCERTAINTIES, 7, 0).items():
+        if name in added:
+            continue
         digest.update(name.encode())
         digest.update(draws.tobytes())
     assert digest.hexdigest() == "f9aa2c584290cb7f110c556de3b08386bf0380675ed4821c754ced1890f31494"
@@ -70,7 +75,7 @@ def test_sampling_is_identical_to_the_python_defaults_it_replaced() -> None:
     )
     assert (
         hashlib.sha256(doc.encode()).hexdigest()
-        == "127ed1d5f7e09626bd9ae7320705ea34dac901bb264eb9e9496e7987eb8dbee4"
+        == "b71ab69ffe61081a7d220b478a55db0815700d8751daf24ba1b7ddcbb81b6154"
     )
 
 

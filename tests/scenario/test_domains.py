@@ -86,6 +86,26 @@ from forceplan.scenario import Figure, Scenario, Within, load_scenario
             "Input should be a finite number",
         ),
         (
+            "[simulation]\ncost_pressure_weight = { value = inf }\n",
+            "simulation.cost_pressure_weight.value",
+            "Input should be a finite number",
+        ),
+        (
+            "[simulation]\ncasualty_weight = 11\n",
+            "simulation.casualty_weight",
+            "11 is implausibly large for a log-hazard weight (limit 10)",
+        ),
+        (
+            '[[nations]]\niso = "AAA"\ncost_factor = 0\n',
+            "nations[0] (AAA).cost_factor",
+            "must be positive (got 0)",
+        ),
+        (
+            "[costs]\nunit_cost_correlation = 1.5\n",
+            "costs.unit_cost_correlation",
+            "must be a share between 0 and 1 (got 1.5)",
+        ),
+        (
             '[[nations]]\niso = "AAA"\ngdp_usd_bn = "3000"\n',
             "nations[0] (AAA).gdp_usd_bn",
             "expected a number or a { value = ..., source = ... } table, got the text '3000'",
@@ -163,16 +183,6 @@ def test_figure_values_and_ranges_in_domain(
             "Input should be a valid integer",
         ),
         ("currency_year = 2025.0\n", "currency_year", "Input should be a valid integer"),
-        (
-            "[simulation]\ncost_pressure_weight = inf\n",
-            "simulation.cost_pressure_weight",
-            "Input should be a finite number",
-        ),
-        (
-            "[simulation]\ncasualty_weight = nan\n",
-            "simulation.casualty_weight",
-            "Input should be a finite number",
-        ),
         (
             "[simulation]\nforced_exits = { AAA = 0 }\n",
             "simulation.forced_exits.AAA",

@@ -1,6 +1,6 @@
 """CSV tables: every row whole, every column known, every cell what its column holds.
 
-Most cases take the flagship's nations table (24 rows, 76 columns), damage one
+Most cases take the flagship's nations table (24 rows, N columns), damage one
 thing in it, and check the located message: file, row or header column, reason.
 """
 
@@ -17,6 +17,7 @@ from forceplan.scenario import Figure, load_scenario, scenario_hash
 HEADER, *ROWS = list(csv.reader(FLAGSHIP_CSV.open(newline="", encoding="utf-8")))
 GBR = next(i for i, r in enumerate(ROWS) if r[0] == "GBR")
 GBR_ROW = GBR + 2  # the header is row 1
+N = len(HEADER)  # columns (other streams add some)
 
 
 def flagship_with(tmp_path: Path, header: list[str], rows: list[list[str]]) -> tuple[Path, Path]:
@@ -46,7 +47,7 @@ def test_row_cut_short(tmp_path: Path) -> None:
     _, table = flagship_with(tmp_path, HEADER, rows)
     msg = only_problem(tmp_path / "flagship.toml")
     assert msg == (
-        f"{table}: row {GBR_ROW}: 20 cells where the header has 76: cells for columns 21-76 "
+        f"{table}: row {GBR_ROW}: 20 cells where the header has {N}: cells for columns 21-{N} "
         "(max_army_share ... note) are missing"
     )
 
@@ -57,10 +58,10 @@ def test_row_one_cell_short_and_one_too_long(tmp_path: Path) -> None:
     rows[GBR + 1] = [*rows[GBR + 1], ""]
     _, table = flagship_with(tmp_path, HEADER, rows)
     assert problems_of(tmp_path / "flagship.toml") == [
-        f"{table}: row {GBR_ROW}: 75 cells where the header has 76: the cell for column 76 "
-        "(note) is missing",
-        f"{table}: row {GBR_ROW + 1}: 77 cells where the header has 76: cell 77 has no column "
-        "(a stray comma?)",
+        f"{table}: row {GBR_ROW}: {N - 1} cells where the header has {N}: the cell for column "
+        f"{N} (note) is missing",
+        f"{table}: row {GBR_ROW + 1}: {N + 1} cells where the header has {N}: cell {N + 1} has "
+        "no column (a stray comma?)",
     ]
 
 
@@ -69,8 +70,8 @@ def test_extra_trailing_cells(tmp_path: Path) -> None:
     rows[GBR] = [*rows[GBR], "x", ""]
     _, table = flagship_with(tmp_path, HEADER, rows)
     assert only_problem(tmp_path / "flagship.toml") == (
-        f"{table}: row {GBR_ROW}: 78 cells where the header has 76: cells 77-78 have no column "
-        "(a stray comma?)"
+        f"{table}: row {GBR_ROW}: {N + 2} cells where the header has {N}: cells {N + 1}-{N + 2} "
+        "have no column (a stray comma?)"
     )
 
 

@@ -18,10 +18,12 @@ FIXED: dict[str, float] = {
     "inflation_per_year": 0.0,
     "trainees_per_trainer_year": 12.0,
     "trainee_retention": 1.0,
+    "trained_effectiveness_gain": 0.5,
     "ukraine_force_initial": 800_000.0,
     "ukraine_domestic_change_per_month": 0.0,
     "russia_force_initial": 700_000.0,
     "russia_regeneration_per_month": 0.0,
+    "russia_force_ceiling": 1_000_000.0,
     "offensive_hazard_base_per_year": 0.2,
     "attacker_breakeven_ratio": 1.5,
     "balance_sensitivity": 2.0,
@@ -52,8 +54,15 @@ def scenario_dict(
     simulation: dict[str, Any] | None = None,
     uncertainties: dict[str, dict[str, Any]] | None = None,
     training: bool = False,
+    costs: dict[str, Any] | None = None,
+    nation_extra: list[dict[str, Any]] | None = None,
+    cost_range: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
-    """One capability, one mission, ``nations`` identical committed nations."""
+    """One capability, one mission, ``nations`` identical committed nations.
+
+    ``nation_extra[i]`` overrides fields of nation i (GDP, cost factor, ...); ``costs``
+    is the scenario's [costs] table; ``cost_range`` gives the unit cost a range.
+    """
     cap_domain = "training" if training else "land"
     return {
         "name": "known",
@@ -64,7 +73,9 @@ def scenario_dict(
                 "name": "Unit",
                 "domain": cap_domain,
                 "personnel_per_unit": personnel,
-                "annual_cost_per_unit_usd_m": cost,
+                "annual_cost_per_unit_usd_m": (
+                    cost if cost_range is None else {"value": cost, "range": list(cost_range)}
+                ),
                 "tour_months": tour,
                 "rotation_ratio": ratio,
                 "relief_overlap_months": overlap,
@@ -80,6 +91,7 @@ def scenario_dict(
                 "army_personnel": 100_000,
                 "stance": "committed" if i == 0 else "willing",
                 "units": {"unit": 40},
+                **((nation_extra or [{}] * nations)[i] if nation_extra else {}),
             }
             for i in range(nations)
         ],
@@ -99,6 +111,7 @@ def scenario_dict(
             "exit_hazard_per_year": exit_hazard if exit_hazard is not None else NO_EXIT,
             **(simulation or {}),
         },
+        **({"costs": costs} if costs is not None else {}),
     }
 
 

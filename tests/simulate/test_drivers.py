@@ -19,15 +19,21 @@ def flagship_drivers() -> pd.DataFrame:
     return drivers(ds)
 
 
-def test_cost_overrun_drives_cost_and_retention_does_not(flagship_drivers: pd.DataFrame) -> None:
-    """Cost is planned cost times the overrun factor (docs/model.md §3), so the overrun
-    must rank-correlate strongly with total cost. Trainee retention enters only the
-    Ukrainian force size, never cost, so its correlation with cost is sampling noise:
-    for independent inputs rho has standard error 1/sqrt(n-1), and 4 standard errors
-    bound it with overwhelming probability."""
+def test_unit_costs_and_overrun_drive_cost_and_retention_does_not(
+    flagship_drivers: pd.DataFrame,
+) -> None:
+    """Cost is sampled unit cost times the overrun factor (docs/model.md, "Cost"). Issue 7
+    found the cost band reflected the overrun alone because the unit-cost ranges were never
+    sampled; now the unit costs of the big land units rank-correlate strongly with total
+    cost and the overrun still does, less. Trainee retention enters only Ukraine's
+    strength, never cost, so its correlation with cost is sampling noise: for independent
+    inputs rho has standard error 1/sqrt(n-1), and 4 standard errors bound it with
+    overwhelming probability."""
     table = flagship_drivers
-    assert table.loc["cost_overrun", "total_cost_usd_m"] > 0.5
     bound = 4 / (DRAWS - 1) ** 0.5
+    infantry = table.loc["unit_cost_infantry_battalion", "total_cost_usd_m"]
+    assert infantry > 0.5
+    assert bound < table.loc["cost_overrun", "total_cost_usd_m"] < infantry
     assert abs(table.loc["trainee_retention", "total_cost_usd_m"]) < bound
     # Rows come ordered by their largest absolute correlation.
     strength = table.abs().max(axis=1).to_numpy()

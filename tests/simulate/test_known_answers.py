@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sim_helpers import make_plan, make_scenario
+from sim_helpers import fixed_uncertainties, make_plan, make_scenario
 
 from forceplan.simulate import HazardInputs, compare, simulate_plan
 from forceplan.simulate.rotation import rotate
@@ -167,7 +167,84 @@ def test_training_throughput() -> None:
     s = make_scenario(months=24, training=True)
     ds = simulate_plan(s, make_plan(s), draws=1, seed=0)
     assert ds.trained_cumulative.values[0] == pytest.approx(2_000.0 * np.arange(1, 25))
-    assert ds.ukraine_force.values[0, -1] == pytest.approx(800_000 + 48_000)
+
+
+def test_trainees_from_ukraines_own_recruits_do_not_raise_its_force_twice() -> None:
+    """Issue 7, finding 5: Ukraine(t) = U0 + d t + retention x trained(t) counted every
+    trainee as one more soldier, though trainees are Ukraine's own recruits (already in
+    d). Now the headcount stays U0 + d t = 800,000 (d = 0) while 48,000 are trained, and
+    training adds quality: gain x retained = 0.5 x 1.0 x 48,000 = 24,000
+    personnel-equivalents at month 24, which is what the deterrence ratio counts."""
+    s = make_scenario(months=24, training=True)
+    ds = simulate_plan(s, make_plan(s), draws=1, seed=0)
+    trained = 2_000.0 * np.arange(1, 25)
+    assert np.all(ds.ukraine_force.values[0] == 800_000.0)
+    assert ds.ukraine_effective_force.values[0] == pytest.approx(800_000.0 + 0.5 * trained)
+    # the training mission is on the ground: 2,000 foreign personnel at weight 0.5
+    ratio = (800_000.0 + 0.5 * trained + 0.5 * 2_000.0) / 700_000.0
+    assert ds.deterrence_ratio.values[0] == pytest.approx(ratio)
+    # with no gain from training, training does not change Ukraine's strength at all
+    flat = make_scenario(
+        months=24, training=True, uncertainties=fixed_uncertainties(trained_effectiveness_gain=0)
+    )
+    same = simulate_plan(flat, make_plan(flat), draws=1, seed=0)
+    assert np.all(same.ukraine_effective_force.values == 800_000.0)
+    # and a trained soldier is never counted beyond Ukraine's own headcount
+    few = make_scenario(
+        months=24,
+        training=True,
+        uncertainties=fixed_uncertainties(
+            ukraine_force_initial=30_000.0, trained_effectiveness_gain=0.5
+        ),
+    )
+    capped = simulate_plan(few, make_plan(few), draws=1, seed=0)
+    assert capped.ukraine_effective_force.values[0, -1] == pytest.approx(30_000 * 1.5)
+
+
+def test_russian_regeneration_is_bounded_by_its_ceiling() -> None:
+    """Issue 7, finding 5: R(t) = R0 + g t grew without bound (median 1.45m at month 60).
+    Now R(t) = K - (K - R0) exp(-g t / (K - R0)): with R0 = 700,000, K = 1,000,000 and
+    g = 10,000 a month the force starts growing at g, reaches K - 300,000 e^-2 = 959,399
+    at month 60 and never passes K."""
+    s = make_scenario(
+        months=60,
+        uncertainties=fixed_uncertainties(russia_regeneration_per_month=10_000.0),
+    )
+    ds = simulate_plan(s, make_plan(s), draws=1, seed=0)
+    russia = ds.russia_force.values[0]
+    assert russia[-1] == pytest.approx(1_000_000 - 300_000 * np.exp(-2.0))
+    assert russia[0] == pytest.approx(1_000_000 - 300_000 * np.exp(-1 / 30))
+    assert 9_800 < russia[0] - 700_000 < 10_000  # the first month grows at almost g
+    assert np.all(np.diff(russia) > 0) and np.all(russia < 1_000_000)
+    # a ceiling at or below the start: no growth
+    flat = make_scenario(
+        months=60,
+        uncertainties=fixed_uncertainties(
+            russia_regeneration_per_month=10_000.0, russia_force_ceiling=600_000.0
+        ),
+    )
+    assert np.all(simulate_plan(flat, make_plan(flat), draws=1, seed=0).russia_force == 700_000)
+    # a negative net growth is a plain linear decline: 700,000 - 5,000 x 60 = 400,000
+    shrinking = make_scenario(
+        months=60,
+        uncertainties=fixed_uncertainties(russia_regeneration_per_month=-5_000.0),
+    )
+    down = simulate_plan(shrinking, make_plan(shrinking), draws=1, seed=0).russia_force.values[0]
+    assert down == pytest.approx(700_000 - 5_000 * np.arange(1, 61))
+
+
+def test_flagship_russian_forces_stay_below_the_authorised_strength() -> None:
+    """The finding's own check: the flagship's median Russian force at month 60 was 1.45m
+    (linear growth); it can no longer pass the highest ceiling, 1.5m (the authorised
+    strength of all Russia's armed forces), and its median stays near 1m."""
+    from forceplan import load_scenario
+    from forceplan.plan import plan
+
+    s = load_scenario("reassurance-2025")
+    ds = simulate_plan(s, plan(s), draws=2000, seed=7)
+    end = ds.outcome_russia_force_end.values
+    assert end.max() < 1_500_000
+    assert 850_000 < np.median(end) < 1_100_000
 
 
 def test_public_api_plans_then_simulates_with_a_custom_hazard() -> None:
@@ -185,7 +262,7 @@ def test_public_api_plans_then_simulates_with_a_custom_hazard() -> None:
     assert calls == [50]
     assert np.all(ds.p_offensive.values == 0.0)
     assert ds.attrs["seed"] == 2 and ds.attrs["draws"] == 50
-    assert set(ds.tied_up_personnel.dims) == {"draw", "month", "nation"}
+    assert set(ds.tied_up_personnel.dims) == {"kept_draw", "month", "nation"}
     with pytest.raises(ValueError, match="draws"):
         forceplan.simulate(tiny, draws=0, seed=1)
     with pytest.raises(ValueError, match="seed"):

@@ -55,12 +55,57 @@ def test_engine_matches_reference(settings: dict[str, object]) -> None:
     assert np.isfinite(res.outcomes["total_cost_usd_m"]).all()
 
 
-@pytest.mark.parametrize("backstop", [True, False])
-def test_engine_matches_reference_on_flagship(backstop: bool) -> None:
+@pytest.mark.parametrize("funding", ["where_they_fall", "common_fund", "un_assessed"])
+def test_engine_matches_reference_with_cost_rules(funding: str) -> None:
+    """National cost factors, a person-year cost, a sampled unit-cost range, cost pressure
+    and each funding rule: the engine agrees with the literal model draw by draw."""
+    s = make_scenario(
+        nations=4,
+        units=9,
+        months=30,
+        tour=4,
+        ratio=2.5,
+        overlap=1,
+        exit_hazard=HAZARD,
+        uncertainties={},
+        cost_range=(30, 400),
+        simulation={"cost_pressure_weight": 2.0, "casualty_weight": 1.0},
+        costs={"funding": funding, "person_year_cost_usd_m": 0.1,
+               "fund_members": ["NAA", "NBA", "NDA"]},
+        nation_extra=[
+            {"cost_factor": 0.5, "gdp_usd_bn": 500, "defence_budget_usd_bn": 2},
+            {"cost_factor": 1.5, "gdp_usd_bn": 2000, "defence_budget_usd_bn": 5},
+            {"cost_factor": 0.05, "gdp_usd_bn": 100, "defence_budget_usd_bn": 0.5},
+            {"cost_factor": 2.0, "gdp_usd_bn": 4000},
+        ],
+    )
+    plan = make_plan(s, {"NAA": 3, "NBA": 3, "NCA": 2, "NDA": 1})
+    inputs = compile_inputs(s, plan)
+    tables = build_tables(inputs)
+    params, political, own = sample_chunk(inputs, effective_uncertainties(s), 11, 0, 40)
+    assert "unit_cost_unit" in params
+    res = evaluate(inputs, tables, params, political, own, default_offensive_hazard)
+    assert res.outcomes["nations_left"].sum() > 0
+    for i in range(40):
+        ref = one_draw(
+            inputs, {k: float(v[i]) for k, v in params.items()}, float(political[i]),
+            [float(x) for x in own[i]],
+        )
+        for name in OUTCOMES:
+            assert res.outcomes[name][i] == pytest.approx(ref[name], rel=1e-9, abs=1e-9), (
+                name, i
+            )
+
+
+@pytest.mark.parametrize(
+    ("name", "backstop"),
+    [("reassurance-2025", True), ("reassurance-2025", False), ("un-100k", None)],
+)
+def test_engine_matches_reference_on_flagship(name: str, backstop: bool | None) -> None:
     from forceplan import load_scenario
     from forceplan.plan import plan as make_flagship_plan
 
-    s = load_scenario("reassurance-2025")
+    s = load_scenario(name)
     plan = make_flagship_plan(s, backstop=backstop)
     inputs = compile_inputs(s, plan)
     tables = build_tables(inputs)

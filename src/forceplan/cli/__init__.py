@@ -16,11 +16,24 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
 #: The command modules, imported (and so registered) by :func:`load_app`.
-COMMAND_MODULES = ("scenario_cmds", "plan_cmd", "simulate_cmd", "explore_cmd")
+COMMAND_MODULES = (
+    "scenario_cmds",
+    "plan_cmd",
+    "simulate_cmd",
+    "explore_cmd",
+    "update_cmd",
+    "runs_cmd",
+    "report_cmd",
+    "web_cmd",
+)
+#: Called (best effort) when a signal stops the command, before it exits: `serve` marks the
+#: runs it was computing as failed and ends its worker processes.
+STOP_HOOKS: list[Callable[[], None]] = []
 
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
@@ -40,6 +53,9 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     from forceplan.cli.outputs import remove_temporaries
 
     remove_temporaries()
+    for hook in STOP_HOOKS:
+        with contextlib.suppress(Exception):
+            hook()
     what = "interrupted" if signum == signal.SIGINT else "terminated"
     with contextlib.suppress(OSError, ValueError):
         sys.stdout.flush()
@@ -82,6 +98,12 @@ def main() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
     code = outcome["code"]
+    if threading.current_thread() is threading.main_thread():
+        # the command is done and its outputs are in place: a signal now must not
+        # kill the interpreter while it shuts down (Python puts back the default
+        # handlers then), so the exit code stays the command's
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     sys.exit(code)
 
 

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from forceplan.cli.helptext import Group, Typer
 from forceplan.cli.outputs import (
     OutputError,
     Outputs,
@@ -25,8 +26,9 @@ if TYPE_CHECKING:
 # Heavy libraries (pandas, highspy, xarray) are imported inside the commands
 # that use them, so that `forceplan --help` starts quickly.
 
-app = typer.Typer(
+app = Typer(
     name="forceplan",
+    cls=Group,
     help="Plan, cost and stress-test a multinational military deployment.",
     no_args_is_help=True,
     add_completion=False,
@@ -42,9 +44,15 @@ EXIT_NO_PLAN = 1
 EXIT_BAD_INPUT = 2
 EXIT_INCOMPLETE_PLAN = 3
 
+#: ``schema_version`` of every JSON file and listing the CLI writes (and of the
+#: metadata.json beside --csv tables); raised when a key changes meaning or goes.
+SCHEMA_VERSION = 1
+
 #: The positional scenario argument every command that reads one takes.
 ScenarioArg = Annotated[
-    str, typer.Argument(help="Scenario TOML file, or the name of a bundled scenario.")
+    str,
+    typer.Argument(metavar="SCENARIO", help="Scenario TOML file, or the name of a bundled "
+                   "scenario."),
 ]
 BackstopOpt = Annotated[
     bool | None,
@@ -56,6 +64,14 @@ BackstopOpt = Annotated[
 ]
 
 
+class Failed(typer.Exit):
+    """The exit :func:`fail` raises; keeps the message (the run store records it)."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(code)
+        self.message = message
+
+
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     """Print an error (no traceback) and exit non-zero.
 
@@ -63,7 +79,7 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     exception texts), never Rich markup: it is escaped here.
     """
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
+    raise Failed(code, message)
 
 
 def load_or_exit(path: str) -> Scenario:

@@ -33,6 +33,7 @@ from forceplan.cli.common import (
     fail,
     load_or_exit,
 )
+from forceplan.cli.tables import print_table
 
 if TYPE_CHECKING:
     from rich.progress import Progress, Task, TaskID
@@ -255,7 +256,7 @@ def _render_space(design: Design) -> None:
         info = dim.to_json()
         table.add_row(escape(dim.name), dim.stage, escape(_describe(info["distribution"])),
                       escape(dim.unit))
-    console.print(table)
+    print_table(table)
     if design.space.held:
         held = Table(title="Inputs held", title_justify="left")
         held.add_column("name", overflow="fold")
@@ -311,7 +312,7 @@ def _render_run(results: Results, pool: str, seconds: float, rows_run: int,
         unit = item["unit"]
         table.add_row(escape(item["long_name"]),
                       f"{_fmt(mid, unit)} [{_fmt(lo, unit)}-{_fmt(hi, unit)}]")
-    console.print(table)
+    print_table(table)
     statuses = data["plan_status"].value_counts()
     if set(statuses.index) - {"optimal"}:
         console.print("plan status: " + ", ".join(f"{k} {v:,}" for k, v in statuses.items())
@@ -381,9 +382,10 @@ def _slug(text: str) -> str:
 
 
 def _save_discovery(found: Discovery, target: Path) -> None:
-    from forceplan.cli.common import write_atomic
+    from forceplan.cli.common import SCHEMA_VERSION, write_atomic
 
-    write_atomic(target / "box.json", json.dumps(found.to_json(), indent=1) + "\n")
+    payload = {"schema_version": SCHEMA_VERSION, **found.to_json()}
+    write_atomic(target / "box.json", json.dumps(payload, indent=1) + "\n")
     write_atomic(target / "trajectory.csv", found.trajectory.to_csv(index=False))
 
 
@@ -407,7 +409,7 @@ def _render_discovery(found: Discovery) -> None:
         mark = " <" if i == found.chosen else ""
         table.add_row(f"{i}{mark}", f"{cov:.1%}", f"{dens:.1%}", f"{mass:.1%}",
                       str(int(restricted)))
-    console.print(table)
+    print_table(table)
     limits = Table(title=f"Box at step {found.chosen}: coverage {found.coverage:.1%}, density "
                    f"{found.density:.1%}", title_justify="left")
     limits.add_column("input", overflow="fold")
@@ -471,4 +473,4 @@ def _render_tornado(label: str, found: Sensitivity, top: int) -> None:
         else:
             cells.append(f"{value:.3f}")
         table.add_row(*cells)
-    console.print(table)
+    print_table(table)

@@ -271,7 +271,7 @@ class DirectoryOutput:
         else:
             remove_stale(target)
 
-    def write_text(self, name: str, text: str) -> Path:
+    def write_text(self, name: str, text: str | bytes) -> Path:
         if name not in self.names:
             raise ValueError(f"{name} is not one of this output's files")
         final = self.target / name
@@ -397,7 +397,13 @@ def single_output(target: Path) -> Iterator[Path]:
         out.written()
 
 
-def _write_file(path: Path, text: str) -> None:
+def _write_file(path: Path, text: str | bytes) -> None:
+    if isinstance(text, bytes):  # an image, say
+        with open(path, "wb") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        return
     with open(path, "w", encoding="utf-8", newline="") as fh:
         fh.write(text)
         fh.flush()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Callable
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -13,6 +16,7 @@ from rich.table import Table
 from forceplan.cli.common import (
     EXIT_INCOMPLETE_PLAN,
     EXIT_NO_PLAN,
+    SCHEMA_VERSION,
     BackstopOpt,
     ScenarioArg,
     app,
@@ -23,6 +27,10 @@ from forceplan.cli.common import (
     outputs_or_exit,
     writing,
 )
+from forceplan.cli.progress import planning
+from forceplan.cli.recording import DbOpt, NoStoreOpt, recording
+from forceplan.cli.tables import print_table
+from forceplan.cli.workbook import XlsxOpt, bytes_writer, workbook_for
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,7 +42,8 @@ NoCacheOpt = Annotated[
     bool,
     typer.Option(
         "--no-cache",
-        help="Solve the plan even if the plan cache holds it (also: FORCEPLAN_NO_CACHE=1).",
+        help="Solve the plan even if the plan cache holds it (or set FORCEPLAN_NO_CACHE "
+        "to 1).",
     ),
 ]
 
@@ -87,7 +96,8 @@ FlankFloorOpt = Annotated[
         "--flank-floor",
         case_sensitive=False,
         help="Floors on standing (eastern-flank) commitments: 'hard' never breached, 'soft' "
-        "breached at a penalty and reported (default: the scenario's constraints.flank_floor).",
+        "breached at a penalty and reported (default: the flank_floor the scenario's "
+        "constraints set).",
     ),
 ]
 
@@ -108,6 +118,7 @@ def plan_command(
         float,
         typer.Option(
             "--time-limit",
+            metavar="SECONDS",
             min=0.1,
             max=86_400.0,
             help="Time budget for the whole plan, in seconds (plus a margin, docs/planner.md). "
@@ -115,42 +126,109 @@ def plan_command(
         ),
     ] = 60.0,
     no_cache: NoCacheOpt = False,
+    xlsx_path: XlsxOpt = None,
+    db: DbOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
     """Allocate units to missions phase by phase (a MIP solved with HiGHS) and show the plan."""
-    targets = outputs_or_exit(json=(json_path, "file"), csv=(csv_dir, "directory"))
-    s = load_or_exit(scenario)
-    result = plan_or_exit(
-        scenario,
-        s,
-        backstop,
-        time_limit,
-        no_cache,
-        flank_floor=None if flank_floor is None else flank_floor.value,
+    targets = outputs_or_exit(
+        json=(json_path, "file"), csv=(csv_dir, "directory"), xlsx=(xlsx_path, "file")
     )
-    render(s, result)
-    json_target, csv_target = targets["json"], targets["csv"]
-    if json_target is not None or csv_target is not None:
-        with writing() as out:
-            if json_target is not None:
-                out.write_text(json_target, result.to_json())
-            if csv_target is not None:
-                frames = result.to_frames()
-                folder = out.directory(csv_target, [f"{name}.csv" for name in frames])
-                for name, frame in frames.items():
-                    folder.write_text(f"{name}.csv", frame.to_csv(index=False))
-        if json_target is not None:
-            console.print(f"wrote {escape(str(json_path))}", highlight=False)
-        if csv_target is not None:
-            console.print(
-                f"wrote {len(result.to_frames())} CSV files to {escape(str(csv_dir))}",
-                highlight=False,
+    s = load_or_exit(scenario)
+    floor = None if flank_floor is None else flank_floor.value
+    options = {"scenario": scenario, "backstop": backstop, "time_limit_s": time_limit,
+               "flank_floor": floor}
+    with recording(db, no_store, "plan", [(s.name, s)], options) as record:
+        with record.timed("plan"), planning(s.name):
+            result = plan_or_exit(
+                scenario,
+                s,
+                backstop,
+                time_limit,
+                no_cache,
+                flank_floor=floor,
             )
+        record.ready()
+        render(s, result)
+        _write_outputs(targets, s, result, (json_path, csv_dir, xlsx_path),
+                       lambda: workbook_for("plan", record, [(s.name, s)], options,
+                                            plans=[(s.name, result)]))
+        # an incomplete plan is still a result: stored, then exit 3
+        record.finish(lambda: [_stored(result)])
     incomplete = incomplete_message(scenario, result)
     if incomplete:
         err_console.print(
             f"[bold red]error:[/] {escape(incomplete)}", highlight=False, soft_wrap=True
         )
         raise typer.Exit(EXIT_INCOMPLETE_PLAN)
+
+
+def _write_outputs(
+    targets: dict[str, Path | None],
+    s: Scenario,
+    result: PlanResult,
+    given: tuple[str | None, str | None, str | None],
+    workbook: Callable[[], bytes],
+) -> None:
+    """The plan's JSON, CSV files and workbook, all or nothing (``given``: the paths as
+    typed, for the messages)."""
+    json_path, csv_dir, xlsx_path = given
+    json_target, csv_target, xlsx_target = targets["json"], targets["csv"], targets["xlsx"]
+    if json_target is None and csv_target is None and xlsx_target is None:
+        return
+    with writing() as out:
+        if json_target is not None:
+            out.write_text(json_target, plan_json(s, result))
+        if csv_target is not None:
+            frames = result.to_frames()
+            names = [f"{name}.csv" for name in frames]
+            folder = out.directory(csv_target, [*names, "metadata.json"])
+            for name, frame in frames.items():
+                folder.write_text(f"{name}.csv", frame.to_csv(index=False))
+            folder.write_text("metadata.json", csv_metadata(result, frames))
+        if xlsx_target is not None:
+            out.write_with(xlsx_target, bytes_writer(workbook()))
+    for path in (json_path, xlsx_path):
+        if path is not None:
+            console.print(f"wrote {escape(path)}", highlight=False)
+    if csv_target is not None:
+        console.print(
+            f"wrote {len(result.to_frames())} CSV files and metadata.json to "
+            f"{escape(str(csv_dir))}",
+            highlight=False,
+        )
+
+
+def plan_json(s: Scenario, result: PlanResult) -> str:
+    """The plan as the JSON `--json` writes: ``schema_version`` first, then the result
+    and the cost basis and funding rule its costs follow."""
+    payload = {"schema_version": SCHEMA_VERSION, **result.to_dict()}
+    payload["costs"] = {"basis": s.costs.basis, "funding_rule": s.costs.funding,
+                        "note": plan_cost_note(s)}
+    return json.dumps(payload, indent=2, allow_nan=False) + "\n"
+
+
+def csv_metadata(result: PlanResult, frames: dict[str, pd.DataFrame]) -> str:
+    """metadata.json beside the CSV tables: what made them, and each column's unit."""
+    from forceplan.report.tables import unit_of
+
+    payload = {
+        "schema_version": SCHEMA_VERSION,
+        "forceplan_version": result.forceplan_version,
+        "scenario": {"name": result.scenario_name, "hash": result.scenario_hash},
+        "tables": {
+            f"{name}.csv": {"columns": {str(c): {"unit": unit_of(str(c)) or None}
+                                        for c in frame.columns}}
+            for name, frame in frames.items()
+        },
+    }
+    return json.dumps(payload, indent=2) + "\n"
+
+
+def _stored(result: PlanResult) -> Any:
+    from forceplan.store import plan_result
+
+    return plan_result(result)
 
 
 # ---------------------------------------------------------------------------
@@ -166,6 +244,23 @@ def _pct(value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
+BASIS_WORDS = {"additional": "additional (incremental) cost", "full": "full cost"}
+FUNDING_WORDS = {
+    "where_they_fall": "costs lie where they fall (each nation pays for its own units)",
+    "common_fund": "a common fund shared by GDP key",
+    "un_assessed": "the UN's assessed budget pays its reimbursement rate, contributors the rest",
+}
+
+
+def plan_cost_note(s: Scenario) -> str:
+    """What the plan's cost columns mean and who pays (the simulation adds the rest)."""
+    return (
+        f"Costs: {BASIS_WORDS[s.costs.basis]}, US$ million of {s.currency_year} at the "
+        "capabilities' values, before national cost factors, sampled unit costs, overrun and "
+        f"inflation (forceplan simulate applies them). Who pays: {FUNDING_WORDS[s.costs.funding]}."
+    )
+
+
 def render(s: Scenario, result: PlanResult) -> None:
     """Print the plan: allocations per phase, shortfalls, nations, flank, solver."""
     backstop = (
@@ -176,6 +271,7 @@ def render(s: Scenario, result: PlanResult) -> None:
         f"backstop {backstop}",
         highlight=False,
     )
+    console.print(f"[dim]{escape(plan_cost_note(s))}[/]", highlight=False)
     not_solved = set(result.phases_not_solved)
     for phase in s.ordered_phases:
         if phase.id in not_solved:
@@ -196,6 +292,10 @@ def render(s: Scenario, result: PlanResult) -> None:
     _render_shortfalls(result)
     _render_flank(result)
     _render_solver(result)
+
+
+#: terminals at least this wide list a line's nations on one line
+WIDE = 120
 
 
 def _sent(s: Scenario, row: dict[Any, Any]) -> str:
@@ -231,9 +331,12 @@ def _render_phase(s: Scenario, result: PlanResult, phase_id: str, title: str) ->
     for r in result.shortfalls[result.shortfalls["phase"] == phase_id].to_dict("records"):
         short.setdefault((r["mission"], r["capability"]), []).append(r)
     table = Table(title=f"{escape(title)}: who sends what", title_justify="left")
+    # narrow terminals: mission and capability stacked in one column
+    stacked = console.width < WIDE
+    labels = [("mission / capability", "left")] if stacked else [
+        ("mission", "left"), ("capability", "left")]
     for col, justify in [
-        ("mission", "left"),
-        ("capability", "left"),
+        *labels,
         ("required", "right"),
         ("nations (units)", "left"),
         ("personnel", "right"),
@@ -245,21 +348,22 @@ def _render_phase(s: Scenario, result: PlanResult, phase_id: str, title: str) ->
         if phase.id != phase_id:
             continue
         rows = alloc.get((mission.id, cap.id), [])
-        who = ", ".join(_sent(s, r) for r in rows)
+        # narrow terminals: one nation a line, so none is split from its units
+        who = (", " if console.width >= WIDE else "\n").join(_sent(s, r) for r in rows)
         gap = short.get((mission.id, cap.id), [])
         backstop_units = int(sum(r["backstop_units"] for r in gap))
         unmet = int(sum(r["unmet"] for r in gap))
         personnel = float(np.array([r["personnel"] for r in rows], dtype=np.float64).sum())
+        line = [f"{mission.id}\n  {cap.id}"] if stacked else [mission.id, cap.id]
         table.add_row(
-            mission.id,
-            cap.id,
+            *line,
             str(need),
             who or "-",
             _num(personnel),
             str(backstop_units) if backstop_units else "",
             f"[red]{unmet}[/]" if unmet else "",
         )
-    console.print(table)
+    print_table(table)
     _render_flags(result, phase_id)
 
     nations = result.nations[(result.nations["phase"] == phase_id)]
@@ -300,7 +404,7 @@ def _render_phase(s: Scenario, result: PlanResult, phase_id: str, title: str) ->
         "",
         "",
     )
-    console.print(ntable)
+    print_table(ntable)
 
 
 def _render_flags(result: PlanResult, phase_id: str) -> None:
@@ -358,7 +462,7 @@ def _render_force(result: PlanResult) -> None:
         f"{_num(totals['peak_tied_up_personnel'])} peak",
         _num(totals["tour_personnel"]),
     )
-    console.print(table)
+    print_table(table)
     console.print(
         f"People who serve a tour = deployed x months / tour months, summed over phases "
         f"(every requirement met: {_num(totals['required_tour_personnel'])}).",
@@ -389,7 +493,7 @@ def _render_totals(result: PlanResult) -> None:
         _num(float(totals["tour_personnel"].sum())),
         _num(float(totals["cost_usd_m"].sum())),
     )
-    console.print(table)
+    print_table(table)
     console.print(
         f"{len(totals)} nations send units over the plan; cost is over the whole plan.",
         highlight=False,
@@ -426,7 +530,7 @@ def _render_offers(result: PlanResult) -> None:
             _num(float(r["used_personnel"])),
             f"[{colour}]{escape(status)}[/]",
         )
-    console.print(table)
+    print_table(table)
     for r in rows:
         if r["explanation"]:
             console.print(
@@ -467,7 +571,7 @@ def _render_shortfalls(result: PlanResult) -> None:
             f"[red]{unmet}[/]" if unmet else "0",
             _num(float(r["unmet_personnel"])),
         )
-    console.print(table)
+    print_table(table)
 
 
 def _render_flank(result: PlanResult) -> None:
@@ -503,7 +607,7 @@ def _render_flank(result: PlanResult) -> None:
             f"[red]{drawn}[/]" if drawn else "-",
             escape(", ".join(phases)) or "-",
         )
-    console.print(table)
+    print_table(table)
     pushed = sorted({str(r["nation"]) for r in records if r["below_floor"]})
     if pushed:
         console.print(f"[red]Pushed below a floor:[/] {', '.join(pushed)}")
@@ -550,7 +654,7 @@ def _render_pool(result: PlanResult) -> None:
             f"{float(r['spare_units']):g}",
             str(drawn),
         )
-    console.print(table)
+    print_table(table)
     console.print(
         "pool: units held; flank: tied up by standing commitments (rotation x kept); "
         "mission: tied up by the mission (rotation x deployed); spare: left to reinforce.",

@@ -3,33 +3,48 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from collections import Counter
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from forceplan.cli.common import ScenarioArg, app, console, load_or_exit, outputs_or_exit, writing
+from forceplan.cli.common import (
+    SCHEMA_VERSION,
+    ScenarioArg,
+    app,
+    console,
+    load_or_exit,
+    outputs_or_exit,
+    writing,
+)
+
+if TYPE_CHECKING:
+    from forceplan.scenario import ModelNumber, Scenario
 
 
 @app.command()
 def validate(scenario: ScenarioArg) -> None:
     """Check a scenario file; print a summary, or every problem and exit 2."""
-    from forceplan.scenario import scenario_hash
+    from forceplan.scenario import model_numbers, scenario_hash
 
     s = load_or_exit(scenario)
-    figures = list(s.sources_list())
-    assumed = sum(1 for _, f in figures if f.assumption)
-    cited = sum(1 for _, f in figures if f.source and not f.assumption)
+    numbers = model_numbers(s)
+    count = Counter(n.status for n in numbers)
+    kinds = Counter(n.kind for n in numbers)
+    defaults = sum(1 for n in numbers if n.default)
     console.print(f"[green]ok[/] {escape(scenario)}: {escape(s.title)}", highlight=False)
     console.print(
         f"  {len(s.nations)} nations, {len(s.capabilities)} capabilities, "
         f"{len(s.missions)} missions, {len(s.phases)} phases over {s.total_months} months, "
-        f"{len(s.uncertainties)} uncertainties"
+        f"{len(s.uncertainties)} uncertainties declared"
     )
     console.print(
-        f"  {len(figures)} figures: {cited} cited, {assumed} marked as assumptions "
-        f"(derived or judged), {len(figures) - cited - assumed} with neither"
+        f"  {len(numbers)} numbers the model reads ({kinds['figure']} figures, "
+        f"{kinds['setting']} settings, {kinds['uncertainty']} uncertainties of which "
+        f"{defaults} model defaults): {count['cited']} cited, {count['assumption']} marked as "
+        f"assumptions (derived or judged), {count['bare']} bare (neither)"
     )
     console.print(f"  content hash {scenario_hash(s)}")
 
@@ -57,34 +72,95 @@ def schema(
 def sources(
     scenario: ScenarioArg,
     missing: Annotated[
-        bool, typer.Option("--missing", help="List only figures with no source.")
+        bool, typer.Option("--missing", help="List only numbers with no source.")
     ] = False,
+    json_path: Annotated[
+        str | None,
+        typer.Option("--json", help="Write every number with its provenance as JSON here "
+                     "('-' for standard output)."),
+    ] = None,
 ) -> None:
-    """List every figure in a scenario with its value, range and source."""
+    """List every number the model reads (figures, settings, uncertainties with their
+    defaults) with its value, range and source."""
+    from forceplan.scenario import model_numbers, scenario_hash
+
+    to_stdout = json_path == "-"
+    target = None if to_stdout else outputs_or_exit(json=(json_path, "file"))["json"]
     s = load_or_exit(scenario)
-    table = Table(title=f"Figures in {escape(s.name)}", show_lines=False)
-    table.add_column("field")
-    table.add_column("value", justify="right")
-    table.add_column("range", justify="right")
-    table.add_column("source / note", overflow="fold")
-    for path, fig in s.sources_list():
-        if missing and fig.source:
-            continue
-        rng = f"{fig.range[0]:g}-{fig.range[1]:g}" if fig.range else ""
-        text = escape(fig.source or "")
-        if fig.assumption:
+    numbers = [n for n in model_numbers(s) if not (missing and n.source)]
+    if json_path is not None:
+        payload = {
+            "schema_version": SCHEMA_VERSION,
+            "scenario_name": s.name,
+            "scenario_hash": scenario_hash(s),
+            "counts": dict(Counter(n.status for n in numbers)),
+            "numbers": [n.to_json() for n in numbers],
+            "references": dict(s.sources),
+        }
+        text = json.dumps(payload, indent=2) + "\n"
+        if to_stdout or target is None:
+            typer.echo(text, nl=False)
+            return
+        with writing() as out:
+            out.write_text(target, text)
+        console.print(f"wrote {escape(json_path)}", highlight=False)
+        return
+    _print_numbers(s, numbers)
+
+
+#: terminals at least this wide show the numbers as a table
+WIDE = 120
+
+
+def _print_numbers(s: Scenario, numbers: list[ModelNumber]) -> None:
+    rows = []
+    for n in numbers:
+        rng = f"{n.range[0]:g}-{n.range[1]:g}" if n.range else ""
+        if n.distribution is not None:
+            rng = _distribution_text(n.distribution)
+        text = escape(n.source or "")
+        if n.assumption:
             text = f"[yellow]assumption[/] {text}".strip()
-        if fig.note:
-            text = f"{text} ({escape(fig.note)})" if text else escape(fig.note)
-        table.add_row(escape(path), f"{fig.value:g}", rng, text or "[red]no source[/]")
-    console.print(table)
+        if n.note and n.kind != "uncertainty":
+            text = f"{text} ({escape(n.note)})" if text else escape(n.note)
+        if n.default:
+            text = f"[dim]model default[/] {text}"
+        value = "-" if n.value is None else f"{n.value:g}"
+        rows.append((escape(n.path), value, rng, text or "[red]no source[/]"))
+    title = f"Numbers the model reads in {escape(s.name)}"
+    if console.width >= WIDE:
+        table = Table(title=title, show_lines=False)
+        table.add_column("field", overflow="fold")
+        table.add_column("value", justify="right", no_wrap=True)
+        table.add_column("range", justify="right")
+        table.add_column("source / note", overflow="fold", ratio=1)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    else:
+        # a narrow terminal: one block per number, so citations and URLs wrap whole
+        console.print(f"[bold]{title}[/]")
+        for path, value, rng, text in rows:
+            console.print(f"{path} = [bold]{value}[/]" + (f" ({escape(rng)})" if rng else ""),
+                          highlight=False, soft_wrap=True)
+            console.print(f"    {text}", highlight=False, soft_wrap=True)
     if s.sources:
-        refs = Table(title="References")
-        refs.add_column("key")
-        refs.add_column("citation", overflow="fold")
+        console.print("[bold]References[/]")
         for k, v in s.sources.items():
-            refs.add_row(escape(k), escape(v))
-        console.print(refs)
+            console.print(f"  {escape(k)}: {escape(v)}", highlight=False, soft_wrap=True)
+
+
+def _distribution_text(dist: dict[str, Any]) -> str:
+    kind = dist.get("distribution", "")
+    keys = {
+        "fixed": ("value",),
+        "uniform": ("low", "high"),
+        "triangular": ("low", "mode", "high"),
+        "normal": ("mean", "sd"),
+        "lognormal": ("mean", "sd"),
+        "beta": ("alpha", "beta"),
+    }.get(str(kind), ())
+    return f"{kind} " + "/".join(f"{dist[k]:g}" for k in keys if k in dist)
 
 
 @app.command("scenarios")

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from forceplan.cli.common import (
     EXIT_INCOMPLETE_PLAN,
+    SCHEMA_VERSION,
     BackstopOpt,
     ScenarioArg,
     app,
@@ -26,6 +24,10 @@ from forceplan.cli.common import (
     writing,
 )
 from forceplan.cli.plan_cmd import NoCacheOpt, incomplete_message, plan_or_exit
+from forceplan.cli.progress import draw_progress, planning
+from forceplan.cli.recording import DbOpt, NoStoreOpt, recording
+from forceplan.cli.tables import print_table
+from forceplan.cli.workbook import XlsxOpt, bytes_writer, workbook_for
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,9 +38,6 @@ if TYPE_CHECKING:
 
 # The simulation stage (and xarray) is imported inside the commands that use
 # it, so that `forceplan plan` and the scenario commands start without it.
-
-#: runs with at least this many draws (in total) show a progress bar
-PROGRESS_FROM = 20_000
 
 DrawsOpt = Annotated[
     int, typer.Option("--draws", "-n", help="Monte Carlo draws (1 to 10,000,000).")
@@ -68,29 +67,6 @@ def _plan_or_exit(
             code=EXIT_INCOMPLETE_PLAN,
         )
     return result
-
-
-@contextmanager
-def _progress(total: int, label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A Rich progress bar for long runs (None for short ones)."""
-    if total < PROGRESS_FROM:
-        yield None
-        return
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,} draws"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(label, total=total)
-
-        def update(done: int, all_draws: int) -> None:
-            bar.update(task, completed=done, total=all_draws)
-
-        yield update
 
 
 def _netcdf_ready() -> str | None:
@@ -158,48 +134,91 @@ def simulate_command(
         ),
     ] = 1000,
     no_cache: NoCacheOpt = False,
+    xlsx_path: XlsxOpt = None,
+    db: DbOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
     """Run the plan forward month by month under uncertainty and show yearly bands."""
     from forceplan.simulate import simulate_plan, summary_to_json
     from forceplan.simulate.drivers import drivers
     _validate_or_exit(draws, seed, months)
-    targets = outputs_or_exit(json=(json_path, "file"), netcdf=(netcdf_path, "file"))
+    targets = outputs_or_exit(
+        json=(json_path, "file"), netcdf=(netcdf_path, "file"), xlsx=(xlsx_path, "file")
+    )
     if netcdf_path and (why := _netcdf_ready()):
         fail(why)
     s = load_or_exit(scenario)
-    result = _plan_or_exit(scenario, s, backstop, no_cache)
-    warning = _shortfall_warning(s.name, result)
-    if warning:
-        console.print(f"[bold yellow]warning:[/] {escape(warning)}")
-    with _progress(draws, f"simulating {s.name}") as progress:
-        try:
-            ds = simulate_plan(
-                s, result, draws, seed, months=months, keep_draws=keep_draws, progress=progress
-            )
-        except ValueError as exc:  # a setting the schema cannot check alone
-            fail(f"{scenario}: {exc}")
-    # every outcome's correlations for the JSON; the table shows some of them
-    all_drivers = drivers(ds) if json_path else None
-    render(ds, warning, all_drivers)
-    json_target, netcdf_target = targets["json"], targets["netcdf"]
-    if json_target is None and netcdf_target is None:
-        return
-    # both files are written under temporary names, then renamed together
-    with writing() as out:
-        if json_target is not None:
-            assert all_drivers is not None
-            payload = summary_to_json(ds)
-            payload["plan_warning"] = warning
-            payload["drivers_spearman"] = {
-                str(k): {str(o): float(v) for o, v in row.items()}
-                for k, row in all_drivers.iterrows()
-            }
-            out.write_text(json_target, json.dumps(payload, indent=2, allow_nan=False) + "\n")
-        if netcdf_target is not None:
-            out.write_with(netcdf_target, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
-    for path in (json_path, netcdf_path):
-        if path:
-            console.print(f"wrote {escape(path)}", highlight=False)
+    options = {
+        "scenario": scenario,
+        "draws": draws,
+        "seed": seed,
+        "months": months,
+        "backstop": backstop,
+        "keep_draws": keep_draws,
+    }
+    with recording(db, no_store, "simulate", [(s.name, s)], options, seed=seed) as record:
+        with record.timed("plan"), planning(s.name):
+            result = _plan_or_exit(scenario, s, backstop, no_cache)
+        record.ready()
+        warning = _shortfall_warning(s.name, result)
+        if warning:
+            console.print(f"[bold yellow]warning:[/] {escape(warning)}")
+        with record.timed("simulate"), draw_progress(f"simulating {s.name}") as progress:
+            try:
+                ds = simulate_plan(
+                    s, result, draws, seed, months=months, keep_draws=keep_draws,
+                    progress=progress,
+                )
+            except ValueError as exc:  # a setting the schema cannot check alone
+                fail(f"{scenario}: {exc}")
+        # the stored Dataset is written in the background while the tables print
+        record.stage(lambda: stored_simulation(result, ds))
+        # every outcome's correlations for the JSON; the table shows some of them
+        all_drivers = drivers(ds) if json_path else None
+        render(ds, warning, all_drivers)
+        json_target, netcdf_target = targets["json"], targets["netcdf"]
+        xlsx_target = targets["xlsx"]
+        if json_target is not None or netcdf_target is not None or xlsx_target is not None:
+            # every file is written under a temporary name, then all are renamed together
+            with writing() as out:
+                if json_target is not None:
+                    assert all_drivers is not None
+                    payload = {"schema_version": SCHEMA_VERSION, **summary_to_json(ds)}
+                    payload["plan_warning"] = warning
+                    payload["drivers_spearman"] = {
+                        str(k): {str(o): float(v) for o, v in row.items()}
+                        for k, row in all_drivers.iterrows()
+                    }
+                    out.write_text(
+                        json_target, json.dumps(payload, indent=2, allow_nan=False) + "\n"
+                    )
+                if netcdf_target is not None:
+                    out.write_with(netcdf_target, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
+                if xlsx_target is not None:
+                    named = [(s.name, s)]
+                    workbook = workbook_for("simulate", record, named, options, seed,
+                                            plans=[(s.name, result)], dataset=ds)
+                    out.write_with(xlsx_target, bytes_writer(workbook))
+            for path in (json_path, netcdf_path, xlsx_path):
+                if path:
+                    console.print(f"wrote {escape(path)}", highlight=False)
+        record.finish()
+
+
+def stored_simulation(result: PlanResult, ds: xr.Dataset) -> list[Any]:
+    """What the run store keeps of a simulation: its plan and its Dataset."""
+    from forceplan.store import dataset_result, plan_result
+
+    return [plan_result(result), dataset_result(ds)]
+
+
+def stored_comparison(labels: list[str], plans: list[PlanResult], frame: pd.DataFrame) -> list[Any]:
+    """What the run store keeps of a comparison: each scenario's plan and the frame."""
+    from forceplan.store import frame_result, plan_result
+
+    return [plan_result(p, label) for label, p in zip(labels, plans, strict=True)] + [
+        frame_result(frame)
+    ]
 
 
 def _fmt(value: float, unit: str) -> str:
@@ -209,6 +228,10 @@ def _fmt(value: float, unit: str) -> str:
         return f"{100 * value:.1f}%"
     if unit == "ratio":
         return f"{value:.2f}"
+    if unit == "percent":
+        return f"{value:.2f}%"
+    if unit == "factor":
+        return f"x{value:.3g}"
     if unit == "US$ m":
         return f"{value / 1000:,.1f}bn" if abs(value) >= 1000 else f"{value:,.0f}m"
     if abs(value) >= 10_000:
@@ -258,7 +281,8 @@ def render(
         f"{'on' if attrs['backstop_enabled'] else 'off'}; cells are median [5th-95th percentile]"
     )
     console.print(head)
-    console.print(
+    console.print(f"[dim]{escape(str(attrs.get('cost_note', '')))}[/]")
+    print_table(
         _year_table(
             "Coalition",
             frame,
@@ -273,26 +297,48 @@ def render(
             years,
         )
     )
-    for metric, title in (
+    tables = [
         ("deployed_personnel", "Personnel deployed per nation (yearly average)"),
         ("tied_up_personnel", "Personnel tied up per nation by rotation (yearly average)"),
-        ("cumulative_cost_usd_m", "Cumulative cost per nation (year end, US$)"),
-        ("coverage", "Requirement coverage per mission line (yearly, unit-months met)"),
-    ):
+        ("cumulative_cost_usd_m", "Cumulative cost of each nation's units (year end, US$)"),
+    ]
+    if attrs.get("funding_rule", "where_they_fall") != "where_they_fall":
+        tables.append(
+            ("cumulative_paid_usd_m", "Cumulative paid by each nation's own budget (year end, US$)")
+        )
+    tables.append(("coverage", "Requirement coverage per mission line (yearly, unit-months met)"))
+    for metric, title in tables:
         table = _year_table(title, frame, [metric], True, years)
         if table.row_count:
-            console.print(table)
+            print_table(table)
         else:
             console.print(f"{title}: [dim]nothing deployed or required[/]")
-    console.print(
+    if attrs.get("funding_rule") == "un_assessed":
+        print_table(
+            _year_table("Paid by the UN", frame, ["cumulative_paid_un_usd_m"], False, years)
+        )
+    print_table(
         _year_table(
             "Regeneration and deterrence",
             frame,
-            ["trained_added", "deterrence_ratio", "p_offensive"],
+            [
+                m
+                for m in (
+                    "trained_added",
+                    "ukraine_force",
+                    "ukraine_effective_force",
+                    "russia_force",
+                    "deterrence_ratio",
+                    "p_offensive",
+                )
+                if m in set(frame.metric)
+            ],
             False,
             years,
         )
     )
+    if "hazard_multiplier" in set(frame.metric):
+        _render_hazard_parts(frame, years)
     mean_p = frame[(frame.metric == "p_offensive")].sort_values("year")["mean"]
     console.print(
         "P(renewed offensive) averaged over draws, by year: "
@@ -306,6 +352,26 @@ def render(
         f"[dim]scenario hash {attrs['scenario_hash'][:16]}, forceplan "
         f"{attrs['forceplan_version']}, quantiles {attrs['quantiles']}[/]"
     )
+
+
+def _render_hazard_parts(frame: pd.DataFrame, years: list[int]) -> None:
+    """The offensive hazard as a product of its parts (exp of each log part), by year."""
+    from forceplan.simulate.deterrence import HAZARD_PART_LABELS
+
+    table = Table(
+        title="What the offensive hazard is made of: monthly hazard = baseline x the other "
+        "factors (yearly, median [5th-95th])",
+        title_justify="left",
+    )
+    table.add_column("part", overflow="fold")
+    for y in years:
+        table.add_column(f"year {y}", justify="right")
+    sub = frame[frame.metric == "hazard_multiplier"]
+    for part in dict.fromkeys(sub.group):
+        rows = sub[sub.group == part].sort_values("year")
+        label = HAZARD_PART_LABELS.get(str(part), str(part))
+        table.add_row(escape(label), *[_band(r, "factor") for r in rows.itertuples(index=False)])
+    print_table(table)
 
 
 DRIVER_OUTCOMES = ("total_cost_usd_m", "coverage_mean", "trained_added_end", "p_offensive_end")
@@ -324,21 +390,27 @@ def _render_drivers(
         table_data = strongest_first(all_drivers, outcomes)
     if table_data.empty:
         return
-    noise = noise_level(ds.sizes["draw"])
+    noise = noise_level(ds.sizes["kept_draw"])
     table = Table(
-        title=f"What drives the result: rank correlation over {ds.sizes['draw']:,} draws "
-        f"(|rho| < {noise:.2f} is noise)",
+        title="What drives the result: rank correlation over the "
+        f"{ds.sizes['kept_draw']:,} kept draws (|rho| < {noise:.2f} is noise)",
         title_justify="left",
     )
     table.add_column("uncertainty", overflow="fold")
     for o in table_data.columns:
         table.add_column(OUTCOME_LABELS[o][0], justify="right")
-    for name, row in table_data.head(top).iterrows():
+    # each outcome's strongest drivers (the twelve unit costs move together and would
+    # otherwise fill the table with cost drivers alone), strongest first
+    wanted: set[str] = set()
+    for o in table_data.columns:
+        wanted |= set(table_data[o].abs().sort_values(ascending=False).index[: max(top // 4, 2)])
+    shown = table_data.loc[[name for name in table_data.index if name in wanted]]
+    for name, row in shown.iterrows():
         cells = [
             f"{rho:+.2f}" if abs(rho) >= noise else f"[dim]{rho:+.2f}[/]" for rho in row.to_numpy()
         ]
         table.add_row(escape(str(name)), *cells)
-    console.print(table)
+    print_table(table)
 
 
 # ---------------------------------------------------------------------------
@@ -359,6 +431,9 @@ def compare_command(
         str | None, typer.Option("--json", help="Write the comparison as JSON here.")
     ] = None,
     no_cache: NoCacheOpt = False,
+    xlsx_path: XlsxOpt = None,
+    db: DbOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
     """Compare scenarios side by side with common random numbers (paired draws).
 
@@ -371,42 +446,60 @@ def compare_command(
     from forceplan.simulate import compare
 
     _validate_or_exit(draws, seed, months)
-    target = outputs_or_exit(json=(json_path, "file"))["json"]
+    targets = outputs_or_exit(json=(json_path, "file"), xlsx=(xlsx_path, "file"))
     loaded = [load_or_exit(name) for name in scenarios]
     labels = compare_labels(scenarios, [s.name for s in loaded])
     for note in compare_notes(labels, [scenario_hash(s) for s in loaded]):
         console.print(f"[bold]note:[/] {escape(note)}", highlight=False)
-    plans: dict[int, PlanResult] = {}
-    warnings: list[str] = []
-    for k, (name, s) in enumerate(zip(scenarios, loaded, strict=True)):
-        plans[k] = _plan_or_exit(name, s, None, no_cache)
-        w = _shortfall_warning(labels[k], plans[k])
-        if w:
-            warnings.append(w)
-            console.print(f"[bold yellow]warning:[/] {escape(w)}")
-    with _progress(draws * len(loaded), "simulating") as progress:
-        try:
-            frame = compare(
-                loaded,
-                draws,
-                seed,
-                labels=labels,
-                months=months,
-                plans=[plans[k] for k in range(len(loaded))],
-                progress=progress,
-            )
-        except ValueError as exc:
-            fail(str(exc))
-    render_compare(frame)
-    if target is not None:
-        payload = {
-            **{k: v for k, v in frame.attrs.items()},
-            "plan_warnings": warnings,
-            "rows": json.loads(frame.to_json(orient="records")),
-        }
-        with writing() as out:
-            out.write_text(target, json.dumps(payload, indent=2) + "\n")
-        console.print(f"wrote {escape(str(json_path))}", highlight=False)
+    named = list(zip(labels, loaded, strict=True))
+    options = {"scenarios": list(scenarios), "labels": labels, "draws": draws, "seed": seed,
+               "months": months}
+    with recording(db, no_store, "compare", named, options, seed=seed) as record:
+        plans: list[PlanResult] = []
+        warnings: list[str] = []
+        with record.timed("plan"):
+            for k, (name, s) in enumerate(zip(scenarios, loaded, strict=True)):
+                with planning(f"{labels[k]} ({k + 1} of {len(loaded)})"):
+                    plans.append(_plan_or_exit(name, s, None, no_cache))
+        record.ready()
+        for label, p in zip(labels, plans, strict=True):
+            w = _shortfall_warning(label, p)
+            if w:
+                warnings.append(w)
+                console.print(f"[bold yellow]warning:[/] {escape(w)}")
+        with record.timed("simulate"), draw_progress("simulating") as progress:
+            try:
+                frame = compare(
+                    loaded, draws, seed, labels=labels, months=months, plans=plans,
+                    progress=progress,
+                )
+            except ValueError as exc:
+                fail(str(exc))
+        render_compare(frame)
+        if targets["json"] is not None or targets["xlsx"] is not None:
+            with writing() as out:
+                if targets["json"] is not None:
+                    payload = {
+                        "schema_version": SCHEMA_VERSION,
+                        **{k: v for k, v in frame.attrs.items()},
+                        "plan_warnings": warnings,
+                        # every digit (DataFrame.to_json would round to 10 significant digits)
+                        "rows": [
+                            {k: (None if isinstance(v, float) and math.isnan(v) else v)
+                             for k, v in row.items()}
+                            for row in frame.to_dict(orient="records")
+                        ],
+                    }
+                    out.write_text(targets["json"], json.dumps(payload, indent=2) + "\n")
+                if targets["xlsx"] is not None:
+                    workbook = workbook_for("compare", record, named, options, seed,
+                                            plans=list(zip(labels, plans, strict=True)),
+                                            comparison=frame)
+                    out.write_with(targets["xlsx"], bytes_writer(workbook))
+            for path in (json_path, xlsx_path):
+                if path:
+                    console.print(f"wrote {escape(path)}", highlight=False)
+        record.finish(lambda: stored_comparison(labels, plans, frame))
 
 
 def compare_labels(given: list[str], names: list[str]) -> list[str]:
@@ -462,6 +555,8 @@ def render_compare(frame: pd.DataFrame) -> None:
     for name in names:
         table.add_column(escape(name), justify="right", overflow="fold")
     for outcome, (label, unit) in OUTCOME_LABELS.items():
+        if not (frame.outcome == outcome).any():
+            continue
         cells = []
         for k, name in enumerate(names):
             r = frame[(frame.scenario == name) & (frame.outcome == outcome)].iloc[0]
@@ -483,13 +578,54 @@ def render_compare(frame: pd.DataFrame) -> None:
     table.add_row(
         "plan unmet (unit-phases)", *[f"{u:,.0f}" for u in attrs["plan_unmet_units"]]
     )
-    console.print(table)
+    table.add_row("cost basis", *[str(b) for b in attrs.get("cost_basis", [])])
+    table.add_row("who pays", *[FUNDING_LABELS.get(str(f), str(f))
+                                for f in attrs.get("funding_rule", [])])
+    print_table(table)
+    _render_attribution(frame)
     console.print(f"[italic]{escape(str(attrs['deterrence_note']))}[/]")
     console.print(
         f"[dim]forceplan {attrs['forceplan_version']}; scenario hashes "
         + ", ".join(h[:12] for h in attrs["scenario_hashes"])
         + "[/]"
     )
+
+
+FUNDING_LABELS = {
+    "where_they_fall": "where they fall",
+    "common_fund": "common fund",
+    "un_assessed": "UN budget",
+}
+
+
+def _render_attribution(frame: pd.DataFrame) -> None:
+    """The paired difference in P(offensive by end), split among the hazard's parts."""
+    from forceplan.simulate.compare import PART_PREFIX, part_label
+
+    parts = frame[frame.outcome.str.startswith(PART_PREFIX)]
+    names = list(dict.fromkeys(frame.scenario))
+    if parts.empty or len(names) < 2:
+        return
+    table = Table(
+        title=f"What moves P(renewed offensive by end) against {escape(names[0])}: mean "
+        "paired difference, split among the hazard's parts (Shapley; the parts add up)",
+        title_justify="left",
+    )
+    table.add_column("part", overflow="fold")
+    for name in names[1:]:
+        table.add_column(escape(name), justify="right", overflow="fold")
+    for outcome in dict.fromkeys(parts.outcome):
+        cells = []
+        for name in names[1:]:
+            r = parts[(parts.scenario == name) & (parts.outcome == outcome)].iloc[0]
+            cells.append(f"{100 * r.diff_mean:+.1f} pp")
+        table.add_row(escape(part_label(str(outcome))), *cells)
+    total = frame[frame.outcome == "p_offensive_end"]
+    table.add_row(
+        "[bold]total[/]",
+        *[f"{100 * total[total.scenario == n].iloc[0].diff_mean:+.1f} pp" for n in names[1:]],
+    )
+    print_table(table)
 
 
 __all__ = ["compare_command", "render", "render_compare", "simulate_command"]

@@ -10,6 +10,7 @@ from forceplan.scenario.model import (
     Caveat,
     Commitment,
     Constraints,
+    Costs,
     EnablerRatio,
     Figure,
     Levers,
@@ -23,6 +24,13 @@ from forceplan.scenario.model import (
     Uncertainty,
     Within,
 )
+from forceplan.scenario.numbers import (
+    ModelNumber,
+    effective_uncertainties,
+    model_numbers,
+    scenario_numbers,
+    uncertainty_number,
+)
 from forceplan.scenario.uncertainty import Bounds
 
 __all__ = [
@@ -33,11 +41,13 @@ __all__ = [
     "Caveat",
     "Commitment",
     "Constraints",
+    "Costs",
     "EnablerRatio",
     "Figure",
     "Interval",
     "Levers",
     "Mission",
+    "ModelNumber",
     "Nation",
     "Offer",
     "Phase",
@@ -50,7 +60,11 @@ __all__ = [
     "Within",
     "bundled_scenarios",
     "default_uncertainties",
+    "effective_uncertainties",
     "known_parameters",
     "load_scenario",
+    "model_numbers",
     "scenario_hash",
+    "scenario_numbers",
+    "uncertainty_number",
 ]

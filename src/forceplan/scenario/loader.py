@@ -11,6 +11,9 @@ File-level keys handled here, before validation:
     key by key; lists of tables with an ``id`` (or ``iso``) merge entry by
     entry, and ``drop = true`` on an entry removes it; other lists replace.
 
+An update file (``[update]`` and ``[changes]``, see
+:mod:`forceplan.scenario.update_file`) loads as its base with the changes applied.
+
 ``[tables]`` with ``nations = "nations.csv"`` / ``capabilities = "caps.csv"``
     Rows of a CSV file beside the scenario. A column ``x`` sets field ``x``;
     ``source_x`` attaches a citation to it, ``low_x``/``high_x`` a range;
@@ -124,8 +127,12 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(
             [Problem(str(path), "", "no such file (nor a bundled scenario of that name)")]
         ) from None
+    return _validated(file, seen=())
+
+
+def _validated(file: Path, seen: tuple[Path, ...]) -> Scenario:
     origin = _Origin()
-    raw = _read_with_bases(file, seen=(), origin=origin)
+    raw = _read_with_bases(file, seen=seen, origin=origin)
     raw.pop("extends", None)
     try:
         return Scenario.model_validate(raw)
@@ -170,6 +177,12 @@ def _read_with_bases(file: Path, seen: tuple[Path, ...], origin: _Origin) -> dic
             ]
         )
     raw = read_toml(file)
+    from forceplan.scenario.update_file import apply_update, is_update, parse_update
+
+    if is_update(raw):  # an update file: its base with its [changes] applied
+        spec = parse_update(file, raw)
+        updated = apply_update(_validated(spec.base_file, (*seen, resolved)), spec)
+        return updated.model_dump(mode="json")
     _check_keyed_entries(raw, file)
     own_entries = {t: raw.get(t) for t in CSV_TABLES}
     raw = _expand_tables(raw, file, origin)

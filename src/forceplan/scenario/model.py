@@ -310,6 +310,14 @@ class Nation(Frozen):
         "squadrons, hulls, batteries) that may be tied up, standing commitments included; "
         "overrides constraints.max_fleet_share.",
     )
+    cost_factor: Annotated[Figure, Within(0, 10, "a national cost factor", low_open=True)] = Field(
+        default_factory=lambda: Figure(
+            value=1.0, assumption=True, note="No national factor given: the reference cost level"
+        ),
+        description="This nation's pay and personnel running costs relative to the reference "
+        "on which capability costs are built (1.0); scales the personnel share of each unit's "
+        "cost (costs.person_year_cost_usd_m).",
+    )
     source: str | None = None
     note: str | None = None
 
@@ -354,6 +362,10 @@ class Mission(Frozen):
     )
     requirements: dict[Identifier, Units]
     description: str | None = None
+    source: str | None = Field(default=None, description="Where the mission and its priority "
+                               "come from (for `forceplan sources`).")
+    note: str | None = Field(default=None, description="Why this priority.")
+    assumption: bool = Field(default=False, description="The priority is a modelling assumption.")
 
 
 class Phase(Frozen):
@@ -368,6 +380,13 @@ class Phase(Frozen):
         default=None,
         description="Explicit requirements per mission and capability; replaces the scaled "
         "base requirement for the missions it names.",
+    )
+    source: str | None = Field(
+        default=None, description="Source of the phase's months and multiplier."
+    )
+    note: str | None = Field(default=None, description="Why these months and this multiplier.")
+    assumption: bool = Field(
+        default=False, description="The months and multiplier are modelling assumptions."
     )
 
     @model_validator(mode="after")
@@ -487,6 +506,59 @@ class Constraints(Frozen):
 # ---------------------------------------------------------------------------
 
 
+#: A weight on a log hazard, 0 to 10, as a figure (so it carries its source or assumption).
+LogHazardWeight = Annotated[Figure, Within(0, 10, "a log-hazard weight")]
+
+#: who pays (docs/model.md, "Cost: who pays")
+FundingRule = Literal["where_they_fall", "common_fund", "un_assessed"]
+
+
+class Costs(Frozen):
+    """What a cost figure means and who pays it (see docs/model.md, "Cost")."""
+
+    basis: Literal["additional", "full"] = Field(
+        default="additional",
+        description="'additional': the extra (incremental) cost of deploying, over what the "
+        "forces cost at home; 'full': the whole cost of the units, pay included.",
+    )
+    funding: FundingRule = Field(
+        default="where_they_fall",
+        description="Who pays: 'where_they_fall' (each nation pays for its own units, NATO's "
+        "default), 'common_fund' (the total is shared by a GDP key among fund_members), "
+        "'un_assessed' (the UN pays troop contributors its reimbursement rate per person from "
+        "its assessed budget; contributors bear the rest of their own cost).",
+    )
+    fund_members: tuple[str, ...] = Field(
+        default=(),
+        description="ISO codes of the nations sharing a common fund (empty: every nation).",
+    )
+    person_year_cost_usd_m: Positive | None = Field(
+        default=None,
+        description="Cost of one deployed person-year on which capability costs are built; "
+        "the personnel share of a unit's cost (personnel x this / unit cost) is scaled by each "
+        "nation's cost_factor. Unset: the whole unit cost is scaled.",
+    )
+    un_reimbursement_usd_per_person_month: Positive = Field(
+        default_factory=lambda: Figure(
+            value=1428.0,
+            source="UN General Assembly resolution 72/285 (2018): US$1,428 per person per "
+            "month from 1 July 2018 (UN Press GA/AB/4274)",
+        ),
+        description="UN troop-cost reimbursement rate (used with funding = 'un_assessed').",
+    )
+    unit_cost_correlation: Share = Field(
+        default_factory=lambda: Figure(
+            value=0.8,
+            assumption=True,
+            note="Capability costs share one driver (the cost of a deployed person-year), so "
+            "their uncertainties move together",
+        ),
+        description="Correlation (Gaussian copula) between the sampled per-unit costs of "
+        "different capabilities.",
+    )
+    note: str | None = None
+
+
 class Simulation(Frozen):
     """Settings for the month-by-month simulation (see docs/model.md)."""
 
@@ -507,13 +579,13 @@ class Simulation(Frozen):
         description="Further named model parameters; only names the model reads are "
         "accepted (none yet: see docs/model.md).",
     )
-    cost_pressure_weight: Weight = Field(
-        default=0.0,
+    cost_pressure_weight: LogHazardWeight = Field(
+        default_factory=lambda: Figure(value=0.0, assumption=True, note="0: switched off"),
         description="Rise in a nation's log exit hazard per percentage point of its defence "
         "budget that the mission costs it per year (0: cost pressure ignored).",
     )
-    casualty_weight: Weight = Field(
-        default=0.0,
+    casualty_weight: LogHazardWeight = Field(
+        default_factory=lambda: Figure(value=0.0, assumption=True, note="0: switched off"),
         description="Rise in a nation's log exit hazard per 100 cumulative casualties "
         "(0: casualties ignored).",
     )
@@ -607,6 +679,7 @@ class Scenario(Frozen):
     phases: tuple[Phase, ...] = Field(min_length=1)
     backstop: Backstop | None = None
     constraints: Constraints = Field(default_factory=Constraints)
+    costs: Costs = Field(default_factory=Costs)
     uncertainties: Annotated[
         dict[Identifier, Uncertainty], AfterValidator(check_uncertainty_domains)
     ] = Field(
@@ -766,6 +839,11 @@ class Scenario(Frozen):
                         f"constraints.treaty_limits[{i}]: capabilities without "
                         f"displacement_tonnes: {', '.join(lacking)}"
                     )
+        for iso in self.costs.fund_members:
+            if iso not in iso_set:
+                problems.append(
+                    f"costs.fund_members: unknown nation {iso!r}{did_you_mean(iso, iso_set)}"
+                )
         for iso in self.simulation.forced_exits:
             if iso not in iso_set:
                 problems.append(

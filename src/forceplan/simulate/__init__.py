@@ -5,7 +5,7 @@ Python API::
     from forceplan import load_scenario, simulate
     ds = simulate(load_scenario("reassurance-2025"), draws=10_000, seed=7)
     ds.summary_p_offensive.sel(stat="p50")          # per year
-    ds.deployed_personnel.sel(nation="GBR").mean("draw")
+    ds.deployed_personnel.sel(nation="GBR").mean("kept_draw")
 
 See docs/model.md for the model and its sources.
 """
@@ -16,7 +16,14 @@ import xarray as xr
 
 from forceplan.scenario import Scenario
 from forceplan.simulate.compare import compare, compare_table
-from forceplan.simulate.deterrence import HazardFunction, HazardInputs, default_offensive_hazard
+from forceplan.simulate.deterrence import (
+    HAZARD_PARTS,
+    HazardFunction,
+    HazardInputs,
+    default_offensive_hazard,
+    offensive_hazard_parts,
+    shapley_attribution,
+)
 from forceplan.simulate.engine import (
     DETERRENCE_NOTE,
     MAX_DRAWS,
@@ -25,7 +32,11 @@ from forceplan.simulate.engine import (
     validate_run,
 )
 from forceplan.simulate.inputs import PlanLike, SimplePlan, compile_inputs
-from forceplan.simulate.parameters import DEFAULT_UNCERTAINTIES, effective_uncertainties
+from forceplan.simulate.parameters import (
+    DEFAULT_UNCERTAINTIES,
+    effective_uncertainties,
+    model_numbers,
+)
 from forceplan.simulate.summary import summary, summary_to_json
 
 
@@ -68,6 +79,7 @@ def simulate(
 __all__ = [
     "DEFAULT_UNCERTAINTIES",
     "DETERRENCE_NOTE",
+    "HAZARD_PARTS",
     "MAX_DRAWS",
     "HazardFunction",
     "HazardInputs",
@@ -78,6 +90,9 @@ __all__ = [
     "compile_inputs",
     "default_offensive_hazard",
     "effective_uncertainties",
+    "model_numbers",
+    "offensive_hazard_parts",
+    "shapley_attribution",
     "simulate",
     "simulate_plan",
     "summary",

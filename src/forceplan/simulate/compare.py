@@ -14,12 +14,13 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-import xarray as xr
 
 from forceplan.scenario import Scenario
-from forceplan.simulate.engine import OUTCOMES, ProgressCallback, simulate_plan, validate_run
+from forceplan.simulate.deterrence import HAZARD_PART_LABELS, shapley_attribution
+from forceplan.simulate.engine import OUTCOMES, ProgressCallback, Run, start_run, validate_run
 from forceplan.simulate.inputs import PlanLike
 from forceplan.simulate.summary import band
+from forceplan.simulate.threads import single_blas_thread
 
 #: outcome -> (label, unit)
 OUTCOME_LABELS: dict[str, tuple[str, str]] = {
@@ -27,11 +28,21 @@ OUTCOME_LABELS: dict[str, tuple[str, str]] = {
     "tied_up_personnel_mean": ("Tied up by rotation, average", "personnel"),
     "coverage_mean": ("Requirement coverage", "share"),
     "total_cost_usd_m": ("Total cost (US$)", "US$ m"),
+    "un_paid_usd_m": ("Paid by the UN budget (US$)", "US$ m"),
+    "peak_budget_share_pct": ("Heaviest burden, % of a defence budget a year", "percent"),
     "nations_left": ("Contributors that leave", "nations"),
     "trained_added_end": ("Ukrainians trained", "personnel"),
+    "russia_force_end": ("Russian forces at end", "personnel"),
     "deterrence_ratio_end": ("Deterrence ratio at end", "ratio"),
     "p_offensive_end": ("P(renewed offensive by end)", "probability"),
 }
+#: rows of the attribution of the paired difference in P(offensive by end) to hazard parts
+PART_PREFIX = "p_offensive_part_"
+ATTRIBUTION_NOTE = (
+    "The paired difference in P(offensive by end) from the first scenario, split among the "
+    "parts of the log hazard by their Shapley values, draw by draw; the parts' means add up to "
+    "the mean difference (their medians need not)."
+)
 
 Planner = Callable[[Scenario, bool | None], PlanLike]
 
@@ -57,9 +68,11 @@ def compare(
     """One row per (scenario, outcome): mean, 5/50/95th percentiles, and the paired
     difference against the first scenario (mean and percentiles of x_s - x_0 per draw).
 
-    ``plans`` (one per scenario) skips planning; otherwise ``planner`` (default
-    ``forceplan.plan.plan``) is called with each scenario and ``backstop``.
-    ``attrs`` of the frame carry seed, draws, scenario hashes and version.
+    Rows ``p_offensive_part_<part>`` attribute the paired difference in P(offensive by
+    end) to each part of the hazard (Shapley values; only their ``diff_`` columns are
+    filled). ``plans`` (one per scenario) skips planning; otherwise ``planner``
+    (default ``forceplan.plan.plan``) is called with each scenario and ``backstop``.
+    ``attrs`` of the frame carry seed, draws, scenario hashes, cost bases and version.
     """
     validate_run(draws, seed, months)
     if not scenarios:
@@ -70,51 +83,102 @@ def compare(
     make_plan = planner or _default_planner
     if plans is not None and len(plans) != len(scenarios):
         raise ValueError("one plan per scenario")
-    runs: list[xr.Dataset] = []
-    for k, scenario in enumerate(scenarios):
-        done_before = k * draws
-
-        def step(done: int, total: int, offset: int = done_before) -> None:
-            if progress is not None:
-                progress(offset + done, total * len(scenarios))
-
-        runs.append(
-            simulate_plan(
-                scenario,
-                plans[k] if plans is not None else make_plan(scenario, backstop),
-                draws,
-                seed,
-                months=months,
-                keep_draws=0,
-                progress=step,
-            )
+    runs = [
+        start_run(
+            scenario,
+            plans[k] if plans is not None else make_plan(scenario, backstop),
+            draws,
+            seed,
+            months=months,
+            keep_draws=0,
         )
-    base = {o: np.asarray(runs[0][f"outcome_{o}"].values, dtype=float) for o in OUTCOMES}
+        for k, scenario in enumerate(scenarios)
+    ]
+    shares = _run_in_lockstep(runs, progress)
+    datasets = [run.dataset() for run in runs]
+    base = {o: np.asarray(datasets[0][f"outcome_{o}"].values, dtype=float) for o in OUTCOMES}
     rows = []
-    for name, ds in zip(names, runs, strict=True):
+    for name, ds, share in zip(names, datasets, shares, strict=True):
         for o in OUTCOME_LABELS:
             x = np.asarray(ds[f"outcome_{o}"].values, dtype=float)
-            d = x - base[o]
-            rows.append({"scenario": name, "outcome": o, **band(x), **band(d, "diff_")})
+            rows.append({"scenario": name, "outcome": o, **band(x), **band(x - base[o], "diff_")})
+        for i, part in enumerate(runs[0].hazard_part_names if share is not None else ()):
+            assert share is not None
+            nothing = {k: float("nan") for k in band(share[:, i])}
+            rows.append({"scenario": name, "outcome": f"{PART_PREFIX}{part}", **nothing,
+                         **band(share[:, i], "diff_")})
     frame = pd.DataFrame(rows)
     frame.attrs = {
         "seed": seed,
         "draws": draws,
         "scenarios": names,
-        "scenario_hashes": [str(ds.attrs["scenario_hash"]) for ds in runs],
-        "months": [int(ds.attrs["months"]) for ds in runs],
-        "backstop_enabled": [bool(ds.attrs["backstop_enabled"]) for ds in runs],
-        "plan_unmet_units": [float(ds.attrs["plan_unmet_units"]) for ds in runs],
-        "forceplan_version": str(runs[0].attrs["forceplan_version"]),
-        "deterrence_note": str(runs[0].attrs["deterrence_note"]),
+        "scenario_hashes": [str(ds.attrs["scenario_hash"]) for ds in datasets],
+        "months": [int(ds.attrs["months"]) for ds in datasets],
+        "backstop_enabled": [bool(ds.attrs["backstop_enabled"]) for ds in datasets],
+        "plan_unmet_units": [float(ds.attrs["plan_unmet_units"]) for ds in datasets],
+        "cost_basis": [str(ds.attrs["cost_basis"]) for ds in datasets],
+        "funding_rule": [str(ds.attrs["funding_rule"]) for ds in datasets],
+        "cost_notes": [str(ds.attrs["cost_note"]) for ds in datasets],
+        "hazard_parts": list(runs[0].hazard_part_names) if shares[0] is not None else [],
+        "attribution_note": ATTRIBUTION_NOTE if shares[0] is not None else "",
+        "forceplan_version": str(datasets[0].attrs["forceplan_version"]),
+        "deterrence_note": str(datasets[0].attrs["deterrence_note"]),
     }
     return frame
+
+
+def _run_in_lockstep(
+    runs: list[Run], progress: ProgressCallback | None
+) -> list[np.ndarray | None]:
+    """Step every run block by block; per run, each draw's Shapley split (draws, parts)
+    of its difference from the first run in P(offensive by end), or None if the hazard
+    parts are not comparable (a custom hazard without parts, or different horizons)."""
+    total = runs[0].draws * len(runs)
+    with single_blas_thread():  # small matrix products: extra BLAS threads only wait
+        split, comparable = _lockstep(runs, progress, total)
+    if not comparable:
+        return [None for _ in runs]
+    return [np.concatenate(parts, axis=0) for parts in split]
+
+
+def _lockstep(
+    runs: list[Run], progress: ProgressCallback | None, total: int
+) -> tuple[list[list[np.ndarray]], bool]:
+    split: list[list[np.ndarray]] = [[] for _ in runs]
+    comparable = True
+    for _ in range(runs[0].blocks):
+        results = [run.step(want_parts=True) for run in runs]
+        first = results[0]
+        comparable = comparable and all(
+            r.hazard_parts is not None
+            and first.hazard_parts is not None
+            and r.hazard_part_names == first.hazard_part_names
+            and r.hazard_parts.shape == first.hazard_parts.shape
+            for r in results
+        )
+        if comparable:
+            assert first.hazard_parts is not None
+            for k, r in enumerate(results):
+                assert r.hazard_parts is not None
+                split[k].append(shapley_attribution(first.hazard_parts, r.hazard_parts))
+        if progress is not None:
+            progress(sum(run.done for run in runs), total)
+    return split, comparable
+
+
+def part_label(outcome: str) -> str:
+    """Row label of an attribution row (``p_offensive_part_<part>``)."""
+    part = outcome.removeprefix(PART_PREFIX)
+    return HAZARD_PART_LABELS.get(part, part)
 
 
 def compare_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Wide view: one row per outcome, one column per scenario ("median [p5-p95]")."""
     wide: dict[str, dict[str, str]] = {}
     for rec in frame.itertuples(index=False):
-        cell = f"{rec.p50:,.3g} [{rec.p05:,.3g}-{rec.p95:,.3g}]"
+        if str(rec.outcome).startswith(PART_PREFIX):
+            cell = f"{rec.diff_p50:,.3g} [{rec.diff_p05:,.3g}-{rec.diff_p95:,.3g}]"
+        else:
+            cell = f"{rec.p50:,.3g} [{rec.p05:,.3g}-{rec.p95:,.3g}]"
         wide.setdefault(str(rec.outcome), {})[str(rec.scenario)] = cell
     return pd.DataFrame(wide).T

@@ -41,7 +41,7 @@ def drivers(ds: xr.Dataset, outcomes: list[str] | None = None) -> pd.DataFrame:
         raise ValueError(f"unknown outcome(s) {', '.join(unknown)}; known: {', '.join(available)}")
     if not params:
         return pd.DataFrame(columns=chosen, dtype=float)
-    n_kept = ds.sizes["draw"]
+    n_kept = ds.sizes["kept_draw"]
     inputs = pd.DataFrame(
         {p: np.asarray(ds[f"{PARAM_PREFIX}{p}"].values, dtype=float) for p in params}
     )

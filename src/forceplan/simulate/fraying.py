@@ -4,6 +4,9 @@ Exit (docs/model.md, "Coalition fraying"): nation n's monthly exit hazard is
 
     h_n(t) = lambda_n * s * exp(beta_cost * pressure_n(t) + beta_cas * casualties_n(t) / 100)
 
+(pressure_n: the percentage of n's defence budget that n's own budget pays for the
+mission per year, under the scenario's funding rule: see costs.py)
+
 with lambda_n = -ln(1 - p_stance) / 12 from the annual exit probability of its
 stance, s the draw's ``exit_hazard_scale``. Its latent propensity
 X_n = sqrt(rho) Z + sqrt(1 - rho) eps_n (Z shared by all nations of the draw:
@@ -19,10 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from forceplan.simulate.inputs import ModelInputs
+
+if TYPE_CHECKING:
+    from forceplan.simulate.costs import Pressure
 
 
 def normal_upper_tail(x: np.ndarray) -> np.ndarray:
@@ -40,12 +47,13 @@ def exit_months(
     params: Mapping[str, np.ndarray],
     political_factor: np.ndarray,
     own_factor: np.ndarray,
-    cost_growth: np.ndarray,
+    pressure: Pressure,
 ) -> np.ndarray:
     """(draws, N) month from which each nation is gone; ``months + 1`` if it stays.
 
     ``political_factor`` (draws,) and ``own_factor`` (draws, N) are standard normal;
-    ``cost_growth`` (draws, T) multiplies planned cost (overrun and inflation).
+    ``pressure`` gives the percentage of each paying nation's defence budget its own
+    budget pays for the mission per year (costs.Pressure).
     """
     months = inputs.months
     rho = np.clip(params["political_correlation"], 0.0, 0.999)[:, None]
@@ -59,31 +67,34 @@ def exit_months(
     first = np.where(rate > 0, first, np.inf)
     out = np.clip(np.nan_to_num(first, posinf=never), 1, never).astype(np.int64)
     if inputs.cost_pressure_weight > 0 or inputs.casualty_weight > 0:
-        # time-varying hazard only for nations whose own plan costs money or people
-        cap = inputs.line_capability
-        cost_rate = inputs.planned @ inputs.annual_cost[cap]  # (T, N) US$m/yr
-        pers = inputs.planned @ inputs.personnel[cap]  # (T, N)
-        varying = np.flatnonzero((cost_rate.sum(axis=0) > 0) | (pers.sum(axis=0) > 0))
+        # time-varying hazard only for nations that pay for the mission or send people
+        pers = inputs.planned_personnel  # (T, N)
+        varying = np.union1d(pressure.nations, np.flatnonzero(pers.sum(axis=0) > 0))
         if varying.size:
-            # percentage points of the defence budget per unit of cost growth, (T, Nv)
-            budget_share = cost_rate[:, varying] / inputs.defence_budget[varying] * 100.0
+            pays = np.isin(varying, pressure.nations)  # which varying nations pay
+            col = np.searchsorted(pressure.nations, varying)  # their column in pressure
             casualties_per_rate = np.cumsum(pers[:, varying], axis=0) / 12.0 / 1000.0
             casualty_rate = np.maximum(params["casualty_rate_per_1000_per_year"], 0.0)
             beta_cost = inputs.cost_pressure_weight
             beta_cas = inputs.casualty_weight / 100.0
             # an upper bound on H(T) rules out most (draw, nation) pairs cheaply
-            bound = beta_cost * cost_growth.max(axis=1)[:, None] * budget_share.max(axis=0)[
-                None
-            ] + beta_cas * casualty_rate[:, None] * casualties_per_rate.max(axis=0)[None]
+            cost_bound = np.zeros((threshold.shape[0], varying.size))
+            cost_bound[:, pays] = pressure.bound()[:, col[pays]]
+            bound = beta_cost * cost_bound + beta_cas * casualty_rate[
+                :, None
+            ] * casualties_per_rate.max(axis=0)[None]
             rate_v = rate[:, varying]
             thr_v = threshold[:, varying]
             maybe = thr_v <= rate_v * months * np.exp(bound)
             out[:, varying] = np.where(maybe, out[:, varying], never)
             bi, vi = np.nonzero(maybe)
             if bi.size:
-                log_mult = beta_cost * cost_growth[bi] * budget_share[:, vi].T + beta_cas * (
-                    casualty_rate[bi][:, None] * casualties_per_rate[:, vi].T
-                )  # (pairs, T)
+                log_mult = beta_cas * (casualty_rate[bi][:, None] * casualties_per_rate[:, vi].T)
+                paying = np.flatnonzero(pays[vi])  # (pairs, T) below
+                if paying.size:
+                    log_mult[paying] += beta_cost * pressure.exact(
+                        bi[paying], col[vi[paying]]
+                    )
                 cum = np.cumsum(np.exp(log_mult), axis=1) * rate_v[bi, vi][:, None]
                 out[bi, varying[vi]] = (cum < thr_v[bi, vi][:, None]).sum(axis=1) + 1
     forced = inputs.forced_exit[None, :]

@@ -71,7 +71,19 @@ class ModelInputs:
     donor_order: tuple[np.ndarray, ...]  # per line: donor pairs in the order they are asked
     # rotation per capability
     personnel: np.ndarray  # (C,)
-    annual_cost: np.ndarray  # (C,) US$ m per deployed unit-year
+    annual_cost: np.ndarray  # (C,) US$ m per deployed unit-year (the figure's value)
+    # cost (docs/model.md, "Cost")
+    unit_cost_low: np.ndarray  # (C,) low end of the cost range (= value if none)
+    unit_cost_high: np.ndarray  # (C,)
+    unit_cost_sampled: np.ndarray  # (C,) bool: sampled from its range, not declared
+    unit_cost_correlation: float
+    cost_multiplier: np.ndarray  # (N, C) national cost of a unit over its reference cost
+    equipment_share: np.ndarray  # (C,) share of a unit's cost that is not people (1 - s_c)
+    cost_basis: str  # "additional" or "full"
+    funding: str  # who pays: where_they_fall, common_fund, un_assessed
+    fund_share: np.ndarray  # (N,) GDP share among common-fund members (0: not a member)
+    un_rate_person_year: float  # UN reimbursement, US$ m per person-year
+    planned_personnel: np.ndarray  # (T, N) personnel the plan deploys
     tour: np.ndarray  # (C,) months
     ratio: np.ndarray  # (C,)
     overlap: np.ndarray  # (C,) months
@@ -120,6 +132,43 @@ def _column(frame: pd.DataFrame, name: str, default: Any = 0) -> pd.Series:
     if name in frame.columns:
         return frame[name]
     return pd.Series([default] * len(frame), index=frame.index)
+
+
+def _cost_inputs(
+    scenario: Scenario, personnel: np.ndarray, annual_cost: np.ndarray
+) -> dict[str, Any]:
+    """Unit-cost ranges, national cost multipliers and the funding rule as arrays."""
+    costs = scenario.costs
+    caps = scenario.capabilities
+    low = np.array([(c.annual_cost_per_unit_usd_m.range or (v, v))[0]
+                    for c, v in zip(caps, annual_cost, strict=True)])
+    high = np.array([(c.annual_cost_per_unit_usd_m.range or (v, v))[1]
+                     for c, v in zip(caps, annual_cost, strict=True)])
+    declared = np.array([f"unit_cost_{c.id}" in scenario.uncertainties for c in caps])
+    if costs.person_year_cost_usd_m is None:
+        people_share = np.ones(len(caps))
+    else:
+        people_cost = personnel * costs.person_year_cost_usd_m.value
+        people_share = np.where(
+            annual_cost > 0, np.minimum(people_cost / np.where(annual_cost > 0, annual_cost, 1.0),
+                                        1.0), 1.0
+        )
+    factor = np.array([n.cost_factor.value for n in scenario.nations])
+    members = set(costs.fund_members) or {n.iso for n in scenario.nations}
+    fund_gdp = np.array([n.gdp_usd_bn.value if n.iso in members else 0.0
+                         for n in scenario.nations])
+    return {
+        "unit_cost_low": low,
+        "unit_cost_high": high,
+        "unit_cost_sampled": (high > low) & ~declared,
+        "unit_cost_correlation": costs.unit_cost_correlation.value,
+        "cost_multiplier": people_share[None, :] * factor[:, None] + (1.0 - people_share)[None, :],
+        "equipment_share": 1.0 - people_share,
+        "cost_basis": costs.basis,
+        "funding": costs.funding,
+        "fund_share": fund_gdp / fund_gdp.sum(),
+        "un_rate_person_year": costs.un_reimbursement_usd_per_person_month.value * 12 / 1e6,
+    }
 
 
 def compile_inputs(scenario: Scenario, plan: PlanLike, months: int | None = None) -> ModelInputs:
@@ -181,6 +230,7 @@ def compile_inputs(scenario: Scenario, plan: PlanLike, months: int | None = None
     cap_objs = scenario.capabilities
     personnel = np.array([c.personnel_per_unit.value for c in cap_objs])
     annual_cost = np.array([c.annual_cost_per_unit_usd_m.value for c in cap_objs])
+    cost = _cost_inputs(scenario, personnel, annual_cost)
     tour = np.array([c.tour_months.value for c in cap_objs])
     ratio = np.array([c.rotation_ratio.value for c in cap_objs])
     overlap = np.array([c.relief_overlap_months.value for c in cap_objs])
@@ -303,6 +353,8 @@ def compile_inputs(scenario: Scenario, plan: PlanLike, months: int | None = None
         donor_order=tuple(donor_order),
         personnel=personnel,
         annual_cost=annual_cost,
+        **cost,
+        planned_personnel=planned_by_cap @ personnel,
         tour=tour,
         ratio=ratio,
         overlap=overlap,
@@ -314,8 +366,8 @@ def compile_inputs(scenario: Scenario, plan: PlanLike, months: int | None = None
         line_training=line_training,
         backstop_enabled=bool(plan.backstop_enabled and backstop is not None),
         has_backstop=backstop is not None,
-        cost_pressure_weight=sim.cost_pressure_weight,
-        casualty_weight=sim.casualty_weight,
+        cost_pressure_weight=sim.cost_pressure_weight.value,
+        casualty_weight=sim.casualty_weight.value,
         refill=sim.refill,
         change_months=changes,
         relevant=(planned.sum(axis=(0, 2)) > 0) | (spare.sum(axis=(0, 2)) > 0),

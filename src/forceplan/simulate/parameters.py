@@ -21,7 +21,12 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from forceplan.scenario import Scenario, Uncertainty, default_uncertainties
+from forceplan.scenario import (  # noqa: F401  (re-exported: the simulation's view)
+    Uncertainty,
+    default_uncertainties,
+    effective_uncertainties,
+    model_numbers,
+)
 
 #: Draws per random-number block (and per computation chunk). A constant, so that
 #: draw ``i`` gets the same random numbers whatever the total number of draws.
@@ -49,22 +54,6 @@ def stream(seed: int, name: str, block: int) -> np.random.Generator:
 #: a value given for the parameter (a declared uncertainty, or a per-draw override) wins
 #: over the figure. ``forceplan explore`` varies such figures draw by draw.
 FIGURE_PARAMETERS: dict[str, str] = {"backstop.credibility": "backstop_credibility"}
-
-
-def effective_uncertainties(scenario: Scenario) -> dict[str, Uncertainty]:
-    """Defaults overridden by the scenario's own declarations (plus any extra names it adds)."""
-    merged = dict(DEFAULT_UNCERTAINTIES)
-    if scenario.backstop is not None:
-        cred = scenario.backstop.credibility
-        merged["backstop_credibility"] = Uncertainty(
-            distribution="fixed",
-            value=cred.value,
-            unit="probability",
-            description="Credibility of the backstop (scenario backstop.credibility).",
-            source=cred.source or "scenario backstop.credibility (assumption)",
-        )
-    merged.update(scenario.uncertainties)
-    return merged
 
 
 def sample(unc: Uncertainty, rng: np.random.Generator, size: int) -> np.ndarray:
@@ -96,3 +85,4 @@ def sample_block(
         name: sample(unc, stream(seed, f"uncertainty/{name}", block), BLOCK)
         for name, unc in uncertainties.items()
     }
+

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 from forceplan.simulate.inputs import ModelInputs
 
@@ -89,23 +90,70 @@ def one_draw(
 ) -> dict[str, float]:
     """The engine's per-draw outcomes (see ``engine.OUTCOMES``) for one draw."""
     months = inputs.months
+    # cost of one unit-year of capability c for nation n, before overrun and inflation
+    unit_cost = [
+        max(params.get(f"unit_cost_{cap}", float(inputs.annual_cost[c])), 0.0)
+        for c, cap in enumerate(inputs.capabilities)
+    ]
+    cost_of = [
+        [unit_cost[c] * float(inputs.cost_multiplier[n][c]) for c in range(len(unit_cost))]
+        for n in range(len(inputs.nations))
+    ]
+    overrun = max(params["cost_overrun"], 0.0)
+    inflation = max(params["inflation_per_year"], -0.99)
+    growth = [overrun * (1.0 + inflation) ** (t / 12.0) for t in range(months)]
+    exits = _exits(inputs, params, political, own, cost_of, growth, unit_cost)
+    flow = _month_by_month(inputs, exits)
+    money = _rotation_and_money(inputs, exits, flow["deployed"], cost_of, growth, unit_cost)
+    deterrence = _deterrence(inputs, params, flow)
+    contributors = [bool(inputs.planned[:, n, :].sum() > 0) for n in range(len(inputs.nations))]
+    total_required = float(inputs.required.sum())
+    return {
+        **money,
+        **deterrence,
+        "coverage_mean": flow["met_total"] / total_required if total_required > 0 else math.nan,
+        "nations_left": float(
+            sum(1 for n, c in enumerate(contributors) if c and exits[n] <= months)
+        ),
+    }
+
+
+def _exits(
+    inputs: ModelInputs,
+    params: Mapping[str, float],
+    political: float,
+    own: list[float],
+    cost_of: list[list[float]],
+    growth: list[float],
+    unit_cost: list[float],
+) -> list[int]:
+    """Exit month of every nation (Gaussian copula on a monthly hazard)."""
+    months = inputs.months
     nations = range(len(inputs.nations))
-    caps = range(len(inputs.capabilities))
     lines = range(inputs.required.shape[1])
     line_cap = [int(c) for c in inputs.line_capability]
     planned = inputs.planned.tolist()  # [t][n][j]
     personnel = inputs.personnel.tolist()
-    annual_cost = inputs.annual_cost.tolist()
-
-    # growth of cost with overrun and inflation
-    overrun = max(params["cost_overrun"], 0.0)
-    inflation = max(params["inflation_per_year"], -0.99)
-    growth = [overrun * (1.0 + inflation) ** (t / 12.0) for t in range(months)]
-
-    # 1. exits (Gaussian copula on a monthly hazard)
     rho = min(max(params["political_correlation"], 0.0), 0.999)
     scale = max(params["exit_hazard_scale"], 0.0)
     casualty_rate = max(params["casualty_rate_per_1000_per_year"], 0.0)
+
+    def own_cost(n: int, t: int) -> float:  # US$ m a year
+        return sum(planned[t][n][j] * cost_of[n][line_cap[j]] for j in lines) * growth[t]
+
+    def paid(n: int, t: int) -> float:
+        if inputs.funding == "common_fund":
+            return float(inputs.fund_share[n]) * sum(own_cost(m, t) for m in nations)
+        if inputs.funding == "un_assessed":
+            people = sum(planned[t][n][j] * personnel[line_cap[j]] for j in lines)
+            share = inputs.equipment_share
+            equipment = sum(
+                planned[t][n][j] * unit_cost[line_cap[j]] * float(share[line_cap[j]])
+                for j in lines
+            )
+            return max(own_cost(n, t) - equipment - people * inputs.un_rate_person_year, 0.0)
+        return own_cost(n, t)
+
     exits = []
     for n in nations:
         latent = math.sqrt(rho) * political + math.sqrt(1.0 - rho) * own[n]
@@ -115,9 +163,8 @@ def one_draw(
         cumulative = 0.0
         person_months = 0.0
         for t in range(months):
-            cost_rate = sum(planned[t][n][j] * annual_cost[line_cap[j]] for j in lines)
             person_months += sum(planned[t][n][j] * personnel[line_cap[j]] for j in lines)
-            pressure = growth[t] * cost_rate / float(inputs.defence_budget[n]) * 100.0
+            pressure = paid(n, t) / float(inputs.defence_budget[n]) * 100.0
             casualties = casualty_rate * person_months / 12.0 / 1000.0
             cumulative += rate * math.exp(
                 inputs.cost_pressure_weight * pressure + inputs.casualty_weight * casualties / 100
@@ -127,16 +174,24 @@ def one_draw(
                 break
         forced = int(inputs.forced_exit[n])
         exits.append(min(exit_month, forced) if forced > 0 else exit_month)
+    return exits
 
-    # 2. month by month: who is present, the re-plan, coverage, flags, trainers
+
+def _month_by_month(inputs: ModelInputs, exits: list[int]) -> dict[str, Any]:
+    """Who is present, the re-plan, coverage, flags, foreign troops and trainers."""
+    months = inputs.months
+    nations = range(len(inputs.nations))
+    lines = range(inputs.required.shape[1])
+    line_cap = [int(c) for c in inputs.line_capability]
+    planned = inputs.planned.tolist()  # [t][n][j]
+    personnel = inputs.personnel.tolist()
     donor_n = [int(x) for x in inputs.donor_nation]
     donor_c = [int(x) for x in inputs.donor_capability]
     deployed: dict[tuple[int, int], list[float]] = {}
     for n in nations:
-        for c in caps:
+        for c in range(len(inputs.capabilities)):
             deployed[(n, c)] = [0.0] * months
     met_total = 0.0
-    mission_met = [[0.0] * len(inputs.missions) for _ in range(months)]
     flags = [0.0] * months
     foreign = [0.0] * months
     trainers = [0.0] * months
@@ -195,15 +250,29 @@ def one_draw(
                 + backstop_line[j]
                 - gap[j]
             )
-            met = min(max(covered, 0.0), float(inputs.required[t][j]))
-            met_total += met
-            mission_met[t][int(inputs.line_mission[j])] += met
+            met_total += min(max(covered, 0.0), float(inputs.required[t][j]))
+    return {"deployed": deployed, "met_total": met_total, "flags": flags,
+            "foreign": foreign, "trainers": trainers}
 
-    # 3. rotation, personnel, cost
-    cost_total = 0.0
+
+def _rotation_and_money(
+    inputs: ModelInputs,
+    exits: list[int],
+    deployed: dict[tuple[int, int], list[float]],
+    cost_of: list[list[float]],
+    growth: list[float],
+    unit_cost: list[float],
+) -> dict[str, float]:
+    """Rotate every contingent; personnel, cost, and what each budget pays per year."""
+    months = inputs.months
+    n_nat = len(inputs.nations)
+    personnel = inputs.personnel.tolist()
+    cost = [[0.0] * months for _ in range(n_nat)]  # US$ m per month
+    ground_people = [[0.0] * months for _ in range(n_nat)]
+    equipment = [[0.0] * months for _ in range(n_nat)]  # the UN's fixed COE reimbursement
     deployed_total = 0.0
     tied_total = 0.0
-    for (_n, c), series in deployed.items():
+    for (n, c), series in deployed.items():
         if not any(series):
             continue
         ground, tied = _rotate_one(
@@ -215,44 +284,82 @@ def one_draw(
         )
         deployed_total += sum(ground) * personnel[c]
         tied_total += sum(tied) * personnel[c]
-        cost_total += sum(g * annual_cost[c] / 12.0 * growth[t] for t, g in enumerate(ground))
+        for t, g in enumerate(ground):
+            cost[n][t] += g * cost_of[n][c] / 12.0 * growth[t]
+            ground_people[n][t] += g * personnel[c]
+            equipment[n][t] += g * unit_cost[c] * float(inputs.equipment_share[c]) / 12.0
+    paid = [[0.0] * months for _ in range(n_nat)]
+    un_paid = 0.0
+    for t in range(months):
+        total = sum(cost[n][t] for n in range(n_nat))
+        weights = [float(inputs.fund_share[n]) if exits[n] > t + 1 else 0.0
+                   for n in range(n_nat)]
+        for n in range(n_nat):
+            if inputs.funding == "common_fund" and sum(weights) > 0:
+                paid[n][t] = total * weights[n] / sum(weights)
+            elif inputs.funding == "un_assessed":
+                reimbursed = ground_people[n][t] * inputs.un_rate_person_year / 12.0
+                reimbursed += equipment[n][t]
+                paid[n][t] = cost[n][t] - reimbursed
+                un_paid += reimbursed
+            else:
+                paid[n][t] = cost[n][t]
+    peak = 0.0
+    for y in range(0, months, 12):
+        span = range(y, min(y + 12, months))
+        for n in range(n_nat):
+            per_year = max(sum(paid[n][t] for t in span), 0.0) / len(span) * 12.0
+            peak = max(peak, per_year / float(inputs.defence_budget[n]) * 100.0)
+    return {
+        "total_cost_usd_m": sum(sum(row) for row in cost),
+        "un_paid_usd_m": un_paid,
+        "peak_budget_share_pct": peak,
+        "deployed_personnel_mean": deployed_total / months,
+        "tied_up_personnel_mean": tied_total / months,
+    }
 
-    # 4. regeneration and 5. deterrence (default hazard)
+
+def _deterrence(
+    inputs: ModelInputs, params: Mapping[str, float], flow: dict[str, Any]
+) -> dict[str, float]:
+    """Regeneration and the default offensive hazard, month by month."""
     trained = 0.0
     cumulative_hazard = 0.0
-    ratio = 0.0
+    ratio = russia = 0.0
     h0 = -math.log1p(-min(max(params["offensive_hazard_base_per_year"], 0.0), 0.999999)) / 12.0
-    for t in range(months):
+    start, ceiling = params["russia_force_initial"], params["russia_force_ceiling"]
+    growth = params["russia_regeneration_per_month"]
+    headroom = max(ceiling - start, 0.0)
+    for t in range(inputs.months):
         month = t + 1
-        trained += trainers[t] * max(params["trainees_per_trainer_year"], 0.0) / 12.0
-        ukraine = max(
-            params["ukraine_force_initial"]
-            + params["ukraine_domestic_change_per_month"] * month
-            + min(max(params["trainee_retention"], 0.0), 1.0) * trained,
+        trained += flow["trainers"][t] * max(params["trainees_per_trainer_year"], 0.0) / 12.0
+        headcount = max(
+            params["ukraine_force_initial"] + params["ukraine_domestic_change_per_month"] * month,
             1.0,
         )
-        russia = max(
-            params["russia_force_initial"] + params["russia_regeneration_per_month"] * month, 1.0
+        retained = min(max(params["trainee_retention"], 0.0), 1.0) * trained
+        ukraine = headcount + max(params["trained_effectiveness_gain"], 0.0) * min(
+            retained, headcount
         )
-        ratio = (ukraine + max(params["foreign_troop_weight"], 0.0) * foreign[t]) / russia
+        russia = start
+        if growth < 0:
+            russia = start + growth * month
+        elif headroom > 0:
+            russia = ceiling - headroom * math.exp(-growth * month / headroom)
+        russia = max(russia, 1.0)
+        ratio = (ukraine + max(params["foreign_troop_weight"], 0.0) * flow["foreign"][t]) / russia
         hazard = h0 * math.exp(
             -params["balance_sensitivity"] * (params["attacker_breakeven_ratio"] * ratio - 1.0)
         )
-        hazard *= math.exp(-max(params["tripwire_per_flag"], 0.0) * flags[t])
+        hazard *= math.exp(-max(params["tripwire_per_flag"], 0.0) * flow["flags"][t])
         if inputs.backstop_enabled and "backstop_credibility" in params:
             reduction = min(max(params["backstop_effect"] * params["backstop_credibility"], 0.0),
-                            1.0)
+                            1.0 - 1e-12)
             hazard *= 1.0 - reduction
         cumulative_hazard += hazard
-    contributors = [bool(inputs.planned[:, n, :].sum() > 0) for n in nations]
-    total_required = float(inputs.required.sum())
     return {
-        "total_cost_usd_m": cost_total,
         "p_offensive_end": -math.expm1(-cumulative_hazard),
         "trained_added_end": trained,
         "deterrence_ratio_end": ratio,
-        "coverage_mean": met_total / total_required if total_required > 0 else math.nan,
-        "nations_left": float(sum(1 for n in nations if contributors[n] and exits[n] <= months)),
-        "deployed_personnel_mean": deployed_total / months,
-        "tied_up_personnel_mean": tied_total / months,
+        "russia_force_end": russia,
     }

@@ -18,13 +18,20 @@ METRICS: dict[str, tuple[str, str]] = {
     "deployed_personnel_total": ("Personnel deployed, coalition (yearly average)", "personnel"),
     "tied_up_personnel_total": ("Personnel tied up, coalition (yearly average)", "personnel"),
     "coverage": ("Requirement coverage (yearly average)", "share"),
-    "cumulative_cost_usd_m": ("Cumulative cost (year end)", "US$ m"),
+    "cumulative_cost_usd_m": ("Cumulative cost of its units (year end)", "US$ m"),
+    "cumulative_paid_usd_m": ("Cumulative paid by its own budget (year end)", "US$ m"),
+    "cumulative_paid_un_usd_m": ("Cumulative paid by the UN's assessed budget (year end)",
+                                 "US$ m"),
     "cumulative_cost_total_usd_m": ("Cumulative cost, coalition (year end)", "US$ m"),
     "trained_added": ("Ukrainian personnel trained, cumulative (year end)", "personnel"),
+    "ukraine_force": ("Ukraine's forces, headcount (year end)", "personnel"),
+    "ukraine_effective_force": ("Ukraine's forces, training-weighted (year end)", "personnel"),
+    "russia_force": ("Russian forces facing Ukraine (year end)", "personnel"),
     "deterrence_ratio": ("Deterrence ratio Ukraine+foreign : Russia (year end)", "ratio"),
     "p_offensive": ("P(renewed Russian offensive by year end)", "probability"),
     "nations_remaining": ("Contributing nations still in (year end)", "nations"),
     "flags_on_ground": ("Foreign flags on the ground (year end)", "nations"),
+    "hazard_multiplier": ("Factor on the offensive hazard from each part (yearly)", "factor"),
 }
 
 
@@ -35,6 +42,8 @@ def summary(ds: xr.Dataset) -> pd.DataFrame:
     """
     rows: list[dict[str, Any]] = []
     for metric in METRICS:
+        if f"summary_{metric}" not in ds:  # e.g. hazard parts of a custom hazard function
+            continue
         var = ds[f"summary_{metric}"]
         extra = [d for d in var.dims if d not in ("stat", "year")]
         values = var.transpose("stat", "year", *extra).values
@@ -93,6 +102,11 @@ def summary_to_json(ds: xr.Dataset) -> dict[str, Any]:
         "plan_unmet_units": attrs.get("plan_unmet_units"),
         "hazard_model": attrs.get("hazard_model"),
         "deterrence_note": attrs.get("deterrence_note"),
+        "hazard_parts": attrs.get("hazard_parts"),
+        "cost_basis": attrs.get("cost_basis"),
+        "funding_rule": attrs.get("funding_rule"),
+        "cost_note": attrs.get("cost_note"),
+        "currency": attrs.get("currency"),
         "quantiles": attrs.get("quantiles"),
         "metrics": {k: {"label": lab, "unit": unit} for k, (lab, unit) in METRICS.items()},
         "summary": records,

@@ -1,0 +1,107 @@
+"""Terminal output reads at 80 columns: no number is cut, no line overflows.
+
+Each command's output is rendered at 80 columns and at 250; the numbers in
+the two must be the same (a number cut short or broken across lines would
+differ), the narrow one must not hold an ellipsis (Rich's mark of cut text)
+and no line may be wider than 80 cells.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from rich.cells import cell_len
+from typer.testing import CliRunner
+
+from forceplan.cli import app, common
+
+TINY = str(Path(__file__).parents[1] / "fixtures" / "tiny.toml")
+# a sign only where no word or digit precedes it (2022-12-06 is three numbers, not signed)
+NUMBER = re.compile(
+    r"(?:(?<![\w.])[-+−])?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:e[-+]\d+)?%?"
+)
+
+
+def numbers(text: str) -> Counter[str]:
+    return Counter(NUMBER.findall(text))
+
+
+@contextmanager
+def width(columns: int, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    for console in (common.console, common.err_console):
+        monkeypatch.setattr(console, "_width", columns)
+    yield
+
+
+def output(args: list[str], columns: int, monkeypatch: pytest.MonkeyPatch) -> str:
+    with width(columns, monkeypatch):
+        result = CliRunner().invoke(app, args)
+    assert result.exit_code in (0, 1), result.output
+    return result.output
+
+
+def assert_reads_at_80(render: Callable[[int], str]) -> None:
+    wide, narrow = render(250), render(80)
+    assert "…" not in narrow, [line for line in narrow.splitlines() if "…" in line][:5]
+    # tables never overflow; only text printed to be wrapped by the terminal may
+    too_wide = [line for line in narrow.splitlines()
+                if cell_len(line) > 80 and any(c in line for c in "│┃")]
+    assert not too_wide, too_wide[:3]
+    lost = numbers(wide) - numbers(narrow)
+    assert not lost, f"numbers cut or broken at 80 columns: {sorted(lost)[:10]}"
+
+
+@pytest.fixture(scope="module")
+def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('columns') / 'runs.sqlite'}"
+    runner = CliRunner()
+    for args in (["plan", TINY], ["simulate", TINY, "--draws", "300"],
+                 ["compare", TINY, TINY, "--draws", "100"]):
+        assert runner.invoke(app, [*args, "--db", url]).exit_code == 0
+    return url
+
+
+COMMANDS = {
+    "plan": ["plan", "reassurance-2025", "--no-store"],
+    "simulate": ["simulate", "reassurance-2025", "--draws", "500", "--no-store"],
+    "compare": ["compare", "reassurance-2025", "reassurance-2025-no-backstop", "iiss-small",
+                "iiss-large", "no-force", "--draws", "200", "--no-store"],
+    "validate": ["validate", "reassurance-2025"],
+    "sources": ["sources", "reassurance-2025"],
+    "scenarios": ["scenarios"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_commands_read_at_80_columns(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert_reads_at_80(lambda columns: output(COMMANDS[name], columns, monkeypatch))
+
+
+@pytest.mark.parametrize("args", [["runs"], ["show", "1"], ["show", "2"], ["show", "3"],
+                                  ["rerun", "1", "--no-store"]])
+def test_store_commands_read_at_80_columns(
+    args: list[str], store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert_reads_at_80(lambda columns: output([*args, "--db", store_url], columns, monkeypatch))
+
+
+HELP = ["", "plan", "simulate", "compare", "runs", "show", "rerun", "report", "validate",
+        "sources", "schema", "scenarios", "explore", "discover", "sensitivity", "update",
+        "update new", "diff", "timeline"]
+
+
+@pytest.mark.parametrize("command", HELP)
+def test_help_reads_at_80_columns_with_real_metavars(
+    command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = [*command.split(), "--help"]
+    text = output(args, 80, monkeypatch)
+    assert "…" not in text
+    assert "<bool>" not in text and "<str>" not in text and "<int>" not in text
+    assert not re.search(r"\{[a-z_]+\}", text), "a parameter's Python name as its metavar"
