@@ -4,12 +4,13 @@ Run: ``python bench/bench_plan_ab.py --baseline REF`` (REF: a commit, branch or
 tag, e.g. ``main``; checked out into a temporary git worktree and removed
 afterwards), or ``--baseline-src PATH`` for a ``src`` directory you already
 have. Each round plans the flagship and the seeded synthetic scenario
-(bench/bench_plan.py), or the bundled scenarios named in ``--cases``, once with the baseline and once with this tree, in
-fresh processes, alternating, so machine load hits both alike. Prints the
-median wall and CPU time of ``plan()`` (after one warm-up call in the same
-process, so imports and first-call set-up are excluded), the status, and the
-ratio after / before. Issue 7's budget: the flagship no more than 30% slower,
-the synthetic case still "optimal".
+(bench/bench_plan.py), or the bundled scenarios named in ``--cases`` (e.g.
+``--cases flagship,iiss-large``), once with the baseline and once with this
+tree, in fresh processes, alternating, so machine load hits both alike.
+Prints the median wall and CPU time of ``plan()`` (after one warm-up call in
+the same process, so imports and first-call set-up are excluded), the status,
+and the ratio after / before. Issue 7's budget: the flagship no more than 30%
+slower, the synthetic case still "optimal".
 """
 
 from __future__ import annotations

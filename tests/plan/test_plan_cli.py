@@ -82,6 +82,8 @@ def test_plan_csv_writes_every_table(tmp_path: Path) -> None:
     columns = meta["tables"]["allocations.csv"]["columns"]
     assert list(columns) == list(alloc.columns)
     assert columns["personnel"]["unit"] == "people" and columns["nation"]["unit"] is None
+    goals = meta["tables"]["goals.csv"]["columns"]
+    assert goals["target"]["unit"] == goals["shortfall"]["unit"] == "nations"
 
 
 def test_backstop_flag_switches_the_backstop(tmp_path: Path) -> None:
