@@ -244,21 +244,11 @@ def _pct(value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
-BASIS_WORDS = {"additional": "additional (incremental) cost", "full": "full cost"}
-FUNDING_WORDS = {
-    "where_they_fall": "costs lie where they fall (each nation pays for its own units)",
-    "common_fund": "a common fund shared by GDP key",
-    "un_assessed": "the UN's assessed budget pays its reimbursement rate, contributors the rest",
-}
-
-
 def plan_cost_note(s: Scenario) -> str:
     """What the plan's cost columns mean and who pays (the simulation adds the rest)."""
-    return (
-        f"Costs: {BASIS_WORDS[s.costs.basis]}, US$ million of {s.currency_year} at the "
-        "capabilities' values, before national cost factors, sampled unit costs, overrun and "
-        f"inflation (forceplan simulate applies them). Who pays: {FUNDING_WORDS[s.costs.funding]}."
-    )
+    from forceplan.plan.tables import cost_note
+
+    return cost_note(s)
 
 
 def render(s: Scenario, result: PlanResult) -> None:

@@ -179,6 +179,7 @@ def plan(
     # a note about a nation's caps reads the same in every phase: say it once
     notes = list(dict.fromkeys(note for s in solutions for note in s.model.notes))
     changes = _changes(solutions, allocations)
+    allocation_table = tables.allocations(scenario, solutions)
     return PlanResult(
         scenario_name=scenario.name,
         scenario_title=scenario.title,
@@ -196,7 +197,8 @@ def plan(
             "phases": len(solutions),
         },
         objective=tables.objective(solutions, changes),
-        allocations=tables.allocations(scenario, solutions),
+        allocations=allocation_table,
+        cost_basis=tables.cost_basis(scenario, allocation_table),
         shortfalls=tables.shortfalls(solutions),
         nations=tables.nations(scenario, solutions),
         flank=tables.flank(scenario, solutions),

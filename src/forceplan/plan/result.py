@@ -43,6 +43,7 @@ NATION_COLUMNS = [
     "budget_share",
     "cost_share",
     "gdp_share",
+    "paid_usd_m",
 ]
 FLANK_COLUMNS = [
     "phase",
@@ -128,7 +129,8 @@ class PlanResult:
     * ``allocations``: phase, mission, capability, nation (ISO), units (unit-
       equivalents: whole units + sub-units / per_unit), whole_units, sub_units,
       frames (multinational units the nation leads there), personnel,
-      annual_cost_usd_m; coalition only, rows with something sent.
+      annual_cost_usd_m (at the nation's cost: unit cost x its cost
+      multiplier, see ``cost_basis``); coalition only, rows with something sent.
     * ``shortfalls``: one row per requirement the coalition does not fully
       meet: required, coalition_units, backstop_units (0 when the backstop is
       off), unmet (what remains after the backstop), unmet_personnel.
@@ -136,7 +138,8 @@ class PlanResult:
       people who serve a tour in the phase, share of army tied up by the
       mission (army-crewed units) and by standing commitments, annual cost,
       share of defence budget, share of coalition cost, GDP share on the
-      burden-sharing basis.
+      burden-sharing basis, and what the nation's own budget pays
+      (``paid_usd_m``, see ``cost_basis``).
     * ``flank``: per (phase, nation, commitment): units held, kept, drained
       (and drained personnel), floor, whether the plan pushed it below its
       floor; the pool behind it: units the nation holds of the capability,
@@ -161,6 +164,19 @@ class PlanResult:
     ``status`` and ``mip_gap`` are the worst phase's: "optimal" <
     "time_limit" < "not_solved"; the gap is infinite (null in JSON) when a
     phase is not solved or a tier was cut short.
+
+    ``cost_basis``: what the cost columns mean, the same basis the simulation
+    costs on: ``basis`` ("additional" or "full"), ``funding`` (who pays:
+    "where_they_fall", "common_fund", "un_assessed"), ``fund_members``,
+    ``person_year_cost_usd_m`` (null: the whole unit cost scales),
+    ``un_reimbursement_usd_per_person_month``, ``cost_factors`` (ISO -> the
+    nation's cost_factor), ``cost_multipliers`` (ISO -> capability -> the
+    multiplier on the capability's unit cost, s f + (1 - s), for every unit
+    the plan sends), ``relief_factors`` (capability -> units on the ground per
+    unit deployed, 1 + relief overlap / tour) and ``note`` (the same in words).
+    Costs are annual, at the figures' values, with no overrun or inflation
+    (docs/planner.md, "Cost basis"); ``nations.paid_usd_m`` is
+    what each nation's own budget pays under the funding rule.
 
     ``units_changed[phase]`` (every phase after the first): ``changed``, the
     total ``sum |u - u_prev|`` of unit-equivalents (whole units + sub-units /
@@ -193,6 +209,7 @@ class PlanResult:
     flank_floor: str = "hard"
     goals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=GOAL_COLUMNS))
     goal_mode: str = "soft"
+    cost_basis: dict[str, Any] = field(default_factory=dict)
 
     @property
     def optimal(self) -> bool:
@@ -288,6 +305,7 @@ class PlanResult:
             "flags": _records(self.flags),
             "goals": _records(self.goals),
             "goal_mode": self.goal_mode,
+            "cost_basis": dict(self.cost_basis),
             "goals_missed": self.goals_missed(),
             "force": _records(self.force),
             "mission_totals": self.mission_totals(),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -146,7 +147,7 @@ def allocations(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFr
                     what.sub,
                     what.frames,
                     what.units * cap.personnel_per_unit.value,
-                    what.units * cap.annual_cost_per_unit_usd_m.value,
+                    what.units * scenario.national_unit_cost(scenario.nation(iso), cap),
                     (
                         phase_order[sol.model.phase.id],
                         mission_order[mission_id],
@@ -226,6 +227,7 @@ def nations(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFrame:
         served: dict[str, float] = {}
         army_tied: dict[str, float] = {}
         cost: dict[str, float] = {}
+        reimbursed: dict[str, float] = {}
         for (iso, cap_id, _), what in sent(sol).items():
             cap = scenario.capability(cap_id)
             people = what.units * cap.personnel_per_unit.value
@@ -235,8 +237,14 @@ def nations(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFrame:
             served[iso] = served.get(iso, 0.0) + tours(people, months, cap)
             if scenario.service(by_iso[iso], cap) == "army":
                 army_tied[iso] = army_tied.get(iso, 0.0) + tied_people
-            cost[iso] = cost.get(iso, 0.0) + what.units * cap.annual_cost_per_unit_usd_m.value
+            cost[iso] = cost.get(iso, 0.0) + what.units * scenario.national_unit_cost(
+                by_iso[iso], cap
+            )
+            reimbursed[iso] = reimbursed.get(iso, 0.0) + un_reimbursement(
+                scenario, cap, what.units
+            )
         total_cost = sum(cost.values())
+        paid = paid_by_nation(scenario, cost, reimbursed)
         contributors_gdp = sum(n.gdp_usd_bn.value for n in scenario.nations if n.iso in deployed)
         for nation in scenario.nations:
             iso = nation.iso
@@ -260,9 +268,91 @@ def nations(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFrame:
                     nation_cost / (nation.defence_budget_usd_bn.value * 1000.0),
                     nation_cost / total_cost if total_cost > 0 else 0.0,
                     gdp_share,
+                    paid.get(iso, 0.0),
                 )
             )
     return pd.DataFrame(rows, columns=NATION_COLUMNS)
+
+
+BASIS_WORDS = {"additional": "additional (incremental) cost", "full": "full cost"}
+FUNDING_WORDS = {
+    "where_they_fall": "costs lie where they fall (each nation pays for its own units)",
+    "common_fund": "a common fund shared by GDP key among its members",
+    "un_assessed": "the UN's assessed budget pays its reimbursement rate per person and the "
+    "units' equipment share, contributors the rest",
+}
+
+
+def cost_basis(scenario: Scenario, allocations: pd.DataFrame) -> dict[str, Any]:
+    """The basis of every cost in the plan (see PlanResult.cost_basis)."""
+    costs = scenario.costs
+    person_year = costs.person_year_cost_usd_m
+    multipliers: dict[str, dict[str, float]] = {}
+    for iso, cap_id in sorted(set(zip(allocations["nation"], allocations["capability"],
+                                      strict=True))):
+        m = scenario.cost_multiplier(scenario.nation(iso), scenario.capability(cap_id))
+        multipliers.setdefault(iso, {})[cap_id] = round(m, 6)
+    return {
+        "basis": costs.basis,
+        "funding": costs.funding,
+        "fund_members": list(costs.fund_members or (n.iso for n in scenario.nations))
+        if costs.funding == "common_fund" else [],
+        "person_year_cost_usd_m": None if person_year is None else person_year.value,
+        "un_reimbursement_usd_per_person_month": (
+            costs.un_reimbursement_usd_per_person_month.value
+        ),
+        "cost_factors": {n.iso: n.cost_factor.value for n in scenario.nations},
+        "cost_multipliers": multipliers,
+        "relief_factors": {
+            cap_id: round(scenario.relief_factor(scenario.capability(cap_id)), 6)
+            for cap_id in sorted(set(allocations["capability"]))
+        },
+        "note": cost_note(scenario),
+    }
+
+
+def cost_note(scenario: Scenario) -> str:
+    """The plan's cost basis and who pays, in words."""
+    costs = scenario.costs
+    return (
+        f"Costs: {BASIS_WORDS[costs.basis]}, US$ million a year of {scenario.currency_year}, "
+        "each unit at its nation's cost (the personnel share of the unit cost scaled by the "
+        "nation's cost_factor) with its relief-in-place overlap, at the figures' values; "
+        "forceplan simulate samples unit "
+        f"costs, overrun and inflation around them. Who pays: {FUNDING_WORDS[costs.funding]}."
+    )
+
+
+def un_reimbursement(scenario: Scenario, cap: Capability, units: float) -> float:
+    """What the UN's assessed budget pays a year for ``units`` of ``cap`` under funding
+    'un_assessed' (0 otherwise), US$ m: personnel x the reimbursement rate, plus the
+    units' equipment share of their reference cost (contingent-owned equipment), as
+    the simulation pays it (simulate/costs.py)."""
+    costs = scenario.costs
+    if costs.funding != "un_assessed":
+        return 0.0
+    rate = costs.un_reimbursement_usd_per_person_month.value * 12 / 1e6
+    equipment = (1.0 - scenario.personnel_cost_share(cap)) * cap.annual_cost_per_unit_usd_m.value
+    on_ground = units * scenario.relief_factor(cap)
+    return on_ground * (cap.personnel_per_unit.value * rate + equipment)
+
+
+def paid_by_nation(
+    scenario: Scenario, cost: dict[str, float], reimbursed: dict[str, float]
+) -> dict[str, float]:
+    """What each nation's own budget pays a year under the scenario's funding rule, if
+    nobody leaves: its units' cost where costs fall; the total by GDP key among the
+    fund's members under a common fund; its cost less the UN's reimbursement under a
+    UN assessed budget (negative: the UN pays more than the units cost)."""
+    rule = scenario.costs.funding
+    if rule == "common_fund":
+        members = set(scenario.costs.fund_members) or {n.iso for n in scenario.nations}
+        gdp = {n.iso: n.gdp_usd_bn.value for n in scenario.nations if n.iso in members}
+        total, key = sum(cost.values()), sum(gdp.values())
+        return {iso: total * g / key for iso, g in gdp.items()}
+    if rule == "un_assessed":
+        return {iso: c - reimbursed.get(iso, 0.0) for iso, c in cost.items()}
+    return dict(cost)
 
 
 def flank(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFrame:

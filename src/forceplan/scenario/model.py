@@ -975,6 +975,38 @@ class Scenario(Frozen):
         """The service that crews ``cap`` in ``nation`` (its own attribution first)."""
         return nation.services.get(cap.id) or cap.default_service
 
+    def personnel_cost_share(self, cap: Capability) -> float:
+        """Share of ``cap``'s unit cost that is people: personnel x the person-year cost /
+        unit cost, at most 1 (1 when no person-year cost is set: the whole cost scales)."""
+        person_year = self.costs.person_year_cost_usd_m
+        unit_cost = cap.annual_cost_per_unit_usd_m.value
+        if person_year is None or unit_cost <= 0:
+            return 1.0
+        return min(cap.personnel_per_unit.value * person_year.value / unit_cost, 1.0)
+
+    def cost_multiplier(self, nation: Nation, cap: Capability) -> float:
+        """``m = s f + (1 - s)``: the personnel share ``s`` of a unit's cost scales with the
+        nation's cost_factor ``f``, equipment does not (docs/model.md, "Cost"). Planner and
+        simulation both cost a nation's unit as unit cost x this."""
+        share = self.personnel_cost_share(cap)
+        return share * nation.cost_factor.value + (1.0 - share)
+
+    @staticmethod
+    def relief_factor(cap: Capability) -> float:
+        """Units on the ground per unit deployed, averaged over a tour: ``1 + o / tour``
+        (the incoming unit of each relief in place is there ``o`` months early)."""
+        return 1.0 + cap.relief_overlap_months.value / cap.tour_months.value
+
+    def national_unit_cost(self, nation: Nation, cap: Capability) -> float:
+        """What keeping one unit of ``cap`` deployed costs ``nation`` a year, US$ m, at the
+        figures' values: unit cost x cost multiplier x relief factor (docs/planner.md,
+        "Cost basis"); the simulation's steady state."""
+        return (
+            cap.annual_cost_per_unit_usd_m.value
+            * self.cost_multiplier(nation, cap)
+            * self.relief_factor(cap)
+        )
+
     def fleet_share(self, nation: Nation, service: Service) -> float | None:
         """Share of each ``service`` fleet ``nation`` may tie up; None: no fleet cap."""
         fig = nation.max_fleet_share.get(service) or self.constraints.max_fleet_share.get(service)

@@ -134,9 +134,7 @@ def _column(frame: pd.DataFrame, name: str, default: Any = 0) -> pd.Series:
     return pd.Series([default] * len(frame), index=frame.index)
 
 
-def _cost_inputs(
-    scenario: Scenario, personnel: np.ndarray, annual_cost: np.ndarray
-) -> dict[str, Any]:
+def _cost_inputs(scenario: Scenario, annual_cost: np.ndarray) -> dict[str, Any]:
     """Unit-cost ranges, national cost multipliers and the funding rule as arrays."""
     costs = scenario.costs
     caps = scenario.capabilities
@@ -145,15 +143,10 @@ def _cost_inputs(
     high = np.array([(c.annual_cost_per_unit_usd_m.range or (v, v))[1]
                      for c, v in zip(caps, annual_cost, strict=True)])
     declared = np.array([f"unit_cost_{c.id}" in scenario.uncertainties for c in caps])
-    if costs.person_year_cost_usd_m is None:
-        people_share = np.ones(len(caps))
-    else:
-        people_cost = personnel * costs.person_year_cost_usd_m.value
-        people_share = np.where(
-            annual_cost > 0, np.minimum(people_cost / np.where(annual_cost > 0, annual_cost, 1.0),
-                                        1.0), 1.0
-        )
-    factor = np.array([n.cost_factor.value for n in scenario.nations])
+    # one definition of a nation's unit cost for planner and simulation (Scenario.cost_multiplier)
+    people_share = np.array([scenario.personnel_cost_share(c) for c in caps])
+    multiplier = np.array([[scenario.cost_multiplier(n, c) for c in caps]
+                           for n in scenario.nations])
     members = set(costs.fund_members) or {n.iso for n in scenario.nations}
     fund_gdp = np.array([n.gdp_usd_bn.value if n.iso in members else 0.0
                          for n in scenario.nations])
@@ -162,7 +155,7 @@ def _cost_inputs(
         "unit_cost_high": high,
         "unit_cost_sampled": (high > low) & ~declared,
         "unit_cost_correlation": costs.unit_cost_correlation.value,
-        "cost_multiplier": people_share[None, :] * factor[:, None] + (1.0 - people_share)[None, :],
+        "cost_multiplier": multiplier,
         "equipment_share": 1.0 - people_share,
         "cost_basis": costs.basis,
         "funding": costs.funding,
@@ -230,7 +223,7 @@ def compile_inputs(scenario: Scenario, plan: PlanLike, months: int | None = None
     cap_objs = scenario.capabilities
     personnel = np.array([c.personnel_per_unit.value for c in cap_objs])
     annual_cost = np.array([c.annual_cost_per_unit_usd_m.value for c in cap_objs])
-    cost = _cost_inputs(scenario, personnel, annual_cost)
+    cost = _cost_inputs(scenario, annual_cost)
     tour = np.array([c.tour_months.value for c in cap_objs])
     ratio = np.array([c.rotation_ratio.value for c in cap_objs])
     overlap = np.array([c.relief_overlap_months.value for c in cap_objs])

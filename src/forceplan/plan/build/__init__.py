@@ -67,8 +67,11 @@ def build_phase(
 
     model = b.model
     cost_by_nation: dict[str, list[tuple[int, float]]] = {}
+    nation_of = {n.iso: n for n in scenario.nations}
     for sent in b.sent:
-        cost_by_nation.setdefault(sent.iso, []).append((sent.col, sent.cost))
+        # the nation's own cost, as the simulation costs it (Scenario.cost_multiplier)
+        cost = sent.share * scenario.national_unit_cost(nation_of[sent.iso], sent.cap)
+        cost_by_nation.setdefault(sent.iso, []).append((sent.col, cost))
     cost_terms = [t for terms in cost_by_nation.values() for t in terms]
     model.core_cols, model.core_rows = model.num_cols, model.num_rows
     add_burden_sharing(scenario, model, cost_by_nation, cost_terms, disabled)

@@ -34,11 +34,6 @@ class Sent:
         """Personnel in theatre per unit of the column."""
         return self.share * self.cap.personnel_per_unit.value
 
-    @property
-    def cost(self) -> float:
-        """Additional annual cost per unit of the column, US$ million."""
-        return self.share * self.cap.annual_cost_per_unit_usd_m.value
-
 
 @dataclass
 class PhaseBuild:
