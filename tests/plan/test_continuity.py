@@ -227,11 +227,11 @@ def test_flagship_withdrawal_draws_down() -> None:
     (unit-equivalents). Sustain and the first withdrawal step come within a few
     unit-equivalents of it: since units cost each nation its own cost (cost
     factors, a higher tier than continuity), a cheaper nation may take over a
-    line at a phase boundary (sustain swaps 2.1: Turkey's HQ share and
+    line at a phase boundary (at most 4; sustain swaps about 2: Turkey's HQ share and
     Canada's trainers); later steps may regroup a few sub-units to
     keep 15 flags on the ground, each offer near its (scaled) minimum and the
     cheaper nation on a line, higher tiers than continuity, but never add
-    more than four unit-equivalents (one before national costs), and what
+    more than five unit-equivalents (one before national costs), and what
     they withdraw less what they add is exactly the fall in the force. Before
     the continuity tier the flagship changed 58, 43, 33 and 24 units
     (sustain, withdrawal 1, 2, 3)."""
@@ -259,9 +259,9 @@ def test_flagship_withdrawal_draws_down() -> None:
         assert change["changed"] >= bound - 1e-6, now
         if now in ("sustain", "withdrawal_1"):
             # each unit-equivalent swapped from one nation to another counts twice
-            assert (change["changed"] - bound) / 2 <= 2.5, now
+            assert (change["changed"] - bound) / 2 <= 4.0, now
         if now.startswith("withdrawal"):
-            assert change["added"] <= 4.0, now
+            assert change["added"] <= 5.0, now
             fall = sum(prev.values()) - sum(cur.values())
             assert change["withdrawn"] - change["added"] == pytest.approx(fall), now
     assert result.objective[CONTINUITY_STAGE] == pytest.approx(

@@ -143,6 +143,37 @@ def test_a_multinational_unit_needs_its_framework_nation() -> None:
     assert _row(result.shortfalls, mission="land")["unmet"] == 1
 
 
+STAFF = {"name": "staff cell", "short": "staff", "per_unit": 10, "framework_min": 6}
+
+
+@pytest.mark.parametrize("ratio", [3.0, 5.0, 6.0])
+def test_a_nation_leads_when_it_sustains_its_framework_share(ratio: float) -> None:
+    """One HQ (10 staff cells of 40, framework share 6) is needed. AAA holds 3 HQs,
+    BBB and CCC 1 each. At rotation ratio 3 AAA keeps a whole HQ deployed: the HQ
+    is met. At 5 it keeps only 3 / 5 = 0.6 of one, 6 cells: exactly its framework share,
+    so it leads a multinational HQ that BBB and CCC fill with 1 / 5 x 10 = 2 cells
+    each (before, a framework nation had to sustain a whole unit: nobody could lead
+    and the HQ went unmet from ratio 3 upward). At 6 AAA keeps 5 cells, fewer than
+    the 6 a framework nation provides: nobody can lead, the HQ is unmet."""
+    s = scenario(
+        [nation("AAA", {"hq": 3}), nation("BBB", {"hq": 1}), nation("CCC", {"hq": 1})],
+        [mission("command", {"hq": 1})],
+        [capability("hq", personnel=400, ratio=ratio, sub_unit=STAFF)],
+    )
+    result = plan(s)
+    if ratio == 3.0:  # a national HQ or one AAA leads with partners: both cost the same
+        assert result.shortfalls.empty
+        assert result.allocations["personnel"].sum() == 400
+    elif ratio == 5.0:
+        got = {r.nation: (r.sub_units, r.frames) for r in result.allocations.itertuples()}
+        assert got == {"AAA": (6, 1), "BBB": (2, 0), "CCC": (2, 0)}
+        assert result.allocations["personnel"].sum() == 400
+        assert result.shortfalls.empty
+    else:
+        assert result.allocations.empty
+        assert _row(result.shortfalls, mission="command")["unmet"] == 1
+
+
 # ---------------------------------------------------------------------------
 # Coherent forces and caps
 # ---------------------------------------------------------------------------

@@ -235,28 +235,35 @@ def _headquarters_case(ratio: float, **constraints: Any) -> Any:
 
 
 def test_the_diagnosis_blames_units_held_against_the_rotation_ratio() -> None:
-    """3 headquarters at rotation 3.5 sustain 0.86 of one: GBR cannot lead. The cause
-    is its holdings against the rotation ratio; its army cap has room to spare."""
+    """3 headquarters at rotation 5.5 sustain 0.55 of one, 5 staff cells: fewer than
+    the 6 a framework nation provides, so GBR cannot lead. The cause is its holdings
+    against the rotation ratio; its army cap has room to spare. (At 3.5 it keeps 8
+    cells and may lead a multinational headquarters: docs/planner.md, "Framework
+    nations".)"""
+    lead_share = "not enough to keep a framework nation's 6 staff cells of one headquarters"
     with pytest.raises(PlanInfeasible) as caught:
-        plan(_headquarters_case(3.5, goals="hard"))
+        plan(_headquarters_case(5.5, goals="hard"))
     text = str(caught.value)
-    assert "3 headquarters held at rotation ratio 3.5: not enough to keep one headquarters" in text
+    assert f"3 headquarters held at rotation ratio 5.5: {lead_share}" in text
     assert "army-share" not in text
-    row = _goal(plan(_headquarters_case(3.5)), "lead_nations", "command")
-    assert "3 headquarters held at rotation ratio 3.5" in row["explanation"]
+    row = _goal(plan(_headquarters_case(5.5)), "lead_nations", "command")
+    assert "3 headquarters held at rotation ratio 5.5" in row["explanation"]
     assert "army-share" not in row["explanation"]
 
 
 def test_the_diagnosis_blames_the_army_cap_when_it_binds() -> None:
-    """At rotation 3, one headquarters ties up 1,200; a cap of 1% of 100,000 leaves
-    1,000: the army-share cap is the cause, with both figures."""
+    """At rotation 3 a framework nation's 6 staff cells (of 40) tie up 6 x 40 x 3 = 720;
+    a cap of 0.5% of 100,000 leaves 500: the army-share cap is the cause, with both
+    figures."""
     s = _headquarters_case(3.0)
     gbr = s.nation("GBR").model_copy(
-        update={"max_army_share": s.nation("GBR").max_army_share.model_copy(update={"value": 0.01})}
+        update={"max_army_share": s.nation("GBR").max_army_share.model_copy(
+            update={"value": 0.005})}
     )
     s = s.model_copy(update={"nations": (gbr, s.nation("EST"))})
     row = _goal(plan(s), "lead_nations", "command")
-    assert "leaves room for 1,000, less than the 1,200 that one headquarters ties up" in (
-        row["explanation"]
-    )
+    assert (
+        "leaves room for 500, less than the 720 that a framework nation's 6 staff cells of "
+        "one headquarters ties up"
+    ) in row["explanation"]
     assert "rotation ratio 3: not enough" not in row["explanation"]

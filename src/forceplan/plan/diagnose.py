@@ -32,15 +32,23 @@ def _held(nation: Nation, cap_id: str) -> float:
 
 
 def _limit_reasons(
-    scenario: Scenario, nation: Nation, cap: Capability, limits: Capacity, per: int, label: str
+    scenario: Scenario,
+    nation: Nation,
+    cap: Capability,
+    limits: Capacity,
+    per: int,
+    label: str,
+    need: int = 1,
 ) -> list[str]:
     """Which of ``nation``'s limits on a line (``limits``, as the model computed them)
-    leave it less than ``1 / per`` unit of ``cap``, in words."""
+    leave it less than ``need / per`` unit of ``cap`` (``need`` whole parts of
+    ``per`` to a unit), in words."""
     out: list[str] = []
     ratio = cap.rotation_ratio.value
+    per_need = per / need  # personnel and tie-up of what is needed: the unit's / per_need
 
     def short(units: float) -> bool:
-        return not math.isinf(units) and units_whole(units * per) < 1
+        return not math.isinf(units) and units_whole(units * per) < need
 
     if short(limits.holdings):
         fleet_share = scenario.fleet_share(nation, scenario.service(nation, cap))
@@ -69,13 +77,13 @@ def _limit_reasons(
             out.append(
                 f"its army-share cap ({share:.0%} of {army:,.0f} army personnel, "
                 f"{standing:,.0f} tied up by standing commitments) leaves room for "
-                f"{room:,.0f}, less than the {tie / per:,.0f} that {label} "
+                f"{room:,.0f}, less than the {tie / per_need:,.0f} that {label} "
                 f"ties up at rotation ratio {ratio:g}"
             )
     if short(limits.offer):
         out.append(
             f"its offer's ceiling ({limits.offer * cap.personnel_per_unit.value:,.0f} "
-            f"personnel) is below {label} ({cap.personnel_per_unit.value / per:,.0f})"
+            f"personnel) is below {label} ({cap.personnel_per_unit.value / per_need:,.0f})"
         )
     return out
 
@@ -93,11 +101,15 @@ def _too_few(
         limits = model.capacity.get((nation.iso, cap.id, req.mission.id))
         if limits is None or cap.id in parts:
             continue
-        per = 1 if whole or cap.sub_unit is None else cap.sub_unit.size
-        label = (
-            f"one {cap.id}" if per == 1 else f"one {cap.sub_unit.name} of {cap.id}"  # type: ignore[union-attr]
-        )
-        parts[cap.id] = _limit_reasons(scenario, nation, cap, limits, per, label)
+        sub_unit = cap.sub_unit
+        if sub_unit is None:
+            per, need, label = 1, 1, f"one {cap.id}"
+        elif whole:  # to lead: the framework share of a multinational unit
+            per, need = sub_unit.size, sub_unit.framework_share
+            label = f"a framework nation's {need} {sub_unit.name}s of one {cap.id}"
+        else:
+            per, need, label = sub_unit.size, 1, f"one {sub_unit.name} of {cap.id}"
+        parts[cap.id] = _limit_reasons(scenario, nation, cap, limits, per, label, need)
     text = "; ".join(r for reasons in parts.values() for r in reasons)
     what = "a unit" if whole else "a unit or sub-unit"
     return f"{nation.iso} cannot sustain {what} ({text or 'no line it may send on'})"
@@ -254,7 +266,7 @@ def diagnose_infeasible(
             )
 
     on_ground_reqs = [r for r in reqs if r.mission.on_ground]
-    wanted = min(constraints.min_nations_on_ground, _slots(scenario, phase, on_ground_reqs))
+    wanted = min(constraints.flags_wanted, _slots(scenario, phase, on_ground_reqs))
     if wanted > 0:
         able = sorted(
             {

@@ -137,10 +137,16 @@ def _add_sub_units(
     b: PhaseBuild, req: Requirement, candidates: list[tuple[str, int, bool]]
 ) -> None:
     """Partner columns for nations that cannot send a whole unit on the line, and
-    frame columns for nations that can (a framework nation fields whole units of
-    the capability too and puts its framework share of sub-units into each unit
-    it leads); called only for lines with a partner (a multinational unit needs
-    one)."""
+    frame columns for nations that can sustain the framework share ``f`` of a
+    unit (``f`` sub-units: it puts them into each unit it leads, partners fill
+    the rest); called only for lines with a partner (a multinational unit needs
+    one).
+
+    A nation that sustains ``f`` sub-units but not a whole unit (holdings /
+    rotation ratio between ``f / k`` and 1) may both lead and partner, so
+    when a longer rotation leaves no nation a whole unit the line is still
+    filled by multinational units, one for every framework share the leads
+    can sustain, instead of not at all (docs/planner.md, "Framework nations")."""
     model, cap = b.model, req.capability
     sub_unit = cap.sub_unit
     assert sub_unit is not None
@@ -150,7 +156,7 @@ def _add_sub_units(
     for iso, capacity, whole in candidates:
         line = (iso, cap.id, req.mission.id)
         name = ",".join(line)
-        framed = min(req.required, capacity // core) if whole and core < size else 0
+        framed = min(req.required, capacity // core) if core < size else 0
         if framed >= 1:
             col = model.add_col(f"frame[{name}]", 0.0, float(framed), True)
             model.frame[line] = col

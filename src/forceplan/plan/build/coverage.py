@@ -32,7 +32,9 @@ def add_multinational_units(b: PhaseBuild) -> None:
     carries ``f`` of its own sub-units (as eFP framework nations provide the
     core of each battlegroup) and partners fill the other ``k - f``; partners
     are nations that cannot send a whole unit of the capability there, so a
-    multinational unit is never a national unit in disguise.
+    multinational unit is never a national unit in disguise (a framework nation
+    that cannot send a whole unit may partner in its own units too: it still
+    sends less than a unit).
     """
     model = b.model
     lines: dict[tuple[str, str], list[int]] = {}
