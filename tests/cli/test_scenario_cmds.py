@@ -19,17 +19,18 @@ def test_validate_ok() -> None:
     assert "2 nations, 2 capabilities, 2 missions, 2 phases over 24 months" in " ".join(
         result.output.split()
     )
-    # tiny.toml, counted by hand. 39 figures: 10 of the two capabilities (5 each, the
+    # tiny.toml, counted by hand. 40 figures: 10 of the two capabilities (5 each, the
     # relief overlap by default), 16 of the nations (4 each, the default political cap and
     # cost factor, 2 unit counts each), 2 mission requirements, 2 phase multipliers, the
     # burden-sharing band, the UN rate and the unit-cost correlation (costs defaults), 4
-    # stance exit hazards and 2 simulation weights. 7 settings: 2 mission priorities, 4
-    # phase months, min_nations_on_ground. 19 uncertainties, all model defaults.
+    # stance exit hazards, 2 simulation weights and min_nations_on_ground (a figure, so it
+    # can carry its source). 6 settings: 2 mission priorities, 4 phase months. 19
+    # uncertainties, all model defaults.
     # Cited 4: AAA's GDP, the UN rate, russia_force_initial, attacker_breakeven_ratio.
     # Assumptions 29: 12 figures (2 caps, 2 cost factors, the band, the correlation, 4 exit
     # hazards, 2 weights) and the 17 other default uncertainties. Bare: the other 32.
     assert (
-        "65 numbers the model reads (39 figures, 7 settings, 19 uncertainties of which 19 "
+        "65 numbers the model reads (40 figures, 6 settings, 19 uncertainties of which 19 "
         "model defaults): 4 cited, 29 marked as assumptions (derived or judged), 32 bare "
         "(neither)"
     ) in " ".join(result.output.split())

@@ -118,7 +118,7 @@ def test_flagship_missions_and_constraints(flagship: Scenario) -> None:
     wanted = {"safe skies", "safe seas", "peace on land", "stronger Ukrainian armed forces"}
     assert wanted <= objectives
     assert set(flagship.constraints.lead_nations["command"]) == {"GBR", "FRA"}
-    assert flagship.constraints.min_nations_on_ground >= 3
+    assert flagship.constraints.flags_wanted >= 3
     (montreux,) = flagship.constraints.treaty_limits
     assert montreux.measure == "displacement_tonnes"
     assert montreux.maximum.value == 30_000
@@ -225,3 +225,18 @@ def test_every_flagship_fact_has_a_source(flagship: Scenario) -> None:
         and not path.startswith(("simulation", "constraints.burden_sharing"))
     ]
     assert unexplained == []
+
+
+@pytest.mark.parametrize("name", sorted(bundled_scenarios()))
+def test_every_bundled_number_is_cited_or_a_marked_assumption(name: str) -> None:
+    """`forceplan sources` reports 0 bare numbers for every bundled scenario. Found on
+    main: the flagship's min_nations_on_ground (15) was a bare setting, and the prior's
+    cost_pressure_weight a bare figure."""
+    from forceplan.scenario import model_numbers
+
+    s = load_scenario(bundled_scenarios()[name])
+    bare = [n.path for n in model_numbers(s) if n.status == "bare"]
+    assert bare == []
+    if name == "reassurance-2025":
+        fig = s.constraints.min_nations_on_ground
+        assert (fig.value, fig.source) == (15, "troop_ready_nations")

@@ -194,9 +194,9 @@ def test_figure_values_and_ranges_in_domain(
             "Input should be a valid integer",
         ),
         (
-            "[constraints]\nmin_nations_on_ground = 1.0\n",
+            "[constraints]\nmin_nations_on_ground = 1.5\n",
             "constraints.min_nations_on_ground",
-            "Input should be a valid integer",
+            "must be a whole number (got 1.5)",
         ),
     ],
 )

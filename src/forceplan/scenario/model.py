@@ -83,6 +83,11 @@ def _whole_number(fig: Figure) -> Figure:
     return fig
 
 
+#: a number of nations (0-100), a whole number
+NationCount = Annotated[
+    Figure, Within(0, 100, "a number of nations"), AfterValidator(_whole_number)
+]
+
 SubUnitCount = Annotated[
     Figure, Within(1, 100, "a number of sub-units per unit"), AfterValidator(_whole_number)
 ]
@@ -472,8 +477,10 @@ class EnablerRatio(Frozen):
 
 
 class Constraints(Frozen):
-    min_nations_on_ground: Annotated[int, Field(strict=True, ge=0, le=100)] = Field(
-        default=0, description="Multinational tripwire: distinct flags on on-ground missions."
+    min_nations_on_ground: NationCount = Field(
+        default_factory=lambda: Figure(value=0.0),
+        description="Multinational tripwire: distinct flags on on-ground missions (a whole "
+        "number, as a figure so that it carries its source or assumption).",
     )
     lead_nations: dict[Identifier, tuple[str, ...]] = Field(
         default_factory=dict,
@@ -499,6 +506,11 @@ class Constraints(Frozen):
         "the plan meets them whenever it can, and otherwise reports each one missed and why; "
         "'hard': a plan must meet them, or there is no plan and the planner explains why.",
     )
+
+    @property
+    def flags_wanted(self) -> int:
+        """``min_nations_on_ground`` as a whole number."""
+        return int(self.min_nations_on_ground.value)
 
 
 # ---------------------------------------------------------------------------
@@ -862,9 +874,9 @@ class Scenario(Frozen):
                     f"levers.min_nations_on_ground: {k} exceeds the {len(self.nations)} "
                     "nations declared"
                 )
-        if self.constraints.min_nations_on_ground > len(self.nations):
+        if self.constraints.flags_wanted > len(self.nations):
             problems.append(
-                f"constraints.min_nations_on_ground: {self.constraints.min_nations_on_ground} "
+                f"constraints.min_nations_on_ground: {self.constraints.flags_wanted} "
                 f"exceeds the {len(self.nations)} nations declared"
             )
         if problems:

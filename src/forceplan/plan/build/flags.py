@@ -34,7 +34,7 @@ def add_min_flags(b: PhaseBuild) -> None:
     (docs/planner.md, section 5), so a plan that can meet the goal does.
     """
     s, model = b.scenario, b.model
-    wanted_total = s.constraints.min_nations_on_ground
+    wanted_total = s.constraints.flags_wanted
     slots = flag_slots(b, b.reqs)
     if wanted_total > slots > 0:
         model.notes.append(
