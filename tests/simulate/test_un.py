@@ -88,24 +88,25 @@ def test_bangladesh_feels_no_cost_pressure(un: tuple[object, object]) -> None:
 
 
 def test_a_leaver_is_replaced_from_the_other_un_contributors(tmp_path: Path) -> None:
-    """China certainly leaves at month 13 and nobody else leaves: India and Bangladesh,
-    coded undecided about this force, take on some of China's units from month 13 (as far
-    as their army-share caps allow), so the monitoring line keeps more of its units than
-    if no one could replace a leaver."""
+    """India certainly leaves at month 13 and nobody else leaves. The plan fills the
+    cheapest contributors (India, Bangladesh, Nepal, Pakistan) to their army-share caps
+    and China, the dearest, only in part; China (undecided, in the refill pool) takes
+    on some of India's units from month 13, so the monitoring line keeps more of its
+    units than if no one could replace a leaver."""
     coverage = {}
     for refill in ("true", "false"):
-        variant = tmp_path / f"un-china-leaves-{refill}.toml"
+        variant = tmp_path / f"un-india-leaves-{refill}.toml"
         variant.write_text(
             'extends = "un-100k"\n'
-            f"[simulation]\nrefill = {refill}\nforced_exits = {{ CHN = 13 }}\n"
+            f"[simulation]\nrefill = {refill}\nforced_exits = {{ IND = 13 }}\n"
             "exit_hazard_per_year = { committed = 0, willing = 0, undecided = 0, opposed = 0 }\n"
         )
         s = load_scenario(variant)
         ds = simulate_plan(s, plan(s), draws=2, seed=0)
         if refill == "true":
-            others = ds.deployed_personnel.sel(nation=["IND", "BGD"]).sum("nation").values[0]
-            assert others[13] > others[10]  # month 14 against month 11 (no relief overlap)
-            assert ds.deployed_personnel.sel(nation="CHN").values[0, 12:].max() == 0
+            china = ds.deployed_personnel.sel(nation="CHN").values[0]
+            assert china[13] > china[10]  # month 14 against month 11 (no relief overlap)
+            assert ds.deployed_personnel.sel(nation="IND").values[0, 12:].max() == 0
         coverage[refill] = ds.mission_coverage.sel(mission="line_monitoring").values[0, 13]
     assert coverage["true"] > coverage["false"]
 
