@@ -140,11 +140,17 @@ def fixed(scenario: Scenario) -> Scenario:
 
 
 def test_rows_equal_simulate_draw_by_draw(tmp_path: Path) -> None:
-    # nothing sampled: experiment rows must be simulate's draws 0..n-1 of the same plan
+    # nothing sampled: experiment rows must be simulate's draws 0..n-1 of the same plan;
+    # the fixed unit cost (a simulation-stage dimension held at its value, 300) is what
+    # simulate reads when the figure has no range
     s = fixed(ranged())
     report = sweep(tmp_path / "r", scenario=s, experiments=1500, fix=("capabilities*",), seed=3)
     data = rows(report.results.directory).sort_values("draw")
-    ds = simulate_plan(s, plan(s), draws=1500, seed=3, keep_draws=0)
+    dump = s.model_dump(mode="json")
+    for cap in dump["capabilities"]:
+        cap["annual_cost_per_unit_usd_m"]["range"] = None
+    point = Scenario.model_validate(dump)
+    ds = simulate_plan(point, plan(point), draws=1500, seed=3, keep_draws=0)
     for name in ("coverage_mean", "total_cost_usd_m", "p_offensive_end", "nations_left"):
         assert np.array_equal(data[name].to_numpy(), ds[f"outcome_{name}"].to_numpy()), name
     # the political climate recorded is the draw's own shared political factor

@@ -14,22 +14,48 @@ from forceplan.simulate import effective_uncertainties
 RANGED_FIGURES = {
     "capabilities[infantry_battalion].personnel_per_unit",
     "capabilities[infantry_battalion].rotation_ratio",
-    "capabilities[fighter_squadron].annual_cost_per_unit_usd_m",
 }
+UNIT_COST = "capabilities[fighter_squadron].annual_cost_per_unit_usd_m"
 
 
 def test_every_ranged_figure_and_uncertainty_is_a_dimension() -> None:
+    """The ranged unit cost is a simulation-stage dimension (the parameter
+    unit_cost_fighter_squadron), sampled once: not also a plan-stage figure, as it was
+    on main after issue 7 (explore set the figure per plan point and the simulation
+    drew the unit cost again around it)."""
     s = ranged()
     space = build_space(s)
     plan = {d.name for d in space.stage("plan")}
     sim = {d.name for d in space.stage("simulation")}
     assert plan == RANGED_FIGURES
     varying = {k for k, u in effective_uncertainties(s).items() if u.distribution != "fixed"}
-    assert sim == varying
-    cost = next(d for d in space.dimensions if d.name.endswith("annual_cost_per_unit_usd_m"))
-    assert (cost.distribution.distribution, cost.distribution.low, cost.distribution.high) == (
-        "uniform", 200.0, 400.0)
-    assert cost.unit == "US$ m per unit-year" and cost.distribution.source == "test range"
+    assert sim == varying | {UNIT_COST}
+    cost = next(d for d in space.dimensions if d.name == UNIT_COST)
+    assert (cost.stage, cost.target) == ("simulation", "unit_cost_fighter_squadron")
+    dist = cost.distribution
+    assert (dist.distribution, dist.low, dist.mode, dist.high) == (
+        "triangular", 200.0, 300.0, 400.0)  # the simulation's own triangular(low, value, high)
+    assert cost.unit == "US$ m per unit-year" and dist.source == "test range"
+
+
+def test_the_flagship_manifest_lists_each_dimension_once() -> None:
+    """Every dimension's name and the parameter or figure it sets appear once; each
+    ranged unit cost is one simulation-stage dimension."""
+    from forceplan.scenario import bundled_scenarios, load_scenario
+
+    space = build_space(load_scenario(bundled_scenarios()["reassurance-2025"]))
+    names = [d.name for d in space.dimensions]
+    targets = [d.target for d in space.dimensions]
+    assert len(names) == len(set(names)) and len(targets) == len(set(targets))
+    costs = [d for d in space.dimensions if d.name.endswith("annual_cost_per_unit_usd_m")]
+    assert len(costs) == 12
+    assert all(d.stage == "simulation" and d.target.startswith("unit_cost_") for d in costs)
+    assert not any(t.startswith("unit_cost_") for t in targets if t not in
+                   {d.target for d in costs})
+    # the design draws each unit cost itself, so the model's copula correlation is moot
+    held = {h.name: h.reason for h in space.held}
+    assert "costs.unit_cost_correlation" not in names
+    assert "unit costs" in held["costs.unit_cost_correlation"]
 
 
 def with_backstop(declare_uncertainty: bool) -> Scenario:

@@ -169,6 +169,14 @@ class Spec:
         text = f"{scenario_hash(scenario)}:backstop={self.backstop(policy)}"
         return hashlib.sha256(text.encode()).hexdigest()[:24]
 
+    def foreign_params(self, policy: int) -> frozenset[str]:
+        """Parameters of simulation-stage figure dimensions that the combination's
+        variant does not share (it gives the figure no range, or another): the model
+        draws them as the variant says, not from the design."""
+        keep = self.applies[self.variant(policy)]
+        return frozenset(d.target for d in self.sim_dims
+                         if d.kind == "figure" and d.name not in keep)
+
     def sim_values(self, units: np.ndarray) -> dict[str, np.ndarray]:
         """Simulation parameter -> per-experiment values, from unit-design columns."""
         n = units.shape[0]
@@ -228,10 +236,12 @@ class Design:
 
 def _applies(base: Scenario, variant: Scenario, dims: tuple[Dimension, ...],
              held: dict[str, float]) -> frozenset[str]:
-    """Plan-stage paths a variant keeps as the explored scenario has them (same range)."""
+    """Figure paths a variant keeps as the explored scenario has them (same range): the
+    plan-stage dimensions' and held figures', and the simulation-stage figure
+    dimensions' (by name: their target is the parameter)."""
     mine = {p: f.range for p, f in base.sources_list()}
     theirs = {p: f.range for p, f in variant.sources_list()}
-    paths = [d.target for d in dims] + list(held)
+    paths = [d.target if d.stage == "plan" else d.name for d in dims] + list(held)
     return frozenset(p for p in paths if p in theirs and theirs[p] == mine.get(p))
 
 
@@ -259,7 +269,9 @@ def build_design(scenario: Scenario, space: Space, levers: LeverSet, settings: S
     noise = _noise(settings.sampler, order, inner_dims)
     bases = dict(levers.variants) if levers.variants else {"": scenario}
     held_figures = space.held_figures()
-    applies = {name: _applies(scenario, s, plan_dims, held_figures) for name, s in bases.items()}
+    figure_dims = plan_dims + tuple(d for d in sim_dims if d.kind == "figure")
+    applies = {name: _applies(scenario, s, figure_dims, held_figures)
+               for name, s in bases.items()}
     identity = {
         "version": version,
         "scenario": scenario_hash(scenario),

@@ -12,8 +12,10 @@ Two sources of dimensions:
 Stage: a figure the planner reads changes the plan, so it is a *plan-stage*
 dimension, varied across the outer design (a few plans, each planned once).
 Uncertainties, and figures the simulation reads as a per-draw parameter
-(``FIGURE_PARAMETERS``), are *simulation-stage* dimensions, varied experiment by
-experiment inside the vectorised model.
+(``FIGURE_PARAMETERS`` and ``FIGURE_PARAMETER_PATTERNS``: the backstop's
+credibility, every capability's unit cost), are *simulation-stage* dimensions,
+varied experiment by experiment inside the vectorised model, once: the value
+the design gives replaces the model's own draw of that parameter.
 
 ``--only`` keeps the matching dimensions and holds the others at their central
 value; ``--fix NAME[=VALUE]`` holds one (at VALUE, else its central value).
@@ -29,9 +31,13 @@ from typing import Any, Literal
 
 from forceplan.explore.errors import ExploreError
 from forceplan.scenario import Figure, Scenario, Uncertainty
-from forceplan.simulate.parameters import FIGURE_PARAMETERS, effective_uncertainties
+from forceplan.simulate.costs import UNIT_COST_PREFIX
+from forceplan.simulate.parameters import effective_uncertainties, figure_parameter
 
 Stage = Literal["simulation", "plan"]
+
+#: the copula correlation of the simulation's own unit-cost draws, which explore replaces
+UNIT_COST_CORRELATION = "costs.unit_cost_correlation"
 
 #: figure field name -> unit (the last path component; dictionary keys use their parent)
 FIGURE_UNITS: dict[str, str] = {
@@ -157,6 +163,8 @@ def _figure_distribution(path: str, fig: Figure, scenario: Scenario) -> Uncertai
     # Uniform over the range: the schema records where sources disagree, not how likely
     # each value is. A figure that states a distribution (a future schema field) wins.
     stated = getattr(fig, "distribution", None)
+    if (figure_parameter(path) or "").startswith(UNIT_COST_PREFIX):
+        stated = "triangular"  # the simulation's own form for a unit cost (costs.py)
     description = fig.note or path
     common: dict[str, Any] = {
         "unit": figure_unit(path, scenario),
@@ -222,9 +230,13 @@ def candidates(
             (name for pat, name in (lever_paths or {}).items() if _pattern(pat).match(path)),
             None,
         )
-        param = FIGURE_PARAMETERS.get(path)
+        param = figure_parameter(path)
         if lever is not None:
             held.append(Held(path, "figure", "plan", path, None, f"set by lever {lever}"))
+        elif path == UNIT_COST_CORRELATION:
+            held.append(Held(path, "figure", "simulation", path, None,
+                             "explore draws the unit costs itself (one dimension each), so "
+                             "the model's correlation between them is not used"))
         elif param is not None and param in declared:
             held.append(
                 Held(path, "figure", "simulation", param, None,

@@ -29,7 +29,7 @@ from forceplan.simulate.deterrence import default_offensive_hazard
 from forceplan.simulate.engine import BLOCK, Tables, build_tables, evaluate, sample_draws
 from forceplan.simulate.engine import OUTCOMES as SIM_OUTCOMES
 from forceplan.simulate.inputs import ModelInputs, SimplePlan, compile_inputs
-from forceplan.simulate.parameters import effective_uncertainties
+from forceplan.simulate.parameters import effective_uncertainties, figure_parameter
 
 #: compiled plans kept per worker (each a few MB of tables)
 COMPILED_CACHE = 8
@@ -247,16 +247,20 @@ def _outcomes(
     """Outcomes, and the inputs the model drew itself (DRAWN_INPUTS), per experiment."""
     chunk = job.chunk
     out = {name: np.full(chunk.rows, np.nan) for name in OUTCOMES}
-    drawn = {name: np.full(chunk.rows, np.nan) for name in DRAWN_INPUTS}
+    foreign = spec.foreign_params(chunk.policy)
+    drawn = {name: np.full(chunk.rows, np.nan) for name in (*DRAWN_INPUTS, *foreign)}
+    base_figure = _figure_params(compiled.scenario, foreign)
     nf_inputs, nf_tables = compiled.no_force
     nf_unc = compiled.uncertainties
     for lo in range(chunk.start, chunk.stop, BLOCK):
         hi = min(lo + BLOCK, chunk.stop)
         rows = slice(lo - chunk.start, hi - chunk.start)
-        overrides = {k: v[rows] for k, v in values.items()}
+        overrides = {k: v[rows] for k, v in values.items() if k not in foreign}
         params, political, own = sample_draws(nf_inputs, nf_unc, spec.seed, job.draws[rows],
                                               overrides)
         drawn["political_climate"][rows] = political
+        for name in foreign:  # record what the model used for the variant's own figure
+            drawn[name][rows] = params[name] if name in params else base_figure.get(name, math.nan)
         base = evaluate(nf_inputs, nf_tables, params, political, own, default_offensive_hazard)
         out["p_offensive_no_force"][rows] = base.outcomes["p_offensive_end"]
         if compiled.inputs is None or compiled.tables is None:
@@ -268,6 +272,16 @@ def _outcomes(
     out["p_offensive_vs_no_force"] = out["p_offensive_end"] - out["p_offensive_no_force"]
     out["plan_goals_missed"][:] = compiled.goals_missed
     return out, drawn
+
+
+def _figure_params(scenario: Scenario, names: frozenset[str]) -> dict[str, float]:
+    """Parameter -> the scenario's figure value, for figures the model does not sample."""
+    out = {}
+    for path, fig in scenario.sources_list():
+        param = figure_parameter(path)
+        if param in names:
+            out[param] = fig.value
+    return out
 
 
 def chunk_table(

@@ -55,6 +55,27 @@ def stream(seed: int, name: str, block: int) -> np.random.Generator:
 #: over the figure. ``forceplan explore`` varies such figures draw by draw.
 FIGURE_PARAMETERS: dict[str, str] = {"backstop.credibility": "backstop_credibility"}
 
+#: The same for families of figures, one per capability: a figure path pattern ('*' the
+#: capability id) -> the parameter ('*' likewise). A unit cost with a range is sampled by
+#: the simulation (``unit_cost_<capability>``, docs/model.md "Sampled unit costs"), so
+#: ``forceplan explore`` varies it there, once, and not also as a plan-stage figure.
+FIGURE_PARAMETER_PATTERNS: dict[str, str] = {
+    "capabilities[*].annual_cost_per_unit_usd_m": "unit_cost_*",
+}
+
+
+def figure_parameter(path: str) -> str | None:
+    """The per-draw parameter the simulation reads for the figure at ``path``, if any."""
+    if path in FIGURE_PARAMETERS:
+        return FIGURE_PARAMETERS[path]
+    for pattern, param in FIGURE_PARAMETER_PATTERNS.items():
+        head, _, tail = pattern.partition("*")
+        if path.startswith(head) and path.endswith(tail) and len(path) > len(head) + len(tail):
+            key = path[len(head):len(path) - len(tail)]
+            if "[" not in key and "." not in key:
+                return param.replace("*", key)
+    return None
+
 
 def sample(unc: Uncertainty, rng: np.random.Generator, size: int) -> np.ndarray:
     """``size`` draws of one uncertainty (float64)."""
