@@ -81,6 +81,10 @@ def _yearly(inputs: ModelInputs, st: Stages) -> dict[str, np.ndarray]:
     return out
 
 
+#: months of the fixed-horizon outcome p_offensive_24m (docs/model.md, "Fixed horizon")
+FIXED_HORIZON_MONTHS = 24
+
+
 def _outcomes(inputs: ModelInputs, st: Stages) -> dict[str, np.ndarray]:
     months = inputs.months
     size = st.exits.shape[0]
@@ -94,6 +98,8 @@ def _outcomes(inputs: ModelInputs, st: Stages) -> dict[str, np.ndarray]:
         "un_paid_usd_m": st.cash.un_years.sum(axis=1),
         "peak_budget_share_pct": np.maximum(burden.max(axis=(1, 2)), 0.0),
         "p_offensive_end": st.det.p_offensive[:, -1],
+        # a fixed horizon, comparable between missions of different lengths
+        "p_offensive_24m": st.det.p_offensive[:, min(FIXED_HORIZON_MONTHS, months) - 1],
         "trained_added_end": st.det.trained[:, -1],
         "deterrence_ratio_end": st.det.ratio[:, -1],
         "russia_force_end": st.det.russia[:, -1],

@@ -35,6 +35,7 @@ OUTCOME_LABELS: dict[str, tuple[str, str]] = {
     "russia_force_end": ("Russian forces at end", "personnel"),
     "deterrence_ratio_end": ("Deterrence ratio at end", "ratio"),
     "p_offensive_end": ("P(renewed offensive by end)", "probability"),
+    "p_offensive_24m": ("P(renewed offensive within 24 months)", "probability"),
 }
 #: rows of the attribution of the paired difference in P(offensive by end) to hazard parts
 PART_PREFIX = "p_offensive_part_"

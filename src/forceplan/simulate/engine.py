@@ -45,6 +45,7 @@ OUTCOMES = (
     "un_paid_usd_m",
     "peak_budget_share_pct",
     "p_offensive_end",
+    "p_offensive_24m",
     "trained_added_end",
     "deterrence_ratio_end",
     "russia_force_end",

@@ -326,6 +326,7 @@ def _deterrence(
     trained = 0.0
     cumulative_hazard = 0.0
     ratio = russia = 0.0
+    within_24m = 0.0  # cumulative hazard of the first 24 months (the fixed horizon)
     h0 = -math.log1p(-min(max(params["offensive_hazard_base_per_year"], 0.0), 0.999999)) / 12.0
     start, ceiling = params["russia_force_initial"], params["russia_force_ceiling"]
     growth = params["russia_regeneration_per_month"]
@@ -357,8 +358,11 @@ def _deterrence(
                             1.0 - 1e-12)
             hazard *= 1.0 - reduction
         cumulative_hazard += hazard
+        if month <= 24:
+            within_24m = cumulative_hazard
     return {
         "p_offensive_end": -math.expm1(-cumulative_hazard),
+        "p_offensive_24m": -math.expm1(-within_24m),
         "trained_added_end": trained,
         "deterrence_ratio_end": ratio,
         "russia_force_end": russia,

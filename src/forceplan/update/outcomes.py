@@ -36,9 +36,10 @@ _PLAN = (
     Outcome("contributors", "Contributing nations (plan)", "nations", "plan"),
 )
 #: Column headers of the simulation outcomes a timeline shows.
-_SHORT = {"total_cost_usd_m": "cost", "p_offensive_end": "P(offensive)"}
+_SHORT = {"total_cost_usd_m": "cost", "p_offensive_end": "P(offensive)",
+          "p_offensive_24m": "P(off. 24m)"}
 #: Shown first, in this order; the rest follow as the plan and the simulation list them.
-_FIRST = ("total_cost_usd_m", "force_size", "flank_drain", "p_offensive_end")
+_FIRST = ("total_cost_usd_m", "force_size", "flank_drain", "p_offensive_24m", "p_offensive_end")
 
 
 def _outcomes() -> tuple[Outcome, ...]:
@@ -58,8 +59,10 @@ OUTCOME_KEYS = tuple(o.key for o in OUTCOMES)
 BY_KEY = {o.key: o for o in OUTCOMES}
 PLAN_OUTCOMES = tuple(o.key for o in OUTCOMES if o.stage == "plan")
 SIMULATION_OUTCOMES = tuple(o.key for o in OUTCOMES if o.stage == "simulation")
-#: the four a timeline shows step by step
-TIMELINE_OUTCOMES = ("total_cost_usd_m", "force_size", "flank_drain", "p_offensive_end")
+#: the four a timeline shows step by step. Updates may change the mission's length, so
+#: the timeline judges deterrence on a fixed horizon (P(offensive within 24 months)), not
+#: P(offensive by end), whose window grows with the mission (docs/updates.md).
+TIMELINE_OUTCOMES = ("total_cost_usd_m", "force_size", "flank_drain", "p_offensive_24m")
 
 
 def plan_outcomes(result: PlanResult) -> dict[str, float]:
