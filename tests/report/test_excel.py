@@ -60,8 +60,9 @@ def test_plan_workbook_matches_the_plan_json(tmp_path: Path) -> None:
     assert nations["G2"].number_format == "0.0%"  # budget_share
     assert nations.column_dimensions["C"].width >= len("deployed_personnel [people]")
     costs = sheet_records(book, "costs")
-    # README: France carries the largest cost over the plan; every contributor appears once
-    assert max(costs, key=lambda r: r["cost_usd_m"])["nation"] == "FRA"
+    # at national costs (France's cost factor 0.55, the UK's 1) the UK carries the largest
+    # cost over the plan; every contributor appears once
+    assert max(costs, key=lambda r: r["cost_usd_m"])["nation"] == "GBR"
     run = {r["item"]: r["value"] for r in sheet_records(book, "run")}
     assert run["kind"] == "plan" and data["scenario"]["hash"] in run["scenarios"]
 

@@ -143,20 +143,25 @@ def _add_sub_units(
     one).
 
     A nation that sustains ``f`` sub-units but not a whole unit (holdings /
-    rotation ratio between ``f / k`` and 1) may both lead and partner, so
-    when a longer rotation leaves no nation a whole unit the line is still
-    filled by multinational units, one for every framework share the leads
-    can sustain, instead of not at all (docs/planner.md, "Framework nations")."""
+    rotation ratio between ``f / k`` and 1) may both lead and partner when
+    the nations that can send whole units cannot cover the line, so when a
+    longer rotation leaves too few whole units the line is still filled by
+    multinational units, one for every framework share the leads can
+    sustain, instead of not at all (docs/planner.md, "Framework nations")."""
     model, cap = b.model, req.capability
     sub_unit = cap.sub_unit
     assert sub_unit is not None
     size, core = sub_unit.size, sub_unit.framework_share
     model.sub_size[cap.id] = size
     model.core_size[cap.id] = core
+    # whole units the nations that can send one could field on the line: while they
+    # cover it, only they lead (fewer symmetric alternatives for the solver)
+    whole_supply = sum(capacity // size for _, capacity, whole in candidates if whole)
     for iso, capacity, whole in candidates:
         line = (iso, cap.id, req.mission.id)
         name = ",".join(line)
-        framed = min(req.required, capacity // core) if core < size else 0
+        may_lead = core < size and (whole or whole_supply == 0)
+        framed = min(req.required, capacity // core) if may_lead else 0
         if framed >= 1:
             col = model.add_col(f"frame[{name}]", 0.0, float(framed), True)
             model.frame[line] = col
