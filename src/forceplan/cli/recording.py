@@ -26,6 +26,7 @@ from forceplan.cli.common import EXIT_BAD_INPUT, Failed, console, fail
 if TYPE_CHECKING:
     from forceplan.scenario import Scenario
     from forceplan.store import ResultPart, Store
+    from forceplan.store.direct import DirectRecorder
 
 DbOpt = Annotated[
     str | None,
@@ -67,7 +68,7 @@ class Recorder:
         rerun_of: int | None = None,
     ) -> None:
         self.enabled = enabled
-        self.store: Store | None = None
+        self.store: Store | DirectRecorder | None = None
         self.run_id: int | None = None
         self.started = time.perf_counter()
         self.timings: dict[str, float] = {}
@@ -86,9 +87,9 @@ class Recorder:
 
     def _open(self, db: str | None, *args: Any) -> None:
         try:
-            from forceplan.store import Store
+            from forceplan.store.direct import open_recorder
 
-            self.store = Store.open(db)
+            self.store = open_recorder(db)
             self.run_id = self.store.start_run(*args[:3], seed=args[3], rerun_of=args[4])
         except BaseException as exc:  # re-raised in the main thread by ready()
             self._error = exc
