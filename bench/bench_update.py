@@ -174,7 +174,7 @@ def main() -> None:
         # the same 5-change diff in this process alone, beside the one with workers
         with tempfile.TemporaryDirectory() as tmp:
             path = write_update(Path(tmp), 5)
-            pooled, _, _ = time_diff(path, settings, "exact")
+            pooled, _, _ = time_diff(path, settings, "exact", workers=os.cpu_count())
             alone, _, _ = time_diff(path, settings, "exact", workers=1)
         print(
             f"\n5 changes, one worker process per core ({os.cpu_count()}): {pooled:.1f} s; "

@@ -220,3 +220,19 @@ def test_a_diff_gives_the_numbers_of_plain_simulate_runs(tmp_path: Path) -> None
         which = result.attribution.base if scenario is figures.base else result.attribution.full
         got = [which[OUTCOME_KEYS.index(o)] for o in SIMULATION_OUTCOMES]
         np.testing.assert_array_equal(got, means)
+
+
+def test_workers_are_used_by_default_only_with_a_core_to_spare(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from forceplan.update import evaluate
+
+    monkeypatch.setattr(evaluate.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(evaluate.os, "getloadavg", lambda: (2.5, 0.0, 0.0))
+    assert evaluate.default_workers() == 4
+    monkeypatch.setattr(evaluate.os, "getloadavg", lambda: (3.0, 0.0, 0.0))
+    assert evaluate.default_workers() == 1
+    monkeypatch.setattr(evaluate.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(evaluate.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert evaluate.default_workers() == 1
+    assert RunSettings().draws > 0 and evaluate.Evaluator(RunSettings()).workers == 1

@@ -224,7 +224,8 @@ def run_diff(
 
     ``plan_cache``: also use the on-disk plan cache (``forceplan.plan.cache``);
     ``workers``: processes that plan and simulate the coalitions, each plan with
-    the coalitions that share it (None: one per core; 1: all in this process).
+    the coalitions that share it (None: one per core if a core is free, see
+    :func:`~forceplan.update.evaluate.default_workers`; 1: all in this process).
     """
     settings = settings or RunSettings()
     with Evaluator(settings, cache, plan_cache=plan_cache, workers=workers) as evaluator:

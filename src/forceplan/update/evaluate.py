@@ -16,7 +16,9 @@ variant that shares it. :meth:`Evaluator.prefetch` hands the groups of the
 variants a diff will ask for to worker processes, one per core, and
 :meth:`Evaluator.outcomes` takes each result as it is asked for (in the order
 the diff asks, so results, errors and the cache's counts are those of a run
-in turn). With one core, or ``workers=1``, groups run in this process.
+in turn). With one core, or ``workers=1``, groups run in this process; by
+default the workers are used only when the machine has a core to spare
+(:func:`default_workers`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,22 @@ from forceplan.scenario import Scenario
 from forceplan.update.figures import plan_key, run_key
 from forceplan.update.outcomes import OUTCOME_KEYS, SIMULATION_OUTCOMES, plan_outcomes
 from forceplan.update.runs import Group, GroupResult, plan_variant, run_group
+
+
+def default_workers() -> int:
+    """Worker processes for a diff: one per core when a core is free (1-minute load
+    average below the cores less one), else 1 (all in this process).
+
+    On a saturated machine the workers only compete with everything else and
+    with each other, and their start-up is not repaid (bench/bench_update.py
+    measures both ways).
+    """
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # not available on this platform
+        return cores
+    return cores if cores > 1 and load < cores - 1 else 1
 
 
 class IncompletePlan(PlanError):
@@ -87,8 +105,8 @@ class Evaluator:
         self.settings = settings
         self.cache = cache if cache is not None else Cache()
         self.plan_cache = plan_cache  # also look in the on-disk plan cache
-        #: worker processes for prefetched groups (default: one per core; 1: none)
-        self.workers = max(1, workers if workers is not None else os.cpu_count() or 1)
+        #: worker processes for prefetched groups (default: default_workers(); 1: none)
+        self.workers = max(1, workers if workers is not None else default_workers())
         # id -> (scenario kept alive, plan key, run key): hashing a scenario is not free
         self._keys: dict[int, tuple[Scenario, str, str]] = {}
         self._pool: ProcessPoolExecutor | None = None
