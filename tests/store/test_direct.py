@@ -149,3 +149,27 @@ def test_recording_a_cli_run_does_not_import_sqlalchemy(tmp_path: Path) -> None:
     assert done.stdout.strip().splitlines()[-1] == "[]"
     (run,) = Store.open(url).list_runs()
     assert (run.kind, run.status) == ("plan", "finished")
+
+
+def test_a_run_is_recorded_through_one_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # each connection that closes last checkpoints the WAL (fsyncs): one per run, not three
+    url = f"sqlite:///{tmp_path / 'runs.sqlite'}"
+    Store.open(url).close()
+    opened: list[sqlite3.Connection] = []
+    connect = sqlite3.connect
+
+    def counting(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        opened.append(connect(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(sqlite3, "connect", counting)
+    recorder = DirectRecorder.open(url)
+    assert recorder is not None
+    run_id = _record(recorder)
+    assert len(opened) == 1
+    with pytest.raises(sqlite3.ProgrammingError):  # closed once the run is finished
+        opened[0].execute("SELECT 1")
+    monkeypatch.undo()
+    assert Store.open(url).get_run(run_id).status == "finished"

@@ -113,6 +113,7 @@ class DirectRecorder:
         self.files = files_dir(url)
         self._uids: dict[int, str] = {}
         self._started: dict[int, datetime] = {}
+        self._conn: sqlite3.Connection | None = None
 
     @classmethod
     def open(cls, url: str) -> DirectRecorder | None:
@@ -125,29 +126,52 @@ class DirectRecorder:
             with recorder._connect() as conn:
                 row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         except (sqlite3.Error, StoreError):
+            recorder.close()
             return None
-        return recorder if row is not None and row[0] == HEAD else None
+        if row is None or row[0] != HEAD:
+            recorder.close()
+            return None
+        return recorder
 
     @property
     def where(self) -> str:
         return self.url  # an SQLite URL holds no password
 
     def close(self) -> None:
-        pass
+        """Close the connection (the recorder opens another if used again)."""
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+
+    def _connection(self) -> sqlite3.Connection:
+        """This recorder's one connection, set up as db.py sets SQLAlchemy's.
+
+        One connection for the whole run, not one per transaction: SQLite
+        checkpoints the WAL into the database (two fsyncs) whenever the last
+        connection to it closes, and on a busy disk each checkpoint costs more
+        wall time than the recording's CPU. It is opened in the thread that
+        starts the run and used by the one that finishes it, never by both at
+        once (the CLI joins the first before the second writes).
+        """
+        if self._conn is None:
+            try:
+                conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
+                                       isolation_level=None, check_same_thread=False)
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                conn.execute("PRAGMA foreign_keys = ON")
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+            except sqlite3.Error as exc:
+                raise StoreError(f"run store at {self.where}: {exc}") from None
+            self._conn = conn
+        return self._conn
 
     @contextlib.contextmanager
     def _connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
-        """A connection set up as db.py sets SQLAlchemy's; a write transaction if ``write``."""
+        """The connection; a write transaction (``BEGIN IMMEDIATE``) if ``write``."""
+        conn = self._connection()
         try:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
-                                   isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StoreError(f"run store at {self.where}: {exc}") from None
-        try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
             if write:
                 conn.execute("BEGIN IMMEDIATE")
             yield conn
@@ -160,8 +184,6 @@ class DirectRecorder:
             if isinstance(exc, sqlite3.Error):
                 raise StoreError(f"run store at {self.where}: {exc}") from None
             raise
-        finally:
-            conn.close()
 
     def start_run(
         self,
@@ -207,6 +229,20 @@ class DirectRecorder:
                    rows.pending_files(self.files, self._uids[run_id], results, False))
         written = rows.file_rows(self.files, pending)
         now = datetime.now(UTC)
+        try:
+            self._finish(run_id, results, written, now, timings, headline)
+        finally:
+            self.close()  # the run's last write: the one checkpoint, here
+
+    def _finish(
+        self,
+        run_id: int,
+        results: Sequence[ResultPart],
+        written: list[list[dict[str, Any]]],
+        now: datetime,
+        timings: dict[str, float] | None,
+        headline: dict[str, Any] | None,
+    ) -> None:
         with self._connect(write=True) as conn:
             for position, part in enumerate(results):
                 result_id = self._insert(conn, "run_results",
@@ -221,12 +257,15 @@ class DirectRecorder:
     def fail_run(self, run_id: int, error: str) -> None:
         """As :meth:`Store.fail_run`."""
         now = datetime.now(UTC)
-        with self._connect(write=True) as conn:
-            found = conn.execute(_STARTED, (run_id,)).fetchone()
-            if found is None:
-                return
-            started = utc(datetime.fromisoformat(found[0]))
-            self._set(conn, "failed", run_id, rows.failed_values(started, now, error))
+        try:
+            with self._connect(write=True) as conn:
+                found = conn.execute(_STARTED, (run_id,)).fetchone()
+                if found is None:
+                    return
+                started = utc(datetime.fromisoformat(found[0]))
+                self._set(conn, "failed", run_id, rows.failed_values(started, now, error))
+        finally:
+            self.close()
 
     def _insert(self, conn: sqlite3.Connection, table: str, row: dict[str, Any]) -> int:
         cursor = conn.execute(STATEMENTS[f"insert {table}"], _params(table, INSERTS[table], row))
