@@ -26,7 +26,7 @@ from forceplan.cli.common import (
 from forceplan.cli.plan_cmd import NoCacheOpt, incomplete_message, plan_or_exit
 from forceplan.cli.progress import draw_progress, planning
 from forceplan.cli.recording import DbOpt, NoStoreOpt, recording
-from forceplan.cli.tables import print_table
+from forceplan.cli.tables import bind, fmt_band, fmt_value, print_table
 from forceplan.cli.workbook import XlsxOpt, bytes_writer, workbook_for
 
 if TYPE_CHECKING:
@@ -222,25 +222,11 @@ def stored_comparison(labels: list[str], plans: list[PlanResult], frame: pd.Data
 
 
 def _fmt(value: float, unit: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if unit in ("share", "probability"):
-        return f"{100 * value:.1f}%"
-    if unit == "ratio":
-        return f"{value:.2f}"
-    if unit == "percent":
-        return f"{value:.2f}%"
-    if unit == "factor":
-        return f"x{value:.3g}"
-    if unit == "US$ m":
-        return f"{value / 1000:,.1f}bn" if abs(value) >= 1000 else f"{value:,.0f}m"
-    if abs(value) >= 10_000:
-        return f"{value / 1000:,.1f}k"
-    return f"{value:,.0f}" if abs(value) >= 10 or value == 0 else f"{value:,.1f}"
+    return fmt_value(value, unit)
 
 
 def _band(row: Any, unit: str) -> str:
-    return f"{_fmt(row.p50, unit)} [{_fmt(row.p05, unit)}-{_fmt(row.p95, unit)}]"
+    return fmt_band(row.p50, row.p05, row.p95, unit)
 
 
 def _year_table(
@@ -562,10 +548,10 @@ def render_compare(frame: pd.DataFrame) -> None:
             r = frame[(frame.scenario == name) & (frame.outcome == outcome)].iloc[0]
             cell = _band(r, unit)
             if outcome == "p_offensive_end":
-                cell += f"\nmean {_fmt(r['mean'], unit)}"
+                cell += f"\n{bind('mean', _fmt(r['mean'], unit))}"
             if k > 0:
                 sign = "+" if r.diff_p50 > 0 else ""
-                cell += f"\nΔ {sign}{_fmt(r.diff_p50, unit)} [{_fmt(r.diff_p05, unit)}"
+                cell += f"\n{bind('Δ', sign + _fmt(r.diff_p50, unit))} [{_fmt(r.diff_p05, unit)}"
                 cell += f"-{_fmt(r.diff_p95, unit)}]"
             cells.append(cell)
         table.add_row(escape(label), *cells)
