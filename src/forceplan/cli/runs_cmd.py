@@ -12,7 +12,7 @@ from rich.table import Table
 
 from forceplan.cli.common import SCHEMA_VERSION, app, console, fail
 from forceplan.cli.recording import DbOpt, NoStoreOpt, open_store_or_exit, recording
-from forceplan.cli.tables import print_table
+from forceplan.cli.tables import print_table, print_wrapped
 
 if TYPE_CHECKING:
     from forceplan.store import RunInfo, Store, StoredResult
@@ -211,7 +211,7 @@ def _print_header(info: RunInfo, store: Store) -> None:
         lines.append(("timings", ", ".join(f"{k} {v:.2f}" for k, v in info.timings.items())))
     for key, value in lines:
         # long paths and JSON are left to the terminal to wrap, so nothing is split
-        console.print(f"  {key:<10} {value}", highlight=False, soft_wrap=True)
+        print_wrapped(f"  {key:<10} {value}", hang=11)
     if info.status == "abandoned":
         console.print("  [red]its process ended before the run finished; it has no results[/]")
 
@@ -236,11 +236,9 @@ def _render_results(store: Store, info: RunInfo, results: list[StoredResult]) ->
         render_compare(results[-1].frame())
     for r in results:
         for f in r.files:
-            console.print(
+            print_wrapped(
                 f"[dim]{f.role} file {escape(str(f.path))} ({f.bytes / 1e6:,.1f} MB, "
-                f"SHA-256 {f.sha256[:16]}... verified)[/]",
-                highlight=False,
-                soft_wrap=True,
+                f"SHA-256 {f.sha256[:16]}... verified)[/]"
             )
 
 

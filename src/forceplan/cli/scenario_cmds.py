@@ -19,6 +19,7 @@ from forceplan.cli.common import (
     outputs_or_exit,
     writing,
 )
+from forceplan.cli.tables import print_wrapped
 
 if TYPE_CHECKING:
     from forceplan.scenario import ModelNumber, Scenario
@@ -141,13 +142,12 @@ def _print_numbers(s: Scenario, numbers: list[ModelNumber]) -> None:
         # a narrow terminal: one block per number, so citations and URLs wrap whole
         console.print(f"[bold]{title}[/]")
         for path, value, rng, text in rows:
-            console.print(f"{path} = [bold]{value}[/]" + (f" ({escape(rng)})" if rng else ""),
-                          highlight=False, soft_wrap=True)
-            console.print(f"    {text}", highlight=False, soft_wrap=True)
+            print_wrapped(f"{path} = [bold]{value}[/]" + (f" ({escape(rng)})" if rng else ""))
+            print_wrapped(f"    {text}")
     if s.sources:
         console.print("[bold]References[/]")
         for k, v in s.sources.items():
-            console.print(f"  {escape(k)}: {escape(v)}", highlight=False, soft_wrap=True)
+            print_wrapped(f"  {escape(k)}: {escape(v)}", hang=2)
 
 
 def _distribution_text(dist: dict[str, Any]) -> str:

@@ -550,9 +550,9 @@ def render_compare(frame: pd.DataFrame) -> None:
             if outcome == "p_offensive_end":
                 cell += f"\n{bind('mean', _fmt(r['mean'], unit))}"
             if k > 0:
-                sign = "+" if r.diff_p50 > 0 else ""
-                cell += f"\n{bind('Δ', sign + _fmt(r.diff_p50, unit))} [{_fmt(r.diff_p05, unit)}"
-                cell += f"-{_fmt(r.diff_p95, unit)}]"
+                diff_unit = "pp" if unit in ("share", "probability") else unit
+                cell += "\n" + bind("Δ", fmt_band(r.diff_p50, r.diff_p05, r.diff_p95,
+                                                   diff_unit, signed=True))
             cells.append(cell)
         table.add_row(escape(label), *cells)
     table.add_row(
@@ -604,12 +604,13 @@ def _render_attribution(frame: pd.DataFrame) -> None:
         cells = []
         for name in names[1:]:
             r = parts[(parts.scenario == name) & (parts.outcome == outcome)].iloc[0]
-            cells.append(f"{100 * r.diff_mean:+.1f} pp")
+            cells.append(bind(f"{100 * r.diff_mean:+.1f}", "pp"))
         table.add_row(escape(part_label(str(outcome))), *cells)
     total = frame[frame.outcome == "p_offensive_end"]
     table.add_row(
         "[bold]total[/]",
-        *[f"{100 * total[total.scenario == n].iloc[0].diff_mean:+.1f} pp" for n in names[1:]],
+        *[bind(f"{100 * total[total.scenario == n].iloc[0].diff_mean:+.1f}", "pp")
+          for n in names[1:]],
     )
     print_table(table)
 

@@ -35,7 +35,8 @@ from forceplan.cli.common import console as default_console
 
 #: binds two words of a cell: the line never breaks there (printed as a space)
 BIND = "\u00a0"
-_BORDER = 3  # a border and a space of padding either side of each cell
+_BORDER = 3
+_DIGIT = re.compile(r"\d")  # a border and a space of padding either side of each cell
 
 
 def bind(*words: str) -> str:
@@ -65,6 +66,8 @@ def fmt_value(value: float | None, unit: str, scale: str | None = None) -> str:
     assert value is not None
     if unit in ("share", "probability"):
         return f"{100 * value:.1f}%"
+    if unit == "pp":  # a difference of shares, in percentage points
+        return f"{100 * value:.1f}pp"
     if unit == "ratio":
         return f"{value:.2f}"
     if unit == "percent":
@@ -82,17 +85,21 @@ def fmt_value(value: float | None, unit: str, scale: str | None = None) -> str:
 
 def _scale(values: list[float | None], unit: str) -> str | None:
     """``"k"`` when a band of counts reaches 10,000 (all its numbers then in thousands)."""
-    if unit in ("share", "probability", "ratio", "percent", "factor", "US$ m"):
+    if unit in ("share", "probability", "pp", "ratio", "percent", "factor", "US$ m"):
         return None
     finite = [abs(v) for v in values if not _missing(v)]  # type: ignore[arg-type]
     return "k" if finite and max(finite) >= 10_000 else None
 
 
-def fmt_band(median: float | None, low: float | None, high: float | None, unit: str) -> str:
-    """``median [low-high]`` on one scale (``18.3k [14.3k-18.3k]``, ``9 [2-16]``)."""
+def fmt_band(median: float | None, low: float | None, high: float | None, unit: str,
+             signed: bool = False) -> str:
+    """``median [low-high]`` on one scale (``18.3k [14.3k-18.3k]``, ``9 [2-16]``);
+    ``signed``: a difference, its median with its sign (``+1.2k [0.3k-2.0k]``)."""
     scale = _scale([median, low, high], unit)
-    return (f"{fmt_value(median, unit, scale)} "
-            f"[{fmt_value(low, unit, scale)}-{fmt_value(high, unit, scale)}]")
+    middle = fmt_value(median, unit, scale)
+    if signed and median is not None and median > 0:
+        middle = "+" + middle
+    return f"{middle} [{fmt_value(low, unit, scale)}-{fmt_value(high, unit, scale)}]"
 
 
 # ---------------------------------------------------------------------------
@@ -130,6 +137,7 @@ def _natural(text: str) -> int:
 def _breaks(line: str, width: int, every: bool) -> list[tuple[int, int]]:
     """(start, end) of each piece of ``line`` wrapped at spaces to ``width``."""
     indent = _indent(line)
+    every = every and bool(_DIGIT.search(line))
     if len(line) <= width and not every:
         return [(0, len(line))]
     pieces: list[tuple[int, int]] = []
@@ -255,6 +263,10 @@ def _finish(table: Table, width: int, console: Console) -> Table:
     """A copy of ``table`` with fixed column widths and its cells wrapped to them."""
     columns = [_Column(table, k, console) for k in range(len(table.columns))]
     widths = _allocate(columns, width)
+    # one numeric cell too wide for its column: every number of every numeric column
+    # goes on a line of its own, so all rows read alike
+    numeric_stack = any(c.numeric and t is not None and _natural(t.plain) > w
+                        for c, w in zip(columns, widths, strict=True) for t in c.cells)
     done = Table(title=table.title, title_justify=table.title_justify,
                  show_lines=table.show_lines, box=table.box, show_header=table.show_header)
     wrapped: list[list[Any]] = []
@@ -262,8 +274,7 @@ def _finish(table: Table, width: int, console: Console) -> Table:
         # a word wider than the whole table (a long URL) is folded by Rich: nothing else is
         done.add_column(column.column.header, justify=column.column.justify,
                         style=column.column.style, width=chosen, overflow="fold")
-        every = column.numeric and any(
-            t is not None and _natural(t.plain) > chosen for t in column.cells)
+        every = numeric_stack and column.numeric
         wrapped.append([c if t is None else _wrap(t, chosen, every)
                         for c, t in zip(column.column._cells, column.cells, strict=True)])
     for row in range(table.row_count):
@@ -287,3 +298,19 @@ def print_table(table: Table, console: Console | None = None) -> None:
     console = console or default_console
     for part in fit(table, console.width, console):
         console.print(part)
+
+
+def print_wrapped(markup: str, console: Console | None = None, hang: int = 0,
+                  highlight: bool = False) -> None:
+    """Print a paragraph (Rich markup) wrapped at spaces to the console's width.
+
+    Continuation lines keep the first line's indent plus ``hang``; a word is never
+    split, so a word wider than the console (a long URL) stands whole on its own line.
+    """
+    console = console or default_console
+    text = console.render_str(markup, highlight=highlight)
+    indent = _indent(text.plain)
+    width = max(console.width - hang, indent + 1)
+    lines = _wrap(text, width, every=False).split("\n")
+    for k, line in enumerate(lines):
+        console.print(Text(" " * hang) + line if k and hang else line, soft_wrap=True)

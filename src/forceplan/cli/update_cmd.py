@@ -32,6 +32,7 @@ from forceplan.cli.common import (
 )
 from forceplan.cli.helptext import Group, Typer
 from forceplan.cli.plan_cmd import NoCacheOpt
+from forceplan.cli.tables import print_wrapped
 
 if TYPE_CHECKING:
     from forceplan.scenario import ScenarioError
@@ -321,7 +322,7 @@ def _problems_exit(what: str, exc: ScenarioError) -> NoReturn:
         highlight=False,
     )
     for p in exc.problems:
-        err_console.print(f"  {p}", highlight=False, markup=False, soft_wrap=True)
+        print_wrapped(f"  {escape(str(p))}", console=err_console, hang=2)
     raise typer.Exit(2)
 
 
@@ -330,7 +331,7 @@ def _warn(warnings: list[str], strict: bool) -> None:
         return
     label = "[bold red]error:[/]" if strict else "[bold yellow]warning:[/]"
     for w in warnings:
-        err_console.print(f"{label} {escape(w)}", highlight=False, soft_wrap=True)
+        print_wrapped(f"{label} {escape(w)}", console=err_console, hang=2)
     if strict:
         fail(f"{len(warnings)} change(s) or report(s) without a full source (--strict)")
 

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from forceplan.cli.common import console
-from forceplan.cli.tables import print_table
+from forceplan.cli.tables import print_table, print_wrapped
 
 if TYPE_CHECKING:
     from forceplan.update import DiffResult, FigureDiff, Timeline
@@ -90,7 +90,7 @@ def render_figures(fig: FigureDiff) -> None:
     head = f"[bold]{escape(fig.new_label)}[/] against [bold]{escape(fig.base_label)}[/]"
     if fig.report is not None:
         head += f": {escape(fig.report.citation())}"
-    console.print(head, soft_wrap=True)
+    print_wrapped(head)
     read = [line for line in fig.lines if line.change.reads]
     ignored = [line for line in fig.lines if not line.change.reads]
     if not fig.lines:
@@ -130,10 +130,9 @@ def render_figures(fig: FigureDiff) -> None:
     if ignored:
         paths = ", ".join(line.change.path for line in ignored[:6])
         more = f" and {len(ignored) - 6} more" if len(ignored) > 6 else ""
-        console.print(
+        print_wrapped(
             f"{len(ignored)} change{'s' if len(ignored) != 1 else ''} of text, sources or "
-            f"notes the model does not read: {escape(paths)}{more}",
-            soft_wrap=True,
+            f"notes the model does not read: {escape(paths)}{more}"
         )
     if fig.reads_nothing:
         console.print(
@@ -198,10 +197,9 @@ def render_plan(result: DiffResult) -> None:
     else:
         console.print("The plan sends the same units, nation by nation and phase by phase.")
     for row in flank_changes(result.plan_base, result.plan_new):
-        console.print(
+        print_wrapped(
             f"Flank: {escape(row['nation'])} {escape(row['commitment'])}: peak drain "
-            f"{row['base']:g} -> {row['new']:g} units",
-            soft_wrap=True,
+            f"{row['base']:g} -> {row['new']:g} units"
         )
 
 
@@ -211,11 +209,10 @@ def render_attribution(result: DiffResult, outcomes: list[str] | None = None) ->
 
     a, fig = result.attribution, result.figures
     s = result.settings
-    console.print(
+    print_wrapped(
         f"\n[bold]Who moved what[/]: {escape(a.description)}; simulation outcomes are means "
         f"over {s.draws:,} paired draws (seed {s.seed}), plan outcomes come from the plans. "
-        "The parts add up to the change.",
-        soft_wrap=True,
+        "The parts add up to the change."
     )
     if not fig.players:
         console.print("No change the model reads: every part is 0.")
@@ -230,7 +227,7 @@ def render_attribution(result: DiffResult, outcomes: list[str] | None = None) ->
             continue
         console.print(_waterfall(result, key, base, new, parts, interaction))
     if unchanged:
-        console.print("Unchanged: " + ", ".join(unchanged) + ".", soft_wrap=True)
+        print_wrapped("Unchanged: " + ", ".join(unchanged) + ".")
 
 
 def _all_zero(values: list[float]) -> bool:
@@ -311,23 +308,22 @@ def render_timeline(timeline: Timeline) -> None:
     """The outcomes after each update, then each step's attribution."""
     chain = timeline.chain
     s = timeline.steps[0].settings
-    console.print(
+    print_wrapped(
         f"[bold]Timeline[/] from {escape(chain.base_label)} through {len(chain.links)} "
         f"update{'s' if len(chain.links) != 1 else ''}; simulation outcomes are means over "
-        f"{s.draws:,} paired draws (seed {s.seed}).",
-        soft_wrap=True,
+        f"{s.draws:,} paired draws (seed {s.seed})."
     )
     console.print(_overview(timeline))
     for k, (link, step) in enumerate(zip(chain.links, timeline.steps, strict=True)):
         src = link.spec.source
         head = f"Step {k + 1}: " + escape(src.citation() if src else str(link.path))
-        console.print(f"\n[bold]{head}[/]", soft_wrap=True)
+        print_wrapped(f"\n[bold]{head}[/]")
         if src is not None and src.gist:
-            console.print(f"[italic]{escape(src.gist)}[/]", soft_wrap=True)
+            print_wrapped(f"[italic]{escape(src.gist)}[/]")
         if not step.figures.players:
             console.print("Changes nothing the model reads.")
             continue
-        console.print(f"[dim]{escape(step.attribution.description)}[/]", soft_wrap=True)
+        print_wrapped(f"[dim]{escape(step.attribution.description)}[/]")
         console.print(_step_table(step))
 
 
