@@ -33,7 +33,7 @@ from forceplan.cli.common import (
     fail,
     load_or_exit,
 )
-from forceplan.cli.tables import print_table
+from forceplan.cli.tables import print_table, print_wrapped
 
 if TYPE_CHECKING:
     from rich.progress import Progress, Task, TaskID
@@ -265,7 +265,7 @@ def _render_space(design: Design) -> None:
         for h in design.space.held:
             held.add_row(escape(h.name), "-" if h.value is None else _num(h.value),
                          escape(h.reason))
-        console.print(held)
+        print_table(held)
     combos = len(design.spec.combos)
     levers = ", ".join(f"{k} ({', '.join(map(str, v))})"
                        for k, v in design.levers.options.items()) or "none"
@@ -318,9 +318,9 @@ def _render_run(results: Results, pool: str, seconds: float, rows_run: int,
         console.print("plan status: " + ", ".join(f"{k} {v:,}" for k, v in statuses.items())
                       + " experiments (infeasible plans have no outcomes but the no-force ones)")
     where = escape(str(results.directory))
-    console.print(f"wrote {where} (manifest.json, plans/, chunks/*.parquet)\nnext: forceplan "
-                  f"discover {where} --where \"coverage_mean < 0.9\"; forceplan sensitivity "
-                  f"{where} --outcome p_offensive_end")
+    print_wrapped(f"wrote {where} (manifest.json, plans/, chunks/*.parquet)")
+    print_wrapped(f"next: forceplan discover {where} --where \"coverage_mean < 0.9\"; "
+                  f"forceplan sensitivity {where} --outcome p_offensive_end", hang=6)
 
 
 def _open(directory: Path) -> Results:
@@ -374,7 +374,7 @@ def discover_command(
     _render_discovery(found)
     target = save or directory / "discover" / _slug(where)
     _save_discovery(found, target)
-    console.print(f"wrote {escape(str(target))}/box.json and trajectory.csv")
+    print_wrapped(f"wrote {escape(str(target))}/box.json and trajectory.csv")
 
 
 def _slug(text: str) -> str:
@@ -422,7 +422,7 @@ def _render_discovery(found: Discovery) -> None:
         full = f"{_num(float(rec['full_low']))} to {_num(float(rec['full_high']))}"
         limits.add_row(escape(str(rec["input"])), box_text, full, escape(str(rec["unit"])),
                        f"{float(rec['qp_value']):.1g}")
-    console.print(limits)
+    print_table(limits)
     console.print("[dim]qp: quasi-p-value of each restriction (a one-sided binomial test of "
                   "the box's density with and without it; near 0: it matters)[/]")
 

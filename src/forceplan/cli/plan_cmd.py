@@ -29,7 +29,7 @@ from forceplan.cli.common import (
 )
 from forceplan.cli.progress import planning
 from forceplan.cli.recording import DbOpt, NoStoreOpt, recording
-from forceplan.cli.tables import bind, fits, print_table
+from forceplan.cli.tables import bind, fits, print_table, print_wrapped
 from forceplan.cli.workbook import XlsxOpt, bytes_writer, workbook_for
 
 if TYPE_CHECKING:
@@ -190,12 +190,11 @@ def _write_outputs(
             out.write_with(xlsx_target, bytes_writer(workbook()))
     for path in (json_path, xlsx_path):
         if path is not None:
-            console.print(f"wrote {escape(path)}", highlight=False)
+            print_wrapped(f"wrote {escape(path)}")
     if csv_target is not None:
-        console.print(
+        print_wrapped(
             f"wrote {len(result.to_frames())} CSV files and metadata.json to "
-            f"{escape(str(csv_dir))}",
-            highlight=False,
+            f"{escape(str(csv_dir))}"
         )
 
 

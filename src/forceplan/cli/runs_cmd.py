@@ -181,7 +181,7 @@ def _export_netcdf(results: list[StoredResult], path: str) -> None:
     ds = datasets[0].dataset()
     with writing() as out:
         out.write_with(target, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
-    console.print(f"wrote {escape(path)}", highlight=False)
+    print_wrapped(f"wrote {escape(path)}")
 
 
 def _file_dict(f: Any) -> dict[str, Any]:

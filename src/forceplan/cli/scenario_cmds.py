@@ -64,7 +64,7 @@ def schema(
     if target is not None:
         with writing() as out:
             out.write_text(target, text + "\n")
-        console.print(f"wrote {escape(str(output))}", highlight=False)
+        print_wrapped(f"wrote {escape(str(output))}")
     else:
         typer.echo(text)
 
@@ -104,7 +104,7 @@ def sources(
             return
         with writing() as out:
             out.write_text(target, text)
-        console.print(f"wrote {escape(json_path)}", highlight=False)
+        print_wrapped(f"wrote {escape(json_path)}")
         return
     _print_numbers(s, numbers)
 

@@ -26,7 +26,7 @@ from forceplan.cli.common import (
 from forceplan.cli.plan_cmd import NoCacheOpt, incomplete_message, plan_or_exit
 from forceplan.cli.progress import draw_progress, planning
 from forceplan.cli.recording import DbOpt, NoStoreOpt, recording
-from forceplan.cli.tables import bind, fmt_band, fmt_value, print_table
+from forceplan.cli.tables import bind, fmt_band, fmt_value, print_table, print_wrapped
 from forceplan.cli.workbook import XlsxOpt, bytes_writer, workbook_for
 
 if TYPE_CHECKING:
@@ -201,7 +201,7 @@ def simulate_command(
                     out.write_with(xlsx_target, bytes_writer(workbook))
             for path in (json_path, netcdf_path, xlsx_path):
                 if path:
-                    console.print(f"wrote {escape(path)}", highlight=False)
+                    print_wrapped(f"wrote {escape(path)}")
         record.finish()
 
 
@@ -484,7 +484,7 @@ def compare_command(
                     out.write_with(targets["xlsx"], bytes_writer(workbook))
             for path in (json_path, xlsx_path):
                 if path:
-                    console.print(f"wrote {escape(path)}", highlight=False)
+                    print_wrapped(f"wrote {escape(path)}")
         record.finish(lambda: stored_comparison(labels, plans, frame))
 
 

@@ -119,7 +119,7 @@ def update_new(
     text = update_template(scenario, _extends_ref(base, target), parsed)
     with writing() as out:
         out.write_text(checked, text)
-    console.print(f"wrote {escape(output)}: uncomment the changes this report makes")
+    print_wrapped(f"wrote {escape(output)}: uncomment the changes this report makes")
     if parsed.missing():
         console.print(
             f"[bold yellow]warning:[/] the source lacks {', '.join(parsed.missing())}: fill it "
@@ -302,7 +302,7 @@ def _write_json(target: Path | None, payload: dict[str, Any]) -> None:
         return
     with writing() as out:
         out.write_text(target, json.dumps(payload, indent=2, allow_nan=False) + "\n")
-    console.print(f"wrote {escape(str(target))}")
+    print_wrapped(f"wrote {escape(str(target))}")
 
 
 def _specs_or_exit(path: str) -> list[UpdateSpec]:

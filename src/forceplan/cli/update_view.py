@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from forceplan.cli.common import console
-from forceplan.cli.tables import print_table, print_wrapped
+from forceplan.cli.tables import fits, print_table, print_wrapped
 
 if TYPE_CHECKING:
     from forceplan.update import DiffResult, FigureDiff, Timeline
@@ -103,6 +103,7 @@ def render_figures(fig: FigureDiff) -> None:
                                        else ""),
             title_justify="left", box=box.SIMPLE_HEAD, show_lines=True,
         )
+        rows: list[tuple[str, str, str]] = []
         table.add_column("figure", overflow="fold", ratio=4)
         table.add_column("before -> after", overflow="fold", ratio=3)
         table.add_column("what the report says / source", overflow="fold", ratio=4)
@@ -125,7 +126,17 @@ def render_figures(fig: FigureDiff) -> None:
             label = escape(c.path)
             if line.player and line.player != c.path:
                 label += f"\n[dim](in {escape(line.player)})[/]"
-            table.add_row(label, escape(change), source)
+            rows.append((label, escape(change), source))
+        for row in rows:
+            table.add_row(*row)
+        if not fits(table, console.width):
+            # too narrow for three columns: each figure over its change and source
+            table = Table(title=table.title, title_justify="left", box=box.SIMPLE_HEAD,
+                          show_lines=True)
+            table.add_column("figure / before -> after / source")
+            for label, change, source in rows:
+                lines = [label, f"  {change}"] + [f"  {x}" for x in source.split("\n") if x]
+                table.add_row("\n".join(lines))
         print_table(table)
     if ignored:
         paths = ", ".join(line.change.path for line in ignored[:6])
