@@ -19,7 +19,7 @@ from forceplan.cli.common import (
     outputs_or_exit,
     writing,
 )
-from forceplan.cli.tables import print_wrapped
+from forceplan.cli.tables import fits, print_table, print_wrapped
 
 if TYPE_CHECKING:
     from forceplan.scenario import ModelNumber, Scenario
@@ -129,17 +129,17 @@ def _print_numbers(s: Scenario, numbers: list[ModelNumber]) -> None:
         value = "-" if n.value is None else f"{n.value:g}"
         rows.append((escape(n.path), value, rng, text or "[red]no source[/]"))
     title = f"Numbers the model reads in {escape(s.name)}"
-    if console.width >= WIDE:
-        table = Table(title=title, show_lines=False)
-        table.add_column("field", overflow="fold")
-        table.add_column("value", justify="right", no_wrap=True)
-        table.add_column("range", justify="right")
-        table.add_column("source / note", overflow="fold", ratio=1)
-        for row in rows:
-            table.add_row(*row)
-        console.print(table)
+    table = Table(title=title, show_lines=False)
+    table.add_column("field")
+    table.add_column("value", justify="right")
+    table.add_column("range", justify="right")
+    table.add_column("source / note")
+    for row in rows:
+        table.add_row(*row)
+    if console.width >= WIDE and fits(table, console.width):
+        print_table(table)
     else:
-        # a narrow terminal: one block per number, so citations and URLs wrap whole
+        # a narrow terminal (or a long URL): one block per number, URLs whole
         console.print(f"[bold]{title}[/]")
         for path, value, rng, text in rows:
             print_wrapped(f"{path} = [bold]{value}[/]" + (f" ({escape(rng)})" if rng else ""))

@@ -95,6 +95,8 @@ def fmt_band(median: float | None, low: float | None, high: float | None, unit: 
              signed: bool = False) -> str:
     """``median [low-high]`` on one scale (``18.3k [14.3k-18.3k]``, ``9 [2-16]``);
     ``signed``: a difference, its median with its sign (``+1.2k [0.3k-2.0k]``)."""
+    if all(_missing(v) for v in (median, low, high)):
+        return "-"
     scale = _scale([median, low, high], unit)
     middle = fmt_value(median, unit, scale)
     if signed and median is not None and median > 0:
