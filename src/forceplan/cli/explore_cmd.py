@@ -33,7 +33,7 @@ from forceplan.cli.common import (
     fail,
     load_or_exit,
 )
-from forceplan.cli.tables import print_table, print_wrapped
+from forceplan.cli.tables import bind, print_table, print_wrapped
 
 if TYPE_CHECKING:
     from rich.progress import Progress, Task, TaskID
@@ -458,18 +458,24 @@ def _render_tornado(label: str, found: Sensitivity, top: int) -> None:
              f"{found.rows:,} experiments ({label})" if sobol else
              f"{found.outcome}: extra-trees feature scores over {found.rows:,} experiments")
     table = Table(title=title, title_justify="left")
-    table.add_column("input", overflow="fold", max_width=36)
-    table.add_column("", no_wrap=True)
+    table.add_column("input")
+    table.add_column("")
     table.add_column("ST" if sobol else "score", justify="right")
     if sobol:
         table.add_column("S1", justify="right")
+    # the longest bar takes what the names and numbers leave of the line (5 to 20 cells)
+    longest = max((len(str(name)) for name in rows.index), default=5)
+    numbers = 2 * len(" 0.000 ±0.000") if sobol else len("score")
+    room = console.width - 1 - 3 * len(table.columns) - longest - numbers
+    scale = max(5, min(20, room))
     peak = max(float(rows[key].max()), 1e-12)
     for name, r in rows.iterrows():
         value = float(r[key])
-        bar = "█" * max(0, int(round(20 * value / peak)))
+        bar = "█" * max(0, int(round(scale * value / peak)))
         cells = [escape(str(name)), bar]
         if sobol:
-            cells += [f"{value:.3f} ±{r['ST_conf']:.3f}", f"{r['S1']:.3f} ±{r['S1_conf']:.3f}"]
+            cells += [bind(f"{value:.3f}", f"±{r['ST_conf']:.3f}"),
+                      bind(f"{r['S1']:.3f}", f"±{r['S1_conf']:.3f}")]
         else:
             cells.append(f"{value:.3f}")
         table.add_row(*cells)

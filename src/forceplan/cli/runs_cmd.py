@@ -78,7 +78,7 @@ def _runs_table(runs: list[RunInfo], where: str, total: int) -> Table:
     table.add_column("kind", no_wrap=True)
     table.add_column("status", no_wrap=True)
     table.add_column("started", no_wrap=True)
-    table.add_column("took", justify="right", no_wrap=True)
+    table.add_column("took (s)", justify="right", no_wrap=True)
     table.add_column("scenarios and headline", overflow="fold", ratio=1)
     colours = {"finished": "green", "failed": "red", "abandoned": "red", "running": "yellow"}
     for r in runs:
@@ -92,7 +92,7 @@ def _runs_table(runs: list[RunInfo], where: str, total: int) -> Table:
             r.kind,
             f"[{colour}]{r.status}[/]",
             _local(r.started_at),
-            f"{r.duration_s:,.1f} s" if r.duration_s is not None else "-",
+            f"{r.duration_s:,.1f}" if r.duration_s is not None else "-",
             what,
         )
     return table

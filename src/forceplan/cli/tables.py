@@ -109,13 +109,20 @@ def fmt_band(median: float | None, low: float | None, high: float | None, unit: 
 # ---------------------------------------------------------------------------
 
 
+#: a number and its unit after a space stay on one line (``1.4 s``, ``+7.3 pp``)
+_UNIT = re.compile(r"(?<=\d) (?=(?:s|ms|pp|MB|GB|kB|h|min)\b)")
+
+
 def _text(cell: Any, console: Console) -> Text | None:
     """The cell as Rich would render it (markup and highlighting), or None (not text)."""
     if isinstance(cell, Text):
-        return cell
-    if isinstance(cell, str):
-        return console.render_str(cell)
-    return None
+        text = cell.copy()
+    elif isinstance(cell, str):
+        text = console.render_str(cell)
+    else:
+        return None
+    text.plain = _UNIT.sub(BIND, text.plain)  # one character for one: the styles stay put
+    return text
 
 
 def _indent(line: str) -> int:
@@ -219,16 +226,16 @@ def fits(table: Table, width: int, console: Console | None = None) -> bool:
 
 
 def _allocate(columns: list[_Column], width: int) -> list[int]:
-    """Each column starts at its natural width; the widest above its least gives a cell
-    at a time until the table fits."""
+    """Each column starts at its natural width; the widest still above its least gives
+    a cell at a time until the table fits (so prose columns end up alike)."""
     widths = [c.natural for c in columns]
     room = _room(columns, width)
     while sum(widths) > room:
-        slack = [(w - c.least, k) for k, (w, c) in enumerate(zip(widths, columns, strict=True))
+        slack = [(w, w - c.least, k) for k, (w, c) in enumerate(zip(widths, columns, strict=True))
                  if w > c.least]
         if not slack:
             break
-        widths[max(slack)[1]] -= 1
+        widths[max(slack)[2]] -= 1
     return widths
 
 

@@ -85,6 +85,31 @@ def _figure_text(value: Any) -> str:
 # ---------------------------------------------------------------------------
 
 
+#: terminals at least this wide show a figure, its change and its source side by side
+WIDE = 120
+
+
+def _figures_table(title: str, rows: list[tuple[str, str, str]], columns: int) -> Table:
+    """Changed figures in 3 columns (figure, change, source), 2 (the change under its
+    figure) or 1 (the source under both)."""
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_lines=True)
+    heads = {3: ["figure", "before -> after", "what the report says / source"],
+             2: ["figure / before -> after", "what the report says / source"],
+             1: ["figure / before -> after / source"]}[columns]
+    for head in heads:
+        table.add_column(head)
+    for label, change, source in rows:
+        first, *rest = label.split("\n")
+        stacked = "\n".join([first, f"  {change}", *rest])
+        if columns == 3:
+            table.add_row(label, change, source)
+        elif columns == 2:
+            table.add_row(stacked, source)
+        else:
+            table.add_row("\n".join([stacked, *(f"  {x}" for x in source.split("\n") if x)]))
+    return table
+
+
 def render_figures(fig: FigureDiff) -> None:
     """Every changed figure: old -> new, its source and gist; then what the model ignores."""
     head = f"[bold]{escape(fig.new_label)}[/] against [bold]{escape(fig.base_label)}[/]"
@@ -98,15 +123,9 @@ def render_figures(fig: FigureDiff) -> None:
         return
     if read:
         report = fig.report.citation() if fig.report is not None else None
-        table = Table(
-            title="Figures changed" + (" (source: the report above unless stated)" if report
-                                       else ""),
-            title_justify="left", box=box.SIMPLE_HEAD, show_lines=True,
-        )
+        title = "Figures changed" + (" (source: the report above unless stated)" if report
+                                     else "")
         rows: list[tuple[str, str, str]] = []
-        table.add_column("figure", overflow="fold", ratio=4)
-        table.add_column("before -> after", overflow="fold", ratio=3)
-        table.add_column("what the report says / source", overflow="fold", ratio=4)
         for line in read:
             c = line.change
             if c.kind == "added":
@@ -127,16 +146,10 @@ def render_figures(fig: FigureDiff) -> None:
             if line.player and line.player != c.path:
                 label += f"\n[dim](in {escape(line.player)})[/]"
             rows.append((label, escape(change), source))
-        for row in rows:
-            table.add_row(*row)
-        if not fits(table, console.width):
-            # too narrow for three columns: each figure over its change and source
-            table = Table(title=table.title, title_justify="left", box=box.SIMPLE_HEAD,
-                          show_lines=True)
-            table.add_column("figure / before -> after / source")
-            for label, change, source in rows:
-                lines = [label, f"  {change}"] + [f"  {x}" for x in source.split("\n") if x]
-                table.add_row("\n".join(lines))
+        for columns in (3, 2, 1):
+            table = _figures_table(title, rows, columns)
+            if fits(table, console.width) and (columns < 3 or console.width >= WIDE):
+                break
         print_table(table)
     if ignored:
         paths = ", ".join(line.change.path for line in ignored[:6])
