@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from forceplan.cli.common import console
-from forceplan.cli.tables import fits, print_table, print_wrapped
+from forceplan.cli.tables import bind, fits, print_table, print_wrapped
 
 if TYPE_CHECKING:
     from forceplan.update import DiffResult, FigureDiff, Timeline
@@ -211,11 +211,14 @@ def render_plan(result: DiffResult) -> None:
         units.add_column("mission / capability", overflow="fold")
         units.add_column("phases", overflow="fold")
         for row in rows[:30]:
+            # a share of a unit (sub-units) to two places: 0.67, not 0.666667
             steps = ", ".join(
-                f"{s['phase']} {s['base']:g}->{s['new']:g}" for s in row["phases"]
+                bind(s["phase"], f"{_units(s['base'])}->{_units(s['new'])}")
+                for s in row["phases"]
             )
-            units.add_row(row["nation"], f"{row['mission']} / {row['capability']}", steps)
-        console.print(units)
+            units.add_row(escape(row["nation"]),
+                          escape(f"{row['mission']} / {row['capability']}"), escape(steps))
+        print_table(units)
         if len(rows) > 30:
             console.print(f"... and {len(rows) - 30} more rows (all of them in --json)")
     else:
@@ -252,6 +255,10 @@ def render_attribution(result: DiffResult, outcomes: list[str] | None = None) ->
         console.print(_waterfall(result, key, base, new, parts, interaction))
     if unchanged:
         print_wrapped("Unchanged: " + ", ".join(unchanged) + ".")
+
+
+def _units(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:.0f}"
 
 
 def _all_zero(values: list[float]) -> bool:
