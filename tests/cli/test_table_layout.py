@@ -87,3 +87,20 @@ def test_prose_wraps_at_spaces_with_a_hanging_indent_and_keeps_long_words() -> N
     assert lines[0] == "  key: some words that wrap"
     assert lines[1] == f"    {url}"  # whole, though wider than the console
     assert lines[2] == "    end"
+
+
+def test_label_columns_too_wide_for_any_other_are_stacked_into_one() -> None:
+    table = Table(title="shortfalls")
+    for label in ("phase", "mission", "capability"):
+        table.add_column(label)
+    for label in ("required", "coalition", "backstop", "unmet", "people"):
+        table.add_column(label, justify="right")
+    table.add_row("withdrawal_1", "peace_on_land", "lr_air_defence_battery", "36", "20", "0",
+                  "16", "11,200")
+    lines = render(table, 60)
+    text = "\n".join(lines)
+    assert max(len(line) for line in lines) <= 60
+    assert "phase / mission / capability" in text
+    assert "│ withdrawal_1 " in text and "│   peace_on_land " in text
+    assert "│     lr_air_defence_battery " in text
+    assert "11,200" in text

@@ -457,22 +457,24 @@ def _render_tornado(label: str, found: Sensitivity, top: int) -> None:
     title = (f"{found.outcome}: Sobol total (bar) and first-order indices over "
              f"{found.rows:,} experiments ({label})" if sobol else
              f"{found.outcome}: extra-trees feature scores over {found.rows:,} experiments")
+    # the longest bar takes what the names and numbers leave of the line (5 to 20
+    # cells; no bars when not even 5 are left)
+    longest = max((len(str(name)) for name in rows.index), default=5)
+    numbers = 2 * len(" 0.000 ±0.000") if sobol else len("score")
+    room = console.width - 1 - 3 * (4 if sobol else 3) - longest - numbers
+    scale = min(20, room) if room >= 5 else 0
     table = Table(title=title, title_justify="left")
     table.add_column("input")
-    table.add_column("")
+    if scale:
+        table.add_column("")
     table.add_column("ST" if sobol else "score", justify="right")
     if sobol:
         table.add_column("S1", justify="right")
-    # the longest bar takes what the names and numbers leave of the line (5 to 20 cells)
-    longest = max((len(str(name)) for name in rows.index), default=5)
-    numbers = 2 * len(" 0.000 ±0.000") if sobol else len("score")
-    room = console.width - 1 - 3 * len(table.columns) - longest - numbers
-    scale = max(5, min(20, room))
     peak = max(float(rows[key].max()), 1e-12)
     for name, r in rows.iterrows():
         value = float(r[key])
         bar = "█" * max(0, int(round(scale * value / peak)))
-        cells = [escape(str(name)), bar]
+        cells = [escape(str(name))] + ([bar] if scale else [])
         if sobol:
             cells += [bind(f"{value:.3f}", f"±{r['ST_conf']:.3f}"),
                       bind(f"{r['S1']:.3f}", f"±{r['S1_conf']:.3f}")]

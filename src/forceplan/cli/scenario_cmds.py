@@ -35,19 +35,19 @@ def validate(scenario: ScenarioArg) -> None:
     count = Counter(n.status for n in numbers)
     kinds = Counter(n.kind for n in numbers)
     defaults = sum(1 for n in numbers if n.default)
-    console.print(f"[green]ok[/] {escape(scenario)}: {escape(s.title)}", highlight=False)
-    console.print(
+    print_wrapped(f"[green]ok[/] {escape(scenario)}: {escape(s.title)}", hang=2)
+    print_wrapped(
         f"  {len(s.nations)} nations, {len(s.capabilities)} capabilities, "
         f"{len(s.missions)} missions, {len(s.phases)} phases over {s.total_months} months, "
-        f"{len(s.uncertainties)} uncertainties declared"
+        f"{len(s.uncertainties)} uncertainties declared", hang=2
     )
-    console.print(
+    print_wrapped(
         f"  {len(numbers)} numbers the model reads ({kinds['figure']} figures, "
         f"{kinds['setting']} settings, {kinds['uncertainty']} uncertainties of which "
         f"{defaults} model defaults): {count['cited']} cited, {count['assumption']} marked as "
-        f"assumptions (derived or judged), {count['bare']} bare (neither)"
+        f"assumptions (derived or judged), {count['bare']} bare (neither)", hang=2
     )
-    console.print(f"  content hash {scenario_hash(s)}")
+    print_wrapped(f"  content hash {scenario_hash(s)}", hang=2)
 
 
 @app.command()
@@ -168,5 +168,8 @@ def list_scenarios() -> None:
     """List the bundled scenarios."""
     from forceplan.scenario import bundled_scenarios
 
-    for name, path in bundled_scenarios().items():
-        console.print(f"{escape(name)}\t{escape(str(path))}", highlight=False)
+    found = bundled_scenarios()
+    width = max((len(name) for name in found), default=0)
+    for name, path in found.items():
+        # the path after the name, or on the next line when the two do not fit
+        print_wrapped(f"{escape(name):<{width}}  {escape(str(path))}", hang=2)

@@ -236,6 +236,14 @@ def _allocate(columns: list[_Column], width: int) -> list[int]:
         if not slack:
             break
         widths[max(slack)[2]] -= 1
+    # still too wide: a long name folds (Rich folds what is wider than its column),
+    # never a number
+    while sum(widths) > room:
+        text = [(w, k) for k, (w, c) in enumerate(zip(widths, columns, strict=True))
+                if not c.numeric and w > 4]
+        if not text:
+            break
+        widths[max(text)[1]] -= 1
     return widths
 
 
@@ -268,6 +276,26 @@ def _part(table: Table, indexes: list[int], number: int) -> Table:
     return part
 
 
+def _stack_keys(table: Table, keys: int, console: Console) -> Table:
+    """``table`` with its first ``keys`` columns in one, each level indented by two."""
+    header = " / ".join(c.header if isinstance(c.header, str) else "" for c in
+                        table.columns[:keys])
+    stacked = Table(title=table.title, title_justify=table.title_justify,
+                    show_lines=table.show_lines, box=table.box, show_header=table.show_header)
+    stacked.add_column(header, style=table.columns[0].style)
+    for column in table.columns[keys:]:
+        stacked.add_column(column.header, justify=column.justify, style=column.style)
+    for row in range(table.row_count):
+        lines: list[Text] = []
+        for level, column in enumerate(table.columns[:keys]):
+            text = _text(column._cells[row], console)
+            for line in (text.split("\n") if text is not None and text.plain else []):
+                lines.append(Text(" " * 2 * level) + line)
+        label = Text("\n").join(lines)
+        stacked.add_row(label, *(c._cells[row] for c in table.columns[keys:]))
+    return stacked
+
+
 def _finish(table: Table, width: int, console: Console) -> Table:
     """A copy of ``table`` with fixed column widths and its cells wrapped to them."""
     columns = [_Column(table, k, console) for k in range(len(table.columns))]
@@ -297,7 +325,17 @@ def fit(table: Table, width: int, console: Console | None = None) -> list[Table]
     parts = [table]
     if not fits(table, width, console) and len(table.columns) >= 3:
         columns = [_Column(table, k, console) for k in range(len(table.columns))]
-        groups = _groups(columns, _key_count(table), width)
+        keys = _key_count(table)
+        widest = max(c.least + _BORDER for c in columns[keys:])
+        if keys > 1 and width - 1 - sum(c.least + _BORDER for c in columns[:keys]) < widest:
+            # label columns so wide that no other column fits beside them: stacked
+            # into one, each under the one before (as mission over capability)
+            table = _stack_keys(table, keys, console)
+            if fits(table, width, console):
+                return [_finish(table, width, console)]
+            columns = [_Column(table, k, console) for k in range(len(table.columns))]
+            keys = 1
+        groups = _groups(columns, keys, width)
         parts = [_part(table, group, k) for k, group in enumerate(groups)]
     return [_finish(part, width, console) for part in parts]
 

@@ -252,7 +252,7 @@ def render_attribution(result: DiffResult, outcomes: list[str] | None = None) ->
         if not outcomes and _all_zero([new - base, *parts, interaction]):
             unchanged.append(BY_KEY[key].label)
             continue
-        console.print(_waterfall(result, key, base, new, parts, interaction))
+        print_table(_waterfall(result, key, base, new, parts, interaction))
     if unchanged:
         print_wrapped("Unchanged: " + ", ".join(unchanged) + ".")
 
@@ -344,7 +344,7 @@ def render_timeline(timeline: Timeline) -> None:
         f"update{'s' if len(chain.links) != 1 else ''}; simulation outcomes are means over "
         f"{s.draws:,} paired draws (seed {s.seed})."
     )
-    console.print(_overview(timeline))
+    print_table(_overview(timeline))
     for k, (link, step) in enumerate(zip(chain.links, timeline.steps, strict=True)):
         src = link.spec.source
         head = f"Step {k + 1}: " + escape(src.citation() if src else str(link.path))
@@ -355,7 +355,7 @@ def render_timeline(timeline: Timeline) -> None:
             console.print("Changes nothing the model reads.")
             continue
         print_wrapped(f"[dim]{escape(step.attribution.description)}[/]")
-        console.print(_step_table(step))
+        print_table(_step_table(step))
 
 
 def _overview(timeline: Timeline) -> Table:
