@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from forceplan.cli.common import EXIT_BAD_INPUT, Failed, console, fail
+from forceplan.cli.common import EXIT_BAD_INPUT, Failed, fail
+from forceplan.cli.tables import print_wrapped
 
 if TYPE_CHECKING:
     from forceplan.scenario import Scenario
@@ -154,11 +155,9 @@ class Recorder:
             self.enabled = False
             fail(f"the run could not be stored: {exc}")
         self.enabled = False
-        console.print(
+        print_wrapped(
             f"[dim]recorded as run {self.run_id} in {self.store.where} "
-            f"(forceplan show {self.run_id})[/]",
-            highlight=False,
-            soft_wrap=True,
+            f"(forceplan show {self.run_id})[/]"
         )
 
     def _cancel_files(self) -> None:
