@@ -34,8 +34,14 @@ def _no_type(self: Any, ctx: Any) -> None:
 
 
 def tidy(params: list[Any]) -> None:
-    """Give every parameter of a command a metavar (see the module docstring)."""
+    """Give every parameter of a command a metavar (see the module docstring), and
+    escape its help, which Rich would otherwise read as markup (``[default: 8]``
+    and ``a [levers] table`` vanished from --help)."""
+    from rich.markup import escape
+
     for param in params:
+        if getattr(param, "help", None):
+            param.help = escape(param.help)
         if isinstance(param, TyperArgument):
             if param.metavar is None:
                 param.metavar = (param.name or "value").upper()

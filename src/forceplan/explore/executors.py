@@ -7,13 +7,14 @@ The runner needs only ``executor.submit(fn, *args)`` returning a
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import Any
 
+from forceplan._processes import process_pool
 from forceplan.explore.errors import ExploreError
 
 _ADDRESS = re.compile(r"^(tcp|tls|ucx|inproc)://[^\s/:]+(:\d+)?$")
@@ -27,6 +28,8 @@ class Pool:
     workers: int
     describe: str
     close: Callable[[], None]
+    #: hands payloads to every worker at once (None: tasks fetch them when missing)
+    broadcast: Callable[[dict[str, Any]], None] | None = None
 
 
 def local_pool(workers: int | None = None) -> Pool:
@@ -38,12 +41,7 @@ def local_pool(workers: int | None = None) -> Pool:
     count = workers if workers is not None else (os.cpu_count() or 1)
     if count < 1:
         raise ExploreError("--workers", f"must be at least 1 (got {count})")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["forceplan.explore.worker"])
-    from forceplan.explore.worker import watch_parent
-
-    executor = ProcessPoolExecutor(max_workers=count, mp_context=context,
-                                   initializer=watch_parent, initargs=(os.getpid(),))
+    executor = process_pool(count, ["forceplan.explore.worker"])
     return Pool(executor, count, f"{count} local worker process{'es' if count > 1 else ''}",
                 lambda: executor.shutdown(wait=True, cancel_futures=True))
 
@@ -80,9 +78,17 @@ def dask_pool(address: str, timeout_s: float = 10.0) -> Pool:
     def close() -> None:
         client.close()
 
+    from forceplan.explore.worker import receive
+
+    def broadcast(payloads: dict[str, Any]) -> None:
+        # once to each worker process; a worker that joins later, or that this misses
+        # (it left meanwhile), asks for what it lacks
+        client.run(receive, payloads, on_error="ignore")
+
     workers = len(client.nthreads())
     return Pool(client.get_executor(pure=False), threads,
-                f"Dask cluster {address} ({workers} workers, {threads} threads)", close)
+                f"Dask cluster {address} ({workers} workers, {threads} threads)", close,
+                broadcast)
 
 
 def given_pool(executor: Executor, workers: int | None = None) -> Pool:
