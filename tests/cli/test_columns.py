@@ -102,7 +102,8 @@ def test_plan_keeps_each_nations_units_on_one_line_at_80_columns(
 ) -> None:
     text = output(COMMANDS["plan"], 80, monkeypatch)
     # the flagship's sustain phase: sub-units and lead frames, each entry on one line
-    for entry in ("FRA 1 +9 coy (leads 3)", "TUR 12 pair (leads 4)", "GBR 2 +2 coy (leads 1)"):
+    # (at national costs, docs/planner.md "Cost basis")
+    for entry in ("TUR 1 +6 pair (leads 2)", "GBR 6 pair (leads 2)", "ESP 1 +2 coy (leads 1)"):
         assert entry in text, entry
     assert "  lr_air_defence_battery" in text
     assert not re.search(r"\d\.0 \[", text)  # counts print as integers
