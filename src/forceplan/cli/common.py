@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from forceplan.cli.helptext import Group, Typer
+from forceplan.cli.helptext import CONTROL, Group, Typer
 from forceplan.cli.outputs import (
     OutputError,
     Outputs,
@@ -34,8 +34,25 @@ app = Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+
+
+def visible(text: str) -> str:
+    """``text`` with each control character written out (``\\x1b``), so that user text
+    (a file name, a name read from a database) can never drive the terminal."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                       else f"\\u{ord(m.group()):04x}", text)
+
+
+class SafeConsole(Console):
+    """A Rich console that shows control characters in any text it renders (printed strings,
+    table cells, titles) instead of sending them to the terminal."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Any:
+        return super().render_str(visible(text), **kwargs)
+
+
+console = SafeConsole()
+err_console = SafeConsole(stderr=True)
 
 #: Exit codes (docs/cli.md): 1 no plan exists (infeasible), 2 bad input or an
 #: output that cannot be written, 3 the plan is incomplete (a phase not solved

@@ -12,11 +12,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from forceplan.cli.common import app, console, err_console, fail
+from forceplan.cli.helptext import Group, Typer
 from forceplan.cli.recording import DbOpt, open_store_or_exit
 
-token_app = typer.Typer(
+token_app = Typer(  # forceplan's Typer: real metavars and checked values
     name="token", help="Bearer tokens for the web dashboard's writes (stored hashed).",
-    no_args_is_help=True,
+    no_args_is_help=True, cls=Group,
 )
 app.add_typer(token_app, name="token")
 
