@@ -78,14 +78,23 @@ def _checked(param: Any) -> None:
             # before Typer's own range check, which would call nan "above the maximum"
             raise typer.BadParameter(f"must be a finite number (got {value})", ctx=ctx,
                                      param=param)
+        _refuse(_items(value), ctx, param)  # as typed: '' would become the path '.'
         value = original(ctx, value)
-        for item in value if isinstance(value, list | tuple) else (value,):
-            reason = _problem(item)
-            if reason is not None:
-                raise typer.BadParameter(reason, ctx=ctx, param=param)
+        _refuse(_items(value), ctx, param)
         return value
 
     param.process_value = process_value
+
+
+def _items(value: Any) -> tuple[Any, ...]:
+    return tuple(value) if isinstance(value, list | tuple) else (value,)
+
+
+def _refuse(items: tuple[Any, ...], ctx: Any, param: Any) -> None:
+    for item in items:
+        reason = _problem(item)
+        if reason is not None:
+            raise typer.BadParameter(reason, ctx=ctx, param=param)
 
 
 def _not_finite(text: str) -> bool:
@@ -131,6 +140,12 @@ class Command(TyperCommand):
         if option is not None:
             option.metavar = ""
         return option
+
+    def invoke(self, ctx: Any) -> Any:
+        from forceplan.cli.common import new_command  # common imports this module
+
+        new_command()
+        return super().invoke(ctx)
 
 
 class Group(TyperGroup):

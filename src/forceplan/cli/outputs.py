@@ -123,6 +123,35 @@ def check_distinct(paths: dict[str, Path | None]) -> None:
         seen[key] = option
 
 
+def check_not_inputs(outputs: dict[str, Path | None], inputs: list[str]) -> None:
+    """Refuse an output that is one of the command's input files (through any link)."""
+    for option, path in outputs.items():
+        if path is None or not path.is_file():
+            continue
+        for ref in inputs:
+            if _same_file(path, ref):
+                raise OutputError(
+                    f"{option} {path}: is also an input of this command ({ref}); refusing "
+                    "to write over it"
+                )
+
+
+def _same_file(path: Path, other: str) -> bool:
+    try:
+        return os.path.isfile(other) and os.path.samefile(path, other)
+    except (OSError, ValueError):
+        return False
+
+
+def _check_not_read(target: Path) -> None:
+    """Refuse to replace a file this process read as input (a scenario's base, its CSV)."""
+    files = sys.modules.get("forceplan.scenario.files")  # nothing read if never imported
+    if files is not None and target.exists() and files.was_read(target):
+        raise OutputError(
+            f"{target}: is one of this command's input files; refusing to write over it"
+        )
+
+
 # ---------------------------------------------------------------------------
 # Temporary names, their registry and clean-up
 # ---------------------------------------------------------------------------
@@ -275,6 +304,7 @@ class DirectoryOutput:
         if name not in self.names:
             raise ValueError(f"{name} is not one of this output's files")
         final = self.target / name
+        _check_not_read(final)
         if self.swap:
             tmp = self.temp_dir / name
         else:
@@ -330,6 +360,7 @@ class Outputs:
 
     def temporary(self, target: Path) -> Path:
         """A temporary path beside ``target`` for a writer that takes a path (netCDF)."""
+        _check_not_read(target)
         self._make_parent(target)
         remove_stale(target.parent)
         tmp = _temp_name(target)

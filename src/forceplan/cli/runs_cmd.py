@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -146,9 +147,11 @@ def show_command(
     ] = None,
 ) -> None:
     """Print a recorded run again: what was run, by which version, and its results."""
+    from forceplan.cli.common import outputs_or_exit
     from forceplan.cli.report_cmd import check_report_path
     from forceplan.store import StoreError
 
+    target = outputs_or_exit([db], netcdf=(netcdf_path, "file"))["netcdf"]
     check_report_path(netcdf_path)
     store = open_store_or_exit(db)
     try:
@@ -160,8 +163,8 @@ def show_command(
                        "files": [_file_dict(f) for f in files]}
             print(json.dumps(payload, indent=1))
             return
-        if netcdf_path:
-            _export_netcdf(results, netcdf_path)
+        if target is not None:
+            _export_netcdf(results, target)
             return
         _print_header(info, store)
         if info.status != "finished":
@@ -171,17 +174,16 @@ def show_command(
         fail(str(exc))
 
 
-def _export_netcdf(results: list[StoredResult], path: str) -> None:
-    from forceplan.cli.common import outputs_or_exit, writing
+def _export_netcdf(results: list[StoredResult], target: Path) -> None:
+    from forceplan.cli.common import writing
 
-    target = outputs_or_exit(netcdf=(path, "file"))["netcdf"]
     datasets = [r for r in results if r.kind == "dataset"]
-    if not datasets or target is None:
+    if not datasets:
         fail("this run has no simulation Dataset to export (only simulate runs do)")
     ds = datasets[0].dataset()
     with writing() as out:
         out.write_with(target, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
-    console.print(f"wrote {escape(path)}", highlight=False)
+    console.print(f"wrote {escape(str(target))}", highlight=False)
 
 
 def _file_dict(f: Any) -> dict[str, Any]:

@@ -109,12 +109,15 @@ def update_new(
     from forceplan.scenario.update_template import parse_source_text, update_template
 
     target = Path(output)
+    checked = outputs_or_exit([base], output=(output, "file"))["output"]
+    assert checked is not None
     if target.exists() and not force:
         fail(f"{output} exists; pass --force to overwrite it")
-    checked = outputs_or_exit(output=(output, "file"))["output"]
-    assert checked is not None
+    try:
+        parsed = parse_source_text(source)
+    except ValueError as exc:
+        fail(f"--source: {exc}")
     scenario = load_or_exit(base)
-    parsed = parse_source_text(source)
     text = update_template(scenario, _extends_ref(base, target), parsed)
     with writing() as out:
         out.write_text(checked, text)
@@ -122,7 +125,7 @@ def update_new(
     if parsed.missing():
         console.print(
             f"[bold yellow]warning:[/] the source lacks {', '.join(parsed.missing())}: fill it "
-            "in under [update]"
+            "in under \\[update]"
         )
 
 
@@ -170,7 +173,7 @@ def diff_command(
         if name not in OUTCOME_KEYS:
             fail(f"--outcome: unknown outcome {name!r} (one of {', '.join(OUTCOME_KEYS)})")
     groups = _groups(group)
-    json_target = outputs_or_exit(json=(json_path, "file"))["json"]
+    json_target = outputs_or_exit([base, update], json=(json_path, "file"))["json"]
     base_scenario = load_or_exit(base)
     new_scenario = load_or_exit(update)
     specs = _specs_or_exit(update)
@@ -227,7 +230,7 @@ def timeline_command(
 
     settings = _settings(draws, seed, months, backstop, method)
     groups = _groups(group)
-    json_target = outputs_or_exit(json=(json_path, "file"))["json"]
+    json_target = outputs_or_exit(list(updates), json=(json_path, "file"))["json"]
     paths = expand_paths(updates)
     try:
         chain = load_chain(paths)

@@ -44,6 +44,12 @@ def was_read(path: str | Path) -> bool:
         return (info.st_dev, info.st_ino) in _read
 
 
+def forget_reads() -> None:
+    """Start a new record of files read (a command line starting its work)."""
+    with _read_lock:
+        _read.clear()
+
+
 def _fail(path: Path | str, message: str, location: str = "") -> ScenarioError:
     return ScenarioError([Problem(str(path), location, message)])
 
