@@ -4,12 +4,13 @@ Run: ``python bench/bench_plan_ab.py --baseline REF`` (REF: a commit, branch or
 tag, e.g. ``main``; checked out into a temporary git worktree and removed
 afterwards), or ``--baseline-src PATH`` for a ``src`` directory you already
 have. Each round plans the flagship and the seeded synthetic scenario
-(bench/bench_plan.py) once with the baseline and once with this tree, in
-fresh processes, alternating, so machine load hits both alike. Prints the
-median wall and CPU time of ``plan()`` (after one warm-up call in the same
-process, so imports and first-call set-up are excluded), the status, and the
-ratio after / before. Issue 7's budget: the flagship no more than 30% slower,
-the synthetic case still "optimal".
+(bench/bench_plan.py), or the bundled scenarios named in ``--cases`` (e.g.
+``--cases flagship,iiss-large``), once with the baseline and once with this
+tree, in fresh processes, alternating, so machine load hits both alike.
+Prints the median wall and CPU time of ``plan()`` (after one warm-up call in
+the same process, so imports and first-call set-up are excluded), the status,
+and the ratio after / before. Issue 7's budget: the flagship no more than 30%
+slower, the synthetic case still "optimal".
 """
 
 from __future__ import annotations
@@ -38,9 +39,11 @@ from forceplan.scenario import load_scenario
 case = {case!r}
 if case == "flagship":
     scenario = load_scenario("reassurance-2025")
-else:
+elif case == "synthetic":
     from bench_plan import synthetic_scenario
     scenario = synthetic_scenario(seed={seed})
+else:
+    scenario = load_scenario(case)
 plan(scenario)
 wall, cpu = time.perf_counter(), time.process_time()
 result = plan(scenario)
@@ -91,7 +94,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument(
-        "--cases", default="flagship,synthetic", help="comma-separated: flagship, synthetic"
+        "--cases",
+        default="flagship,synthetic",
+        help="comma-separated: flagship, synthetic, or bundled scenario names (e.g. iiss-large)",
     )
     args = parser.parse_args()
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]

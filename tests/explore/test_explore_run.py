@@ -56,15 +56,30 @@ def test_lever_combinations_share_each_experiment_s_inputs_and_draw(lever_run: P
         assert np.array_equal(by_policy[0], other)
 
 
-def test_an_infeasible_lever_setting_is_recorded_not_dropped(lever_run: Path) -> None:
-    # Beta flies only (air_only caveat): two nations on the ground cannot be had
+def test_a_lever_setting_the_plan_cannot_meet_is_a_goal_missed(lever_run: Path) -> None:
+    # Beta flies only (air_only caveat): two nations on the ground cannot be had in
+    # the sustain phase (the drawdown's single battalion holds one flag): a plan
+    # that misses that goal, with every outcome
     data = rows(lever_run)
-    bad = data[data.min_nations_on_ground == 2]
-    assert set(bad.plan_status) == {"infeasible"}
-    assert bad.coverage_mean.isna().all()
-    assert np.isfinite(bad.p_offensive_no_force).all()
+    short = data[data.min_nations_on_ground == 2]
+    assert set(short.plan_status) == {"optimal"}
+    assert (short.plan_goals_missed == 1).all()
+    assert np.isfinite(short.coverage_mean).all()
     good = data[data.min_nations_on_ground == 0]
     assert set(good.plan_status) == {"optimal"} and np.isfinite(good.coverage_mean).all()
+    assert (good.plan_goals_missed == 0).all()
+
+
+def test_an_infeasible_plan_is_recorded_not_dropped(tmp_path: Path) -> None:
+    # the same goal made hard (constraints.goals = "hard"): no plan at all
+    dump = ranged().model_dump(mode="json")
+    dump["constraints"].update(min_nations_on_ground=2, goals="hard")
+    report = sweep(tmp_path / "hard", scenario=Scenario.model_validate(dump), experiments=40,
+                   plans=2, seed=4)
+    data = rows(report.results.directory)
+    assert set(data.plan_status) == {"infeasible"}
+    assert data.coverage_mean.isna().all() and data.plan_goals_missed.isna().all()
+    assert np.isfinite(data.p_offensive_no_force).all()
 
 
 def test_plan_stage_inputs_stay_within_their_ranges_and_points(lever_run: Path) -> None:

@@ -13,9 +13,13 @@ from forceplan.cli import app
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny.toml"
 runner = CliRunner()
 
-INFEASIBLE = TINY.read_text().replace(
+# two flags on the ground, but Beta is air-and-sea only
+TWO_FLAGS = TINY.read_text().replace(
     'title = "Two-nation toy"',
     'title = "Two-nation toy"\n\n[constraints]\nmin_nations_on_ground = 2',
+)
+INFEASIBLE = TWO_FLAGS.replace(
+    "min_nations_on_ground = 2", 'min_nations_on_ground = 2\ngoals = "hard"'
 )
 
 
@@ -64,6 +68,7 @@ def test_plan_csv_writes_every_table(tmp_path: Path) -> None:
         "flags.csv",
         "flank.csv",
         "force.csv",
+        "goals.csv",
         "metadata.json",
         "nations.csv",
         "offers.csv",
@@ -77,6 +82,8 @@ def test_plan_csv_writes_every_table(tmp_path: Path) -> None:
     columns = meta["tables"]["allocations.csv"]["columns"]
     assert list(columns) == list(alloc.columns)
     assert columns["personnel"]["unit"] == "people" and columns["nation"]["unit"] is None
+    goals = meta["tables"]["goals.csv"]["columns"]
+    assert goals["target"]["unit"] == goals["shortfall"]["unit"] == "nations"
 
 
 def test_backstop_flag_switches_the_backstop(tmp_path: Path) -> None:
@@ -120,8 +127,28 @@ def test_no_backstop_overrides_an_enabled_backstop(tmp_path: Path) -> None:
     assert json.loads(off.read_text())["shortfalls"][0]["unmet"] == 1
 
 
+def test_a_goal_missed_is_printed_and_written(tmp_path: Path) -> None:
+    """Soft goals (the default): a plan, and the flags goal missed, in words."""
+    scenario = tmp_path / "two-flags.toml"
+    scenario.write_text(TWO_FLAGS)
+    out, csv_dir = tmp_path / "plan.json", tmp_path / "tables"
+    result = runner.invoke(app, ["plan", str(scenario), "--json", str(out), "--csv", str(csv_dir)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "Political goals not met" in text
+    assert "1 of the 2 flags wanted on the ground" in text
+    data = json.loads(out.read_text())
+    # sustain wants 2 flags and gets 1; drawdown's single battalion holds 1 flag
+    assert [(g["phase"], g["achieved"], g["met"]) for g in data["goals"]] == [
+        ("sustain", 1, False),
+        ("drawdown", 1, True),
+    ]
+    goals = pd.read_csv(csv_dir / "goals.csv")
+    assert goals["shortfall"].tolist() == [1, 0]
+
+
 def test_infeasible_plan_exits_1_in_words_and_writes_nothing(tmp_path: Path) -> None:
-    """Two flags on the ground, but Beta is air-and-sea only."""
+    """Two flags on the ground as a hard goal, but Beta is air-and-sea only."""
     scenario = tmp_path / "infeasible.toml"
     scenario.write_text(INFEASIBLE)
     out = tmp_path / "plan.json"

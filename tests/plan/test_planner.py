@@ -385,7 +385,7 @@ def test_infeasible_min_flags_explained() -> None:
         [nation("AAA", {"infantry": 15}), nation("BBB", {"infantry": 15}, caveats=["air_only"])],
         [mission("land", {"infantry": 2})],
         caveats={"air_only": {"description": "Air only", "only_domains": ["air"]}},
-        constraints={"min_nations_on_ground": 2},
+        constraints={"min_nations_on_ground": 2, "goals": "hard"},
     )
     with pytest.raises(PlanInfeasible) as caught:
         plan(s)
@@ -400,7 +400,7 @@ def test_infeasible_lead_nation_explained() -> None:
     s = scenario(
         [nation("AAA", {"infantry": 15}), nation("BBB", {"infantry": 0})],
         [mission("command", {"infantry": 1})],
-        constraints={"lead_nations": {"command": ["BBB"]}},
+        constraints={"lead_nations": {"command": ["BBB"]}, "goals": "hard"},
     )
     with pytest.raises(PlanError, match=r"lead nations \(BBB.*BBB has no infantry units"):
         plan(s)
@@ -417,7 +417,7 @@ def test_infeasible_combination_names_the_conflicting_constraint() -> None:
             nation("BBB", {"infantry": 15}),
         ],
         [mission("land", {"infantry": 2})],
-        constraints={"min_nations_on_ground": 2},
+        constraints={"min_nations_on_ground": 2, "goals": "hard"},
     )
     with pytest.raises(PlanInfeasible) as caught:
         plan(s)
@@ -445,6 +445,7 @@ def test_result_contract_on_tiny() -> None:
         FLAG_COLUMNS,
         FLANK_COLUMNS,
         FORCE_COLUMNS,
+        GOAL_COLUMNS,
         NATION_COLUMNS,
         OFFER_COLUMNS,
         SHORTFALL_COLUMNS,
@@ -472,6 +473,7 @@ def test_result_contract_on_tiny() -> None:
         (result.flank, FLANK_COLUMNS),
         (result.offers, OFFER_COLUMNS),
         (result.flags, FLAG_COLUMNS),
+        (result.goals, GOAL_COLUMNS),
         (result.force, FORCE_COLUMNS),
     ]:
         assert list(frame.columns) == columns
@@ -492,6 +494,7 @@ def test_result_contract_on_tiny() -> None:
         "phases",
         "offers",
         "flags",
+        "goals",
         "force",
     }
 

@@ -120,7 +120,8 @@ def test_a_failed_plan_is_recorded_as_failed(store_url: str, tmp_path: Path) -> 
     bad = tmp_path / "infeasible.toml"
     bad.write_text(Path(TINY).read_text().replace(
         'title = "Two-nation toy"',
-        'title = "Two-nation toy"\n\n[constraints]\nmin_nations_on_ground = 2',
+        # a hard goal no plan can meet (soft goals would give a plan that misses it)
+        'title = "Two-nation toy"\n\n[constraints]\nmin_nations_on_ground = 2\ngoals = "hard"',
     ))
     code, _ = invoke("plan", str(bad), "--db", store_url)
     assert code == 1

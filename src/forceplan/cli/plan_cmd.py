@@ -289,6 +289,7 @@ def render(s: Scenario, result: PlanResult) -> None:
     _render_force(result)
     _render_totals(result)
     _render_offers(result)
+    _render_goals(result)
     _render_shortfalls(result)
     _render_flank(result)
     _render_solver(result)
@@ -538,6 +539,16 @@ def _render_offers(result: PlanResult) -> None:
                 f"{escape(str(r['explanation']))}",
                 highlight=False,
             )
+
+
+def _render_goals(result: PlanResult) -> None:
+    """Each political goal the plan misses (lead nations, flags on the ground), in words."""
+    missed = result.goals_missed()
+    if not missed:
+        return
+    console.print("[bold yellow]Political goals not met[/] (constraints.goals = soft):")
+    for line in missed:
+        console.print(f"  {escape(line)}", highlight=False)
 
 
 def _render_shortfalls(result: PlanResult) -> None:

@@ -46,13 +46,18 @@ MAX_PLANS = 4096
 DEFAULT_PLANS = 64
 DEFAULT_CHUNK = 8192
 
-#: outcome column -> (long name, unit): the simulation's per-draw outcomes plus the
+#: outcome column -> (long name, unit): the simulation's per-draw outcomes, the
 #: no-force comparison (the same draw with no force on the ground and no backstop)
+#: and, from the plan, the political goals it misses (the same for every draw)
 OUTCOMES: dict[str, tuple[str, str]] = {
     **{k: OUTCOME_LABELS[k] for k in OUTCOME_LABELS},
     "p_offensive_no_force": ("P(renewed offensive by end) with no force", "probability"),
     "p_offensive_vs_no_force": (
         "P(renewed offensive by end) minus the same draw with no force", "probability"
+    ),
+    "plan_goals_missed": (
+        "Political goals the plan misses (lead nations, flags on the ground), phase by phase",
+        "goals",
     ),
 }
 

@@ -10,6 +10,7 @@ receives the scenario and each plan once, whatever executor carries the tasks
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -84,6 +85,7 @@ class _Compiled:
     tables: Tables | None
     no_force: tuple[ModelInputs, Tables]
     uncertainties: dict[str, Any]
+    goals_missed: float = math.nan  # (phase, goal) pairs the plan misses; nan: no plan
 
 
 _SPECS: dict[str, Spec] = {}
@@ -203,7 +205,10 @@ def _compile(spec: Spec, job: ChunkJob, payload: dict[str, Any]) -> _Compiled:
     if status == "infeasible":
         return _Compiled(scenario, status, None, None, no_force, uncertainties)
     inputs = compile_inputs(scenario, plan_frames(payload), months)
-    return _Compiled(scenario, status, inputs, build_tables(inputs), no_force, uncertainties)
+    missed = float(sum(1 for goal in payload.get("goals", []) if not goal["met"]))
+    return _Compiled(
+        scenario, status, inputs, build_tables(inputs), no_force, uncertainties, missed
+    )
 
 
 def run_chunk(job: ChunkJob, payloads: Mapping[str, Any] | None = None) -> ChunkDone | Missing:
@@ -261,6 +266,7 @@ def _outcomes(
         for name in SIM_OUTCOMES:
             out[name][rows] = res.outcomes[name]
     out["p_offensive_vs_no_force"] = out["p_offensive_end"] - out["p_offensive_no_force"]
+    out["plan_goals_missed"][:] = compiled.goals_missed
     return out, drawn
 
 

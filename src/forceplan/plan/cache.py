@@ -34,7 +34,7 @@ from forceplan.scenario import Scenario, scenario_hash
 
 CACHE_ENV = "FORCEPLAN_CACHE_DIR"
 NO_CACHE_ENV = "FORCEPLAN_NO_CACHE"
-FORMAT = 2  # 2: PlanResult with offers, flags, force and flank_floor (issue 7)
+FORMAT = 3  # 2: PlanResult with offers, flags, force and flank_floor (issue 7); 3: goals
 MAX_ENTRIES = 256
 _SUFFIX = ".plan.pickle"
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import TYPE_CHECKING
 
 from forceplan.plan.build import build_phase
-from forceplan.plan.build.columns import free_units
+from forceplan.plan.build.columns import army_standing, free_units
 from forceplan.plan.build.flags import flag_slots
 from forceplan.plan.model import (
     CONSTRAINT_GROUPS,
+    Capacity,
     PhaseModel,
     Requirement,
     deployable,
@@ -29,36 +31,88 @@ def _held(nation: Nation, cap_id: str) -> float:
     return fig.value if fig is not None else 0.0
 
 
-def _too_few(scenario: Scenario, nation: Nation, caps: list[Capability]) -> str:
-    """Why ``nation`` cannot keep one unit (or sub-unit) of any of ``caps`` deployed."""
-    parts = []
-    for cap in caps:
-        smallest = "one unit" if cap.sub_unit is None else f"one {cap.sub_unit.name}"
-        size = 1.0 if cap.sub_unit is None else 1.0 / cap.sub_unit.size
-        ratio = cap.rotation_ratio.value
-        if (
-            free_units(scenario, nation, cap) / ratio >= size
-            and scenario.service(nation, cap) == "army"
-        ):
-            parts.append(
-                f"its army-share cap ({nation.max_army_share.value:.0%} of "
-                f"{nation.army_personnel.value:,.0f} army personnel, standing commitments "
-                f"included) leaves no room for {smallest} of {cap.id}"
-            )
-            continue
-        share = scenario.fleet_share(nation, scenario.service(nation, cap))
-        fleet = f", at most {share:.0%} of the fleet tied up" if share is not None else ""
-        committed = sum(c.units.value for c in nation.commitments if c.capability == cap.id)
-        standing = f", {committed:g} on standing commitments" if committed else ""
-        parts.append(
-            f"{_held(nation, cap.id):g} {cap.id} at rotation ratio "
-            f"{ratio:g}{fleet}{standing}: not enough to keep {smallest} deployed"
+def _limit_reasons(
+    scenario: Scenario, nation: Nation, cap: Capability, limits: Capacity, per: int, label: str
+) -> list[str]:
+    """Which of ``nation``'s limits on a line (``limits``, as the model computed them)
+    leave it less than ``1 / per`` unit of ``cap``, in words."""
+    out: list[str] = []
+    ratio = cap.rotation_ratio.value
+
+    def short(units: float) -> bool:
+        return not math.isinf(units) and units_whole(units * per) < 1
+
+    if short(limits.holdings):
+        fleet_share = scenario.fleet_share(nation, scenario.service(nation, cap))
+        fleet = (
+            f", at most {fleet_share:.0%} of the fleet tied up" if fleet_share is not None else ""
         )
-    return f"{nation.iso} cannot sustain a unit ({'; '.join(parts)})"
+        committed = sum(c.units.value for c in nation.commitments if c.capability == cap.id)
+        on_commitments = f", {committed:g} on standing commitments" if committed else ""
+        out.append(
+            f"{_held(nation, cap.id):g} {cap.id} held at rotation ratio {ratio:g}{fleet}"
+            f"{on_commitments}: not enough to keep {label} deployed"
+        )
+    if short(limits.army):
+        army = nation.army_personnel.value
+        share = nation.max_army_share.value
+        standing = army_standing(scenario, nation)
+        tie = tied_up_personnel(cap.personnel_per_unit.value, ratio)
+        if standing >= share * army:
+            out.append(
+                f"its standing commitments already tie up {standing / army:.1%} of its army "
+                f"against its army-share cap of {share:.1%}"
+            )
+        else:
+            # the room the model allowed, drawdowns of commitments included
+            room = max(0.0, limits.army - 1e-9) * tie
+            out.append(
+                f"its army-share cap ({share:.0%} of {army:,.0f} army personnel, "
+                f"{standing:,.0f} tied up by standing commitments) leaves room for "
+                f"{room:,.0f}, less than the {tie / per:,.0f} that {label} "
+                f"ties up at rotation ratio {ratio:g}"
+            )
+    if short(limits.offer):
+        out.append(
+            f"its offer's ceiling ({limits.offer * cap.personnel_per_unit.value:,.0f} "
+            f"personnel) is below {label} ({cap.personnel_per_unit.value / per:,.0f})"
+        )
+    return out
 
 
-def _why_not(scenario: Scenario, nation: Nation, reqs: list[Requirement], phase: Phase) -> str:
-    """Why ``nation`` has no unit it may send to any of ``reqs``, in words."""
+def _too_few(
+    scenario: Scenario, nation: Nation, reqs: list[Requirement], model: PhaseModel, whole: bool
+) -> str:
+    """Why ``nation`` cannot keep one unit (``whole``), or else one sub-unit, of any
+    capability of ``reqs`` deployed on their lines: the limits the model computed
+    for it there (holdings at the rotation ratio under its fleet cap and
+    commitments, its army-share cap, its offer's ceiling)."""
+    parts: dict[str, list[str]] = {}
+    for req in reqs:
+        cap = req.capability
+        limits = model.capacity.get((nation.iso, cap.id, req.mission.id))
+        if limits is None or cap.id in parts:
+            continue
+        per = 1 if whole or cap.sub_unit is None else cap.sub_unit.size
+        label = (
+            f"one {cap.id}" if per == 1 else f"one {cap.sub_unit.name} of {cap.id}"  # type: ignore[union-attr]
+        )
+        parts[cap.id] = _limit_reasons(scenario, nation, cap, limits, per, label)
+    text = "; ".join(r for reasons in parts.values() for r in reasons)
+    what = "a unit" if whole else "a unit or sub-unit"
+    return f"{nation.iso} cannot sustain {what} ({text or 'no line it may send on'})"
+
+
+def _why_not(
+    scenario: Scenario,
+    nation: Nation,
+    reqs: list[Requirement],
+    phase: Phase,
+    model: PhaseModel,
+    whole: bool = False,
+) -> str:
+    """Why ``nation`` has no unit (``whole``: no whole unit or multinational unit it
+    could lead) it may send to any of ``reqs``, in words."""
     if not deployable(nation):
         return f"{nation.iso} is {nation.stance}"
     barred = [r for r in reqs if not scenario.allowed(nation, r.mission, r.capability)]
@@ -78,8 +132,88 @@ def _why_not(scenario: Scenario, nation: Nation, reqs: list[Requirement], phase:
     lacking = [r.capability.id for r in allowed if _held(nation, r.capability.id) <= 0]
     if len(lacking) == len(allowed):
         return f"{nation.iso} has no {' or '.join(sorted(set(lacking)))} units"
-    caps = list({r.capability.id: r.capability for r in allowed}.values())
-    return _too_few(scenario, nation, caps)
+    held = [r for r in allowed if r.capability.id not in lacking]
+    return _too_few(scenario, nation, held, model, whole)
+
+
+# ---------------------------------------------------------------------------
+# Political goals the plan misses (soft goals)
+# ---------------------------------------------------------------------------
+
+#: The rules a goal competes with once each nation's own limits allow it.
+_OTHER_RULES = (
+    "the army and fleet caps over all its lines together, the offers' ceilings, the "
+    "enabler ratios and the treaty limits"
+)
+
+
+def explain_lead_goal(scenario: Scenario, sol: PhaseSolution, mission_id: str) -> str:
+    """Why none of ``mission_id``'s lead nations leads there in ``sol``, in words."""
+    model = sol.model
+    leads = scenario.constraints.lead_nations[mission_id]
+    reqs = [r for r in model.requirements if r.mission.id == mission_id]
+    able = sorted(
+        {iso for iso, _, m in (*model.x, *model.frame) if m == mission_id and iso in leads}
+    )
+    unable = "; ".join(
+        _why_not(scenario, scenario.nation(iso), reqs, model.phase, model, whole=True)
+        for iso in leads
+        if iso not in able
+    )
+    if not able:
+        return (
+            f"none of its lead nations ({', '.join(leads)}) can send it a unit of its own or "
+            f"lead a multinational one: {unable}"
+        )
+    caps = {c for iso, c, m in (*model.x, *model.frame) if m == mission_id and iso in able}
+    blocked = _unsupported(scenario, model, caps)
+    rules = "; ".join(blocked) if blocked else f"no plan lets them within {_OTHER_RULES}"
+    return (
+        f"{', '.join(able)} could lead there on their own limits, but {rules}"
+        + (f"; {unable}" if unable else "")
+    )
+
+
+def _unsupported(scenario: Scenario, model: PhaseModel, caps: set[str]) -> list[str]:
+    """Enabler ratios that allow none of ``caps`` in the phase: no nation (nor the
+    backstop) can send any of their enablers, so no manoeuvre unit they cover can go."""
+    out = []
+    filled = {c for _, c, _ in (*model.x, *model.frame)} | {c for c, _ in model.backstop}
+    for rule in scenario.constraints.enabler_ratios:
+        if rule.ratio.value <= 0 or not caps & set(rule.per):
+            continue
+        if not filled & set(rule.enablers):
+            manoeuvre = " or ".join(sorted(caps & set(rule.per)))
+            out.append(
+                f"the enabler ratio '{rule.name}' allows no {manoeuvre} without "
+                f"{' or '.join(rule.enablers)}, which no nation can send in this phase"
+            )
+    return out
+
+
+def explain_flags_goal(scenario: Scenario, sol: PhaseSolution, achieved: int) -> str:
+    """Why fewer than the wanted flags are on the ground in ``sol``, in words."""
+    model = sol.model
+    reqs = [r for r in model.requirements if r.mission.on_ground]
+    wanted = model.flags_wanted
+    able = sorted(
+        {
+            iso
+            for iso, _, m in (*model.x, *model.sub, *model.frame)
+            if scenario.mission(m).on_ground
+        }
+    )
+    if len(able) < wanted:
+        unable = [n for n in scenario.nations if n.iso not in able]
+        why = "; ".join(_why_not(scenario, n, reqs, model.phase, model) for n in unable)
+        return (
+            f"only {len(able)} nations can put a unit or sub-unit on an on-ground mission "
+            f"({', '.join(able) or 'none'}); the others cannot: {why}"
+        )
+    return (
+        f"{len(able)} nations could each put a unit or sub-unit on the ground on their own "
+        f"limits, but at most {achieved} at once within the requirements and {_OTHER_RULES}"
+    )
 
 
 def diagnose_infeasible(
@@ -89,12 +223,14 @@ def diagnose_infeasible(
     backstop_enabled: bool,
     deadline: float | None = None,
     flank_floor: str | None = None,
+    goals: str | None = None,
 ) -> list[str]:
     """Explain, in words, which requirement or constraint makes ``phase`` infeasible.
 
     ``deadline`` (a ``time.perf_counter()`` value): the checks that solve a
     relaxed model stop there; a check time ran out on blames nothing.
-    ``flank_floor``: the floors the plan used ("hard" or "soft").
+    ``flank_floor``: the floors the plan used ("hard" or "soft"); ``goals``:
+    whether the political goals were "soft" or "hard".
     """
     reasons: list[str] = []
     where = f"phase '{phase.id}' (months {phase.start_month}-{phase.end_month})"
@@ -109,7 +245,8 @@ def diagnose_infeasible(
         if not any(m == mission_id and iso in leads for iso, _, m in leading):
             mission_reqs = [r for r in reqs if r.mission.id == mission_id]
             why = "; ".join(
-                _why_not(scenario, scenario.nation(iso), mission_reqs, phase) for iso in leads
+                _why_not(scenario, scenario.nation(iso), mission_reqs, phase, model, whole=True)
+                for iso in leads
             )
             reasons.append(
                 f"{where}: mission '{mission_id}' must include one of its lead nations "
@@ -128,7 +265,7 @@ def diagnose_infeasible(
         )
         if len(able) < wanted:
             unable = [n for n in scenario.nations if n.iso not in able]
-            why = "; ".join(_why_not(scenario, n, on_ground_reqs, phase) for n in unable)
+            why = "; ".join(_why_not(scenario, n, on_ground_reqs, phase, model) for n in unable)
             reasons.append(
                 f"{where}: at least {wanted} nations must be on the ground "
                 f"(constraints.min_nations_on_ground) but only {len(able)} can put a unit on an "
@@ -150,6 +287,7 @@ def diagnose_infeasible(
                 backstop_enabled=backstop_enabled,
                 flank_floor=flank_floor,
                 disabled=frozenset({group}),
+                goals=goals,
             )
             feasible = is_feasible(relaxed, time_limit=min(left, 10.0))
         if feasible:
@@ -238,7 +376,7 @@ def explain_offer(scenario: Scenario, sol: PhaseSolution, nation: Nation, index:
     ]
     caps = list({r.capability.id: r.capability for r in allowed}.values())
     if not keys:
-        return _too_few(scenario, nation, caps)
+        return _too_few(scenario, nation, allowed, model, whole=False)
     reasons = _binding(scenario, sol, nation, caps)
     if reasons:
         return "; ".join(reasons)
@@ -285,7 +423,7 @@ def _binding(
             for (iso, k), col in model.drain.items()
             if iso == nation.iso and nation.commitments[k].capability == cap.id
         )
-        free = free_units(scenario, nation, cap) + ratio * drained
+        free = free_units(scenario, nation, cap, drawn=drained)
         if ratio * (deployed.get(cap.id, 0.0) + smallest) > free + 1e-9:
             share = scenario.fleet_share(nation, scenario.service(nation, cap))
             what = f"the {share:.0%} fleet cap" if share is not None else "its holdings"

@@ -106,6 +106,36 @@ class Stage:
     # a constant part of the tier (continuity: units of the previous phase that
     # have no column in this one); reported, not passed to HiGHS
     offset: float = 0.0
+    # a political goal's tier (lead nations, flags on the ground): its columns are
+    # the goal's shortfall, and the solver first tries them all at 0 (solve.py)
+    goal: bool = False
+
+
+#: Names of the political goals' tiers (docs/planner.md, section 5): missions of
+#: the phase without one of their lead nations, and flags short of the minimum.
+LEAD_STAGE = "lead_nations_missing"
+FLAGS_STAGE = "flags_missing"
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """Units of a capability a nation can keep deployed on one line, by each limit.
+
+    ``holdings``: from its holdings at the rotation ratio, under its fleet cap,
+    after its standing commitments (less what it may draw from them);
+    ``army``: within its army-share cap, standing commitments counted (inf when
+    its army does not crew the capability or there is no cap); ``offer``: the
+    ceiling of the offer covering the line (inf: none). The least is what it
+    can sustain there.
+    """
+
+    holdings: float
+    army: float
+    offer: float
+
+    @property
+    def units(self) -> float:
+        return min(self.holdings, self.army, self.offer)
 
 
 @dataclass
@@ -151,6 +181,13 @@ class PhaseModel:
     below: dict[tuple[str, int], int] = field(default_factory=dict)
     contributes: dict[str, int] = field(default_factory=dict)
     flag: dict[str, int] = field(default_factory=dict)  # iso -> on-ground binary
+    # political goals (soft): mission -> column of "no lead nation there" (0..1),
+    # and the column of flags short of the minimum on the ground (0..wanted)
+    lead_gap: dict[str, int] = field(default_factory=dict)
+    flag_gap: int | None = None
+    flags_wanted: int = 0  # the minimum of flags on the ground in this phase (after slots)
+    # (iso, cap, mission) -> what limits the nation there (every allowed, offered line)
+    capacity: dict[tuple[str, str, str], Capacity] = field(default_factory=dict)
     # (iso, offer index) -> personnel short of the offer's minimum
     offer_gap: dict[tuple[str, int], int] = field(default_factory=dict)
     # offers standing in this phase, (iso, offer index): part of the model's identity

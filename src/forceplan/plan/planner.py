@@ -43,12 +43,18 @@ def plan(
     backstop: bool | None = None,
     flank_floor: str | None = None,
     time_limit_s: float = 60.0,
+    goals: str | None = None,
 ) -> PlanResult:
     """Allocate the coalition's units to the scenario's missions, phase by phase.
 
     ``backstop``: use the scenario's backstop (None: its ``backstop.enabled``).
     ``flank_floor``: "hard" or "soft" floors on standing commitments (None:
     the scenario's ``constraints.flank_floor``).
+    ``goals``: "soft" or "hard" political goals (lead nations, minimum flags on
+    the ground; None: the scenario's ``constraints.goals``). Soft goals are met
+    whenever some plan meets them (their tier comes first) and otherwise
+    reported, each with why, in the ``goals`` table; hard goals make a plan
+    that cannot meet them infeasible.
     ``time_limit_s``: wall-clock budget for the whole plan. Each HiGHS call
     gets only what is left of it, no solve starts after it, and a phase that
     time ran out on keeps the best plan of the tiers solved so far (status
@@ -68,7 +74,10 @@ def plan(
         raise ValueError(f"time_limit_s must be a positive number of seconds (got {time_limit_s})")
     if flank_floor not in (None, "hard", "soft"):
         raise ValueError(f"flank_floor must be 'hard' or 'soft' (got {flank_floor!r})")
+    if goals not in (None, "soft", "hard"):
+        raise ValueError(f"goals must be 'soft' or 'hard' (got {goals!r})")
     floor_mode = flank_floor or scenario.constraints.flank_floor
+    goal_mode = goals or scenario.constraints.goals
     started = time.perf_counter()
     deadline = started + time_limit_s
     backstop_enabled = scenario.backstop is not None and (
@@ -93,7 +102,11 @@ def plan(
     try:
         for i, phase in enumerate(phases):
             model = build_phase(
-                scenario, phase, backstop_enabled=backstop_enabled, flank_floor=floor_mode
+                scenario,
+                phase,
+                backstop_enabled=backstop_enabled,
+                flank_floor=floor_mode,
+                goals=goal_mode,
             )
             signature = _signature(model)
             if signature not in signatures:
@@ -147,7 +160,7 @@ def plan(
             except PlanInfeasible:
                 raise PlanInfeasible(
                     diagnose_infeasible(
-                        scenario, phase, model, backstop_enabled, deadline, floor_mode
+                        scenario, phase, model, backstop_enabled, deadline, floor_mode, goal_mode
                     )
                 ) from None
             allocation = _allocation(solution)
@@ -163,7 +176,8 @@ def plan(
     solve_seconds = time.perf_counter() - started
 
     status = max((s.status for s in solutions), key=PHASE_STATUSES.index, default="optimal")
-    notes: list[str] = [note for s in solutions for note in s.model.notes]
+    # a note about a nation's caps reads the same in every phase: say it once
+    notes = list(dict.fromkeys(note for s in solutions for note in s.model.notes))
     changes = _changes(solutions, allocations)
     return PlanResult(
         scenario_name=scenario.name,
@@ -188,6 +202,8 @@ def plan(
         flank=tables.flank(scenario, solutions),
         offers=tables.offers(scenario, solutions),
         flags=tables.flags(scenario, solutions),
+        goals=tables.goals(scenario, solutions),
+        goal_mode=goal_mode,
         force=tables.force(scenario, solutions),
         flank_floor=floor_mode,
         phases=pd.DataFrame(

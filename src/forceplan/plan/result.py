@@ -77,6 +77,21 @@ OFFER_COLUMNS = [
     "explanation",
 ]
 FLAG_COLUMNS = ["phase", "mission", "on_ground", "flags", "nations"]
+#: One row per political goal and phase: ``goal`` "lead_nations" (``subject``:
+#: the mission; ``target`` 1 lead nation, ``achieved`` the lead nations that
+#: lead there) or "min_nations_on_ground" (``subject`` "on-ground missions";
+#: flags wanted and on the ground); ``shortfall`` = max(0, target - achieved);
+#: ``explanation``: why it is missed, in words (empty when met).
+GOAL_COLUMNS = [
+    "phase",
+    "goal",
+    "subject",
+    "target",
+    "achieved",
+    "shortfall",
+    "met",
+    "explanation",
+]
 FORCE_COLUMNS = [
     "phase",
     "months",
@@ -134,6 +149,11 @@ class PlanResult:
       (honoured, below minimum, unused, not yet) and, unless honoured, why.
     * ``flags``: per (phase, mission): on the ground or not, number of
       nations sending something and their ISO codes.
+    * ``goals``: per (phase, political goal): the lead nations of each mission
+      and the minimum of flags on the ground, target, achieved, shortfall,
+      met, and why a goal is missed, in words. With ``goal_mode`` "soft" (the
+      default) a goal no plan can meet is missed by as little as possible and
+      reported here; with "hard" the plan would have been infeasible instead.
     * ``force``: per phase: months, personnel required, deployed, tied up,
       people who serve a tour (and would if every requirement were met),
       nations sending and flags on the ground.
@@ -171,6 +191,8 @@ class PlanResult:
     flags: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FLAG_COLUMNS))
     force: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FORCE_COLUMNS))
     flank_floor: str = "hard"
+    goals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=GOAL_COLUMNS))
+    goal_mode: str = "soft"
 
     @property
     def optimal(self) -> bool:
@@ -182,6 +204,22 @@ class PlanResult:
         if "status" not in self.phases.columns:
             return []
         return [str(p) for p in self.phases.loc[self.phases["status"] == "not_solved", "phase"]]
+
+    def goals_missed(self) -> list[str]:
+        """Each political goal the plan misses, in words (empty when every goal is met)."""
+        if self.goals.empty:
+            return []
+        out = []
+        for row in self.goals[~self.goals["met"]].to_dict(orient="records"):
+            if row["goal"] == "lead_nations":
+                what = f"no lead nation leads mission '{row['subject']}'"
+            else:
+                what = (
+                    f"{int(row['achieved'])} of the {int(row['target'])} flags wanted on the "
+                    "ground (constraints.min_nations_on_ground)"
+                )
+            out.append(f"phase {row['phase']}: {what}: {row['explanation']}")
+        return out
 
     def mission_totals(self) -> dict[str, float]:
         """Over the whole mission: peak deployed and tied up, people who serve a tour
@@ -208,6 +246,7 @@ class PlanResult:
             "phases": self.phases,
             "offers": self.offers,
             "flags": self.flags,
+            "goals": self.goals,
             "force": self.force,
         }
 
@@ -247,6 +286,9 @@ class PlanResult:
             "flank_floor": self.flank_floor,
             "offers": _records(self.offers),
             "flags": _records(self.flags),
+            "goals": _records(self.goals),
+            "goal_mode": self.goal_mode,
+            "goals_missed": self.goals_missed(),
             "force": _records(self.force),
             "mission_totals": self.mission_totals(),
         }

@@ -188,8 +188,11 @@ class StageRun:
         self.worst_gap = 0.0
         self.stage_values: dict[str, float] = {}
         self.stopped = False
-        self.first: Stage | None = None
         self.warm: np.ndarray | None = None
+        # political goals: "untried", then "trial" while the next stage is solved
+        # with every goal met (their shortfall columns fixed at 0), then "done"
+        self.goal_state = "untried"
+        self.goal_trial: tuple[list[Stage], list[Stage]] = ([], [])
         self.solver: highspy.Highs | None = None
         self.n = 0
 
@@ -216,10 +219,9 @@ class StageRun:
             self.solver = _load(model, cols=(0, core_cols), rows=(0, core_rows))
             self.n = core_cols
             self.values = np.zeros(core_cols)
-            self.first = stages[0]
         solver = self.solver
         known = self.known
-        for stage in stages:
+        for index, stage in enumerate(stages):
             # Each stage starts from the previous plan (for the burden and
             # continuity stages, completed with their columns). HiGHS 1.16
             # sometimes mis-evaluates such a start after presolve; that is
@@ -249,6 +251,10 @@ class StageRun:
                 self.values = warm
                 _hold(solver, stage, achieved)
                 continue
+            if stage.goal and self.goal_state == "trial":
+                continue  # held at 0 by the trial (below)
+            if stage.goal and self.goal_state == "untried" and self._try_goals(stages[index:]):
+                continue
             if (
                 warm is not None
                 and len(warm) == n
@@ -273,6 +279,11 @@ class StageRun:
             model_status = solver.getModelStatus()
             info = solver.getInfo()
             if model_status == highspy.HighsModelStatus.kInfeasible:
+                if self.goal_state == "trial":
+                    # the goals cannot all be met: solve their tiers, then go on
+                    self._end_goal_trial()
+                    self.solve(self.goal_trial[1], last)
+                    return
                 raise PlanInfeasible([])
             if model_status == highspy.HighsModelStatus.kUnbounded:
                 raise PlanError(
@@ -321,6 +332,8 @@ class StageRun:
                 values = np.array(solver.getSolution().col_value, dtype=np.float64)
                 achieved = float(sum(values[c] * v for c, v in stage.coefficients.items()))
             self.values = values
+            if self.goal_state == "trial":
+                self.goal_state = "done"  # a plan meets every goal: their tiers are 0
             gap = float(info.mip_gap) if math.isfinite(info.mip_gap) else 0.0
             self.worst_gap = max(self.worst_gap, gap)
             self.stage_values[stage.name] = achieved + stage.offset
@@ -331,8 +344,49 @@ class StageRun:
                 _hold(solver, stage, achieved)
                 self.warm = values if self.warm_start else None
 
+    def _try_goals(self, rest: list[Stage]) -> bool:
+        """Start a trial of the political goals' tiers (``rest`` begins with them).
+
+        Most plans can meet every goal, and then each goal tier's optimum is 0.
+        Rather than solve those tiers, their shortfall columns are fixed at 0
+        and the next tier is solved: if that has a plan, the goal tiers are
+        optimal at 0 and held there (exactly as a solve would hold them); if it
+        is infeasible, the trial ends and the goal tiers are solved in turn.
+        So meeting every goal costs no solve. Returns False (no trial) when no
+        other tier follows.
+        """
+        goals: list[Stage] = []
+        for stage in rest:
+            if not stage.goal:
+                break
+            goals.append(stage)
+        if len(goals) == len(rest) or self.solver is None:
+            return False
+        cols = np.array([c for g in goals for c in g.coefficients], dtype=np.int32)
+        self.solver.changeColsBounds(len(cols), cols, np.zeros(len(cols)), np.zeros(len(cols)))
+        for goal in goals:
+            self.stage_values[goal.name] = 0.0
+        self.goal_state = "trial"
+        self.goal_trial = (goals, rest)
+        return True
+
+    def _end_goal_trial(self) -> None:
+        """The goals could not all be met: free their columns and forget the trial's zeros."""
+        goals = self.goal_trial[0]
+        assert self.solver is not None
+        cols = np.array([c for g in goals for c in g.coefficients], dtype=np.int32)
+        upper = np.array([self.model.col_upper[c] for c in cols], dtype=np.float64)
+        self.solver.changeColsBounds(len(cols), cols, np.zeros(len(cols)), upper)
+        self.solver.clearSolver()
+        for goal in goals:
+            self.stage_values.pop(goal.name, None)
+        self.goal_state = "done"
+
     def _out_of_time(self) -> None:
         """Stop: the plan of the stages solved so far stands, or none if none was."""
+        if self.goal_state == "trial":  # the trial's zeros are no plan
+            for goal in self.goal_trial[0]:
+                self.stage_values.pop(goal.name, None)
         self.stopped = True
         self.worst_gap = math.inf
         self.status = "time_limit" if self.stage_values else "not_solved"

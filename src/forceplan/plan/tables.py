@@ -11,13 +11,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from forceplan.plan.build.offers import offer_minimum
-from forceplan.plan.diagnose import explain_offer
+from forceplan.plan.diagnose import explain_flags_goal, explain_lead_goal, explain_offer
 from forceplan.plan.model import CONTINUITY_STAGE, tied_up_personnel
 from forceplan.plan.result import (
     ALLOCATION_COLUMNS,
     FLAG_COLUMNS,
     FLANK_COLUMNS,
     FORCE_COLUMNS,
+    GOAL_COLUMNS,
     NATION_COLUMNS,
     OFFER_COLUMNS,
     SHORTFALL_COLUMNS,
@@ -108,6 +109,8 @@ def objective(
 
 def _tier_rank(key: str) -> tuple[int, str]:
     prefixes = [
+        "lead_nations",
+        "flags",
         "unmet",
         "backstop",
         "below_floor",
@@ -416,4 +419,50 @@ def force(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFrame:
         )
     return pd.DataFrame(rows, columns=FORCE_COLUMNS).astype(
         {"months": "int64", "nations_sending": "int64", "flags_on_ground": "int64"}
+    )
+
+
+def goals(scenario: Scenario, solutions: list[PhaseSolution]) -> pd.DataFrame:
+    """Per phase: each mission's lead nations and the minimum of flags on the ground,
+    met or not; a goal missed says why (``explanation``)."""
+    leads = scenario.constraints.lead_nations
+    on_ground = {m.id for m in scenario.missions if m.on_ground}
+    rows = []
+    for sol in solved(solutions):
+        model = sol.model
+        phase = model.phase.id
+        needed = {r.mission.id for r in model.requirements}
+        leading: dict[str, set[str]] = {}
+        grounded: set[str] = set()
+        for (iso, _, mission_id), what in sent(sol).items():
+            if what.whole or what.frames:
+                leading.setdefault(mission_id, set()).add(iso)
+            if mission_id in on_ground:
+                grounded.add(iso)
+        for mission_id, isos in leads.items():
+            if mission_id not in needed:
+                continue
+            achieved = len(leading.get(mission_id, set()) & set(isos))
+            met = achieved >= 1
+            why = "" if met else explain_lead_goal(scenario, sol, mission_id)
+            rows.append((phase, "lead_nations", mission_id, 1, achieved, 0 if met else 1, met, why))
+        wanted = model.flags_wanted
+        if wanted > 0:
+            achieved = len(grounded)
+            met = achieved >= wanted
+            why = "" if met else explain_flags_goal(scenario, sol, achieved)
+            rows.append(
+                (
+                    phase,
+                    "min_nations_on_ground",
+                    "on-ground missions",
+                    wanted,
+                    achieved,
+                    max(0, wanted - achieved),
+                    met,
+                    why,
+                )
+            )
+    return pd.DataFrame(rows, columns=GOAL_COLUMNS).astype(
+        {"target": "int64", "achieved": "int64", "shortfall": "int64", "met": "bool"}
     )

@@ -38,6 +38,10 @@ UNITS = {
     "year": "year",
     "army_share": "share 0-1",
     "value": "",
+    # the plan's goals table: lead nations leading a mission, flags on the ground
+    "target": "nations",
+    "achieved": "nations",
+    "shortfall": "nations",
 }
 
 

@@ -493,6 +493,12 @@ class Constraints(Frozen):
         "not listed has no fleet cap (the army has max_army_share).",
     )
     enabler_ratios: tuple[EnablerRatio, ...] = ()
+    goals: Literal["soft", "hard"] = Field(
+        default="soft",
+        description="The political goals (lead_nations, min_nations_on_ground): 'soft' (default): "
+        "the plan meets them whenever it can, and otherwise reports each one missed and why; "
+        "'hard': a plan must meet them, or there is no plan and the planner explains why.",
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -32,10 +32,12 @@ def build_phase(
     backstop_enabled: bool,
     flank_floor: str | None = None,
     disabled: frozenset[str] = frozenset(),
+    goals: str | None = None,
 ) -> PhaseModel:
     """Build the MIP of one phase.
 
-    ``flank_floor``: "hard" or "soft" overrides ``constraints.flank_floor``.
+    ``flank_floor``: "hard" or "soft" overrides ``constraints.flank_floor``;
+    ``goals``: "soft" or "hard" overrides ``constraints.goals``.
     Constraint groups named in ``disabled`` (keys of ``CONSTRAINT_GROUPS``)
     are left out; the infeasibility diagnosis uses that.
     """
@@ -45,9 +47,11 @@ def build_phase(
         backstop_enabled=backstop_enabled,
         flank_floor=flank_floor,
         disabled=disabled,
+        goals=goals,
     )
     columns.add_flank_drain(b)
     columns.add_units_sent(b)
+    capacity.add_headroom_notes(b)
     columns.add_backstop(b)
     columns.add_unmet(b)
     coverage.add_coverage(b)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from forceplan.plan.build.context import PhaseBuild, Sent
-from forceplan.plan.model import CORE, SUB, Requirement, deployable, units_whole
+from forceplan.plan.model import CORE, SUB, Capacity, Requirement, deployable, units_whole
 from forceplan.scenario.model import Capability, Nation, Scenario
 
 
@@ -41,22 +41,37 @@ def add_flank_drain(b: PhaseBuild) -> None:
                 )
 
 
-def free_units(
+def fleet_pool(
     scenario: Scenario, nation: Nation, cap: Capability, *, fleet_caps: bool = True
 ) -> float:
-    """Units of ``cap`` ``nation`` may tie up for the mission before drawing on commitments.
-
-    ``fleet share x holdings - rotation x units on commitments``, at least 0:
-    the fleet cap (share 1 where the nation's service has none) and the
-    standing commitments both count against the holdings.
-    """
+    """Units of ``cap`` ``nation`` may tie up in all, mission and commitments together:
+    its holdings times its fleet cap (share 1 where its service has none)."""
     owned = nation.units.get(cap.id)
-    held = sum(c.units.value for c in nation.commitments if c.capability == cap.id)
     share = scenario.fleet_share(nation, scenario.service(nation, cap))
     if share is None or not fleet_caps:
         share = 1.0
-    pool = share * (owned.value if owned is not None else 0.0)
-    return max(0.0, pool - cap.rotation_ratio.value * held)
+    return share * (owned.value if owned is not None else 0.0)
+
+
+def free_units(
+    scenario: Scenario,
+    nation: Nation,
+    cap: Capability,
+    *,
+    fleet_caps: bool = True,
+    drawn: float = 0.0,
+) -> float:
+    """Units of ``cap`` ``nation`` may tie up for the mission with ``drawn`` units
+    drawn from its commitments.
+
+    ``fleet pool - rotation x (units on commitments - drawn)``, at least 0: the
+    fleet cap and the standing commitments both count against the holdings,
+    and commitments that already exceed the pool leave nothing (not less than
+    nothing) until enough is drawn from them to cover the excess.
+    """
+    held = sum(c.units.value for c in nation.commitments if c.capability == cap.id)
+    pool = fleet_pool(scenario, nation, cap, fleet_caps=fleet_caps)
+    return max(0.0, pool - cap.rotation_ratio.value * (held - drawn))
 
 
 def add_units_sent(b: PhaseBuild) -> None:
@@ -90,12 +105,14 @@ def add_units_sent(b: PhaseBuild) -> None:
                 continue
             if not _offered(b, nation, req.mission.id, cap.id):
                 continue
-            sustainable = min(
-                _sustainable(b, nation, cap),
-                _offer_ceiling(b, nation, req.mission.id, cap),
-                _army_units(b, nation, cap, room),
+            limits = Capacity(
+                holdings=_sustainable(b, nation, cap),
+                army=_army_units(b, nation, cap, room),
+                offer=_offer_ceiling(b, nation, req.mission.id, cap),
             )
+            sustainable = limits.units
             line = (nation.iso, cap.id, req.mission.id)
+            model.capacity[line] = limits
             name = ",".join(line)
             upper = min(units_whole(sustainable), req.required)
             if upper >= 1:
@@ -146,10 +163,24 @@ def _add_sub_units(
 
 
 def _sustainable(b: PhaseBuild, nation: Nation, cap: Capability) -> float:
-    """Units of ``cap`` ``nation`` can keep deployed from its holdings (fractional)."""
-    ratio = cap.rotation_ratio.value
+    """Units of ``cap`` ``nation`` can keep deployed from its holdings (fractional),
+    drawing on its commitments as far as their floors allow."""
     drainable = sum(b.model.col_upper[c] for c in b.drains.get((nation.iso, cap.id), []))
-    return (b.free[(nation.iso, cap.id)] + ratio * drainable) / ratio
+    free = free_units(
+        b.scenario, nation, cap, fleet_caps=b.enabled("fleet_caps"), drawn=drainable
+    )
+    return free / cap.rotation_ratio.value
+
+
+def army_standing(scenario: Scenario, nation: Nation) -> float:
+    """Army personnel ``nation``'s standing commitments tie up (personnel x rotation x units,
+    over the commitments its army crews)."""
+    out = 0.0
+    for com in nation.commitments:
+        cap = scenario.capability(com.capability)
+        if scenario.service(nation, cap) == "army":
+            out += cap.personnel_per_unit.value * cap.rotation_ratio.value * com.units.value
+    return out
 
 
 def _army_room(b: PhaseBuild, nation: Nation) -> float:

@@ -55,6 +55,8 @@ class PhaseBuild:
     backstop_enabled: bool
     soft_floor: bool
     disabled: frozenset[str]
+    # political goals (lead nations, minimum flags) as goals with shortfall columns
+    soft_goals: bool = True
     # units held on standing commitments and drain columns, per (iso, cap)
     held: dict[tuple[str, str], float] = field(default_factory=dict)
     drains: dict[tuple[str, str], list[int]] = field(default_factory=dict)
@@ -71,9 +73,11 @@ class PhaseBuild:
         backstop_enabled: bool,
         flank_floor: str | None,
         disabled: frozenset[str],
+        goals: str | None = None,
     ) -> PhaseBuild:
         reqs = phase_requirements(scenario, phase)
         floor_mode = flank_floor or scenario.constraints.flank_floor
+        goal_mode = goals or scenario.constraints.goals
         return cls(
             scenario=scenario,
             phase=phase,
@@ -81,6 +85,7 @@ class PhaseBuild:
             backstop_enabled=backstop_enabled,
             soft_floor=floor_mode == "soft" or "flank_floors" in disabled,
             disabled=disabled,
+            soft_goals=goal_mode == "soft",
         )
 
     @property

@@ -27,7 +27,12 @@ def flag_slots(b: PhaseBuild, reqs: list[Requirement]) -> int:
 
 def add_min_flags(b: PhaseBuild) -> None:
     """``flag[n] <= sum of n's units and sub-units on on-ground missions`` and
-    ``sum_n flag[n] >= min(min_nations_on_ground, flag slots)``."""
+    ``sum_n flag[n] (+ missing) >= min(min_nations_on_ground, flag slots)``.
+
+    With soft goals (``constraints.goals``, the default) the column ``missing``
+    takes up what the plan cannot meet; its tier comes before every other
+    (docs/planner.md, section 5), so a plan that can meet the goal does.
+    """
     s, model = b.scenario, b.model
     wanted_total = s.constraints.min_nations_on_ground
     slots = flag_slots(b, b.reqs)
@@ -39,6 +44,7 @@ def add_min_flags(b: PhaseBuild) -> None:
     wanted = min(wanted_total, slots)
     if wanted <= 0 or not b.enabled("min_flags"):
         return
+    model.flags_wanted = wanted
     on_ground = {m.id for m in s.missions if m.on_ground}
     by_nation = b.by_nation()
     for nation in s.nations:
@@ -53,16 +59,21 @@ def add_min_flags(b: PhaseBuild) -> None:
             -math.inf,
             0.0,
         )
-    model.add_row(
-        "min_nations_on_ground", [(y, 1.0) for y in model.flag.values()], float(wanted), math.inf
-    )
+    terms = [(y, 1.0) for y in model.flag.values()]
+    if b.soft_goals:
+        # a goal: the flags short of it are a column, minimised in a tier of its own
+        gap = model.add_col("flags_missing", 0.0, float(wanted), False)
+        model.flag_gap = gap
+        terms.append((gap, 1.0))
+    model.add_row("min_nations_on_ground", terms, float(wanted), math.inf)
 
 
 def add_lead_nations(b: PhaseBuild) -> None:
     """``sum over lead nations of (whole units + units framed) on the mission >= 1``.
 
     A lead nation leads with a unit of its own or a multinational unit it
-    frames; a company in another nation's unit does not lead.
+    frames; a company in another nation's unit does not lead. With soft goals a
+    column ``missing`` (0..1) joins the row, minimised in the first tier.
     """
     if not b.enabled("lead_nations"):
         return
@@ -76,4 +87,10 @@ def add_lead_nations(b: PhaseBuild) -> None:
             for (iso, _, m), col in (*model.x.items(), *model.frame.items())
             if m == mission_id and iso in leads
         ]
-        model.add_row(f"lead_nation[{mission_id}]", [(c, 1.0) for c in cols], 1.0, math.inf)
+        terms = [(c, 1.0) for c in cols]
+        if b.soft_goals:
+            # a goal: 1 when none of the lead nations leads there, minimised in its tier
+            gap = model.add_col(f"lead_nation_missing[{mission_id}]", 0.0, 1.0, False)
+            model.lead_gap[mission_id] = gap
+            terms.append((gap, 1.0))
+        model.add_row(f"lead_nation[{mission_id}]", terms, 1.0, math.inf)

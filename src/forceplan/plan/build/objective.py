@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from forceplan.plan.build.context import PhaseBuild
 from forceplan.plan.build.offers import OFFER_STAGE, offer_stage_coefficients
-from forceplan.plan.model import Stage
+from forceplan.plan.model import FLAGS_STAGE, LEAD_STAGE, Stage
 
 
 def add_stages(b: PhaseBuild, cost_terms: list[tuple[int, float]]) -> None:
-    """Unmet requirement by priority (weighted personnel), backstop units, units below
+    """Political goals missed (lead nations, then flags on the ground), unmet
+    requirement by priority (weighted personnel), backstop units, units below
     soft floors, flank drain, offers' unused share, burden deviation, cost."""
     model, reqs = b.model, b.reqs
+    # the goals' shortfalls are whole numbers at every optimum (1 - units sent, or
+    # the flags short, both integral), so their tiers are held as integers
+    if model.lead_gap:
+        model.stages.append(
+            Stage(LEAD_STAGE, {c: 1.0 for c in model.lead_gap.values()}, True, goal=True)
+        )
+    if model.flag_gap is not None:
+        model.stages.append(Stage(FLAGS_STAGE, {model.flag_gap: 1.0}, True, goal=True))
     for level in sorted({r.mission.priority for r in reqs}):
         coeffs = {
             model.unmet[(r.mission.id, r.capability.id)]: r.capability.unmet_weight
