@@ -18,6 +18,7 @@ from forceplan.cli.outputs import (
     check_distinct,
     check_not_inputs,
     check_output,
+    check_suffix,
     single_output,
 )
 
@@ -149,6 +150,8 @@ def outputs_or_exit(
     }
     named = {"--" + k.replace("_", "-"): v for k, v in checked.items()}
     try:
+        for option, target in named.items():
+            check_suffix(option, target)
         check_distinct(named)
         check_not_inputs(named, [_input_path(i) for i in inputs if i])
     except OutputError as exc:

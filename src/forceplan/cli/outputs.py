@@ -111,6 +111,23 @@ def _check_existing(given: Path, path: str, kind: str, option: str) -> Path:
     return target
 
 
+#: Outputs whose format readers tell by the file's ending (Excel refuses a workbook named
+#: ``.txt``; a browser shows an ``.txt`` report as source), by option.
+SUFFIXES = {"--xlsx": (".xlsx",), "--html": (".html", ".htm"),
+            "--netcdf": (".nc", ".nc4", ".cdf")}
+
+
+def check_suffix(option: str, path: Path | None) -> None:
+    """Refuse an output whose name does not end as its format must (see :data:`SUFFIXES`)."""
+    wanted = SUFFIXES.get(option)
+    if path is None or wanted is None or path.suffix.lower() in wanted:
+        return
+    raise OutputError(
+        f"{option} {path}: the name must end in {' or '.join(wanted)} (the format of this "
+        "output); rename it"
+    )
+
+
 def check_distinct(paths: dict[str, Path | None]) -> None:
     """Refuse two options naming the same output (one would overwrite the other)."""
     seen: dict[Path, str] = {}

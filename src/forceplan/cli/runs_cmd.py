@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from forceplan.store import RunInfo, Store, StoredResult
 
 EXIT_DIFFERENT = 1
+#: The kinds of run the store records (``runs --kind``).
+RUN_KINDS = ("plan", "simulate", "compare")
 
 RunArg = Annotated[
     str, typer.Argument(metavar="RUN", help="Run id (from `forceplan runs`), or 'latest'.")
@@ -47,6 +49,8 @@ def runs_command(
     """List the recorded runs, newest first."""
     from forceplan.store import StoreError
 
+    if kind is not None and kind not in RUN_KINDS:
+        fail(f"--kind: unknown kind {kind!r} (one of {', '.join(RUN_KINDS)})")
     store = open_store_or_exit(db)
     try:
         if prune:
@@ -151,6 +155,9 @@ def show_command(
     from forceplan.cli.report_cmd import check_report_path
     from forceplan.store import StoreError
 
+    if as_json and netcdf_path:
+        fail("--json and --netcdf: choose one (--json prints the record, --netcdf writes "
+             "the Dataset)")
     target = outputs_or_exit([db], netcdf=(netcdf_path, "file"))["netcdf"]
     check_report_path(netcdf_path)
     store = open_store_or_exit(db)

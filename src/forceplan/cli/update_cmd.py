@@ -231,9 +231,8 @@ def timeline_command(
     settings = _settings(draws, seed, months, backstop, method)
     groups = _groups(group)
     json_target = outputs_or_exit(list(updates), json=(json_path, "file"))["json"]
-    paths = expand_paths(updates)
     try:
-        chain = load_chain(paths)
+        chain = load_chain(expand_paths(updates))
     except ScenarioError as exc:
         _problems_exit("the timeline", exc)
     _warn([str(w) for link in chain.links for w in link.spec.warnings], strict)

@@ -64,8 +64,13 @@ def dask_pool(address: str, timeout_s: float = 10.0) -> Pool:
         client = Client(address, timeout=f"{timeout_s}s", set_as_default=False)
     except (OSError, TimeoutError) as exc:
         raise ExploreError(
-            "--cluster", f"cannot reach a Dask scheduler at {address} ({exc.__class__.__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else 'no answer'})"
+            "--cluster", f"cannot reach a Dask scheduler at {address} within {timeout_s:g} s "
+            f"({exc.__class__.__name__}: {_first_line(exc)})"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - something answered, but not Dask's protocol
+        raise ExploreError(
+            "--cluster", f"{address} answered, but not as a Dask scheduler "
+            f"({exc.__class__.__name__}: {_first_line(exc)})"
         ) from None
     try:  # workers started a moment ago may still be connecting
         client.wait_for_workers(1, timeout=timeout_s)
@@ -83,6 +88,11 @@ def dask_pool(address: str, timeout_s: float = 10.0) -> Pool:
     workers = len(client.nthreads())
     return Pool(client.get_executor(pure=False), threads,
                 f"Dask cluster {address} ({workers} workers, {threads} threads)", close)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc)
+    return text.splitlines()[0][:200] if text else "no answer"
 
 
 def given_pool(executor: Executor, workers: int | None = None) -> Pool:

@@ -158,11 +158,13 @@ class Journal:
         if not self.path.exists():
             return []
         entries = []
-        for line in self.path.read_text().splitlines():
+        for line in self.path.read_bytes().decode("utf-8", "replace").splitlines():
             try:
-                entries.append(json.loads(line))
+                entry = json.loads(line)
             except json.JSONDecodeError:
                 continue  # a line torn by a crash: that item is simply not finished
+            if isinstance(entry, dict) and isinstance(entry.get("item"), str):
+                entries.append(entry)
         return entries
 
     def append(self, entry: dict[str, Any]) -> None:
@@ -172,18 +174,49 @@ class Journal:
             os.fsync(fh.fileno())
 
 
+#: What a manifest must hold, and of which JSON type, for anything here to read it.
+_MANIFEST_SHAPE: dict[str, type] = {
+    "scenario": dict, "settings": dict, "levers": dict, "dimensions": list, "outcomes": list,
+    "plan_design": dict, "chunks": list, "experiments": int,
+}
+
+
 def read_manifest(directory: Path) -> dict[str, Any]:
     path = directory / MANIFEST
+    if directory.exists() and not directory.is_dir():
+        raise ExploreError(str(directory), "is a file, not an explore result directory")
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         raise ExploreError(str(directory), "no manifest.json: not a forceplan explore "
                            "result directory") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ExploreError(str(path), f"unreadable manifest ({exc})") from None
-    if data.get("format") != FORMAT:
-        raise ExploreError(str(path), f"unknown format {data.get('format')!r}")
+    except OSError as exc:
+        raise ExploreError(str(path), f"cannot read the manifest: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ExploreError(str(path), f"damaged manifest, not JSON ({exc})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        found = data.get("format") if isinstance(data, dict) else None
+        raise ExploreError(str(path), f"not a forceplan explore manifest (format {found!r}, "
+                           f"expected {FORMAT!r})")
+    _check_shape(path, data)
     return dict(data)
+
+
+def _check_shape(path: Path, data: dict[str, Any]) -> None:
+    """A damaged manifest is named here, not met later as a KeyError deep in an analysis."""
+    for key, kind in _MANIFEST_SHAPE.items():
+        if not isinstance(data.get(key), kind):
+            raise ExploreError(str(path), f"damaged manifest: {key!r} is missing or not a "
+                               f"JSON {'object' if kind is dict else kind.__name__}")
+    for i, chunk in enumerate(data["chunks"]):
+        if not (isinstance(chunk, dict) and isinstance(chunk.get("id"), str)
+                and isinstance(chunk.get("file"), str)):
+            raise ExploreError(str(path), f"damaged manifest: chunks[{i}] lacks its id or file")
+    for key in ("source", "options"):
+        if key not in data["levers"]:
+            raise ExploreError(str(path), f"damaged manifest: levers.{key} is missing")
+    if not isinstance(data.get("finished", {}), dict):
+        raise ExploreError(str(path), "damaged manifest: 'finished' is not a JSON object")
 
 
 def finished(directory: Path, manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
