@@ -85,7 +85,7 @@ def test_fifo_is_refused_not_replaced(
 
 
 def test_two_options_naming_one_file_are_refused(tmp_path: Path) -> None:
-    same = str(tmp_path / "out")
+    same = str(tmp_path / "out.nc")
     _refused(["simulate", str(TINY), "-n", "20", "--json", same, "--netcdf", same], "same output")
 
 

@@ -186,6 +186,7 @@ def diff_command(
         new_label=update,
     )
     _warn(figures.warnings, strict)
+    _groups_used(groups, [figures])
     from forceplan.cli.update_view import render_attribution, render_figures, render_plan
 
     render_figures(figures)
@@ -236,6 +237,12 @@ def timeline_command(
     except ScenarioError as exc:
         _problems_exit("the timeline", exc)
     _warn([str(w) for link in chain.links for w in link.spec.warnings], strict)
+    if groups:
+        from forceplan.update import compare_figures
+
+        previous = [chain.base, *(link.scenario for link in chain.links)]
+        _groups_used(groups, [compare_figures(a, link.scenario, specs=[link.spec], groups=groups)
+                              for a, link in zip(previous, chain.links, strict=False)])
     from forceplan.cli.update_view import render_timeline
 
     with _progress("evaluating coalitions") as progress:
@@ -287,6 +294,16 @@ def _groups(raw: list[str] | None) -> list[tuple[str, tuple[str, ...]]]:
             fail(f"--group {item!r}: expected NAME=PATTERN[,PATTERN] (e.g. 'backstop=backstop.*')")
         out.append((name.strip(), globs))
     return out
+
+
+def _groups_used(groups: list[tuple[str, tuple[str, ...]]], figures: list[Any]) -> None:
+    """Refuse a --group that gathers no change (a mistyped pattern would pass unnoticed)."""
+    used = {p.label for f in figures for p in f.players}
+    for name, patterns in groups:
+        if name not in used:
+            paths = sorted({c.path for f in figures for p in f.players for c in p.changes})
+            fail(f"--group {name}={','.join(patterns)}: matches none of the changes "
+                 f"({', '.join(paths) or 'there are none'})")
 
 
 def _coalition_exit(exc: Exception) -> NoReturn:

@@ -10,12 +10,16 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from forceplan.explore.errors import ExploreError
 
+#: Seconds past --connect-timeout before a connection attempt that hangs is abandoned.
+CONNECT_GRACE_S = 3.0
 _ADDRESS = re.compile(r"^(tcp|tls|ucx|inproc)://[^\s/:]+(:\d+)?$")
 
 
@@ -61,7 +65,7 @@ def dask_pool(address: str, timeout_s: float = 10.0) -> Pool:
             "--cluster", "needs dask distributed: pip install 'forceplan[explore]'"
         ) from None
     try:
-        client = Client(address, timeout=f"{timeout_s}s", set_as_default=False)
+        client = _connect(_quiet(Client), address, timeout_s)
     except (OSError, TimeoutError) as exc:
         raise ExploreError(
             "--cluster", f"cannot reach a Dask scheduler at {address} within {timeout_s:g} s "
@@ -88,6 +92,44 @@ def dask_pool(address: str, timeout_s: float = 10.0) -> Pool:
     workers = len(client.nthreads())
     return Pool(client.get_executor(pure=False), threads,
                 f"Dask cluster {address} ({workers} workers, {threads} threads)", close)
+
+
+def _quiet(client_class: Any) -> Any:
+    """distributed's Client whose finaliser does nothing: forceplan closes the clients it
+    uses, and a half-made one (something not Dask answered) would wait 4 s at exit and
+    print a traceback."""
+
+    class QuietClient(client_class):
+        def __del__(self) -> None:
+            return None
+
+    return QuietClient
+
+
+def _connect(client_class: Any, address: str, timeout_s: float) -> Any:
+    """``Client(address)`` within ``timeout_s`` (plus a little), whatever answers there.
+
+    distributed's own timeout covers the TCP connection, not what follows: a
+    server that accepts and then says nothing kept it waiting for ever. The
+    attempt runs in a daemon thread that is abandoned when the time is up.
+    """
+    box: dict[str, Any] = {}
+
+    def attempt() -> None:
+        try:
+            box["client"] = client_class(address, timeout=f"{timeout_s}s", set_as_default=False)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=attempt, name="forceplan-dask-connect", daemon=True)
+    thread.start()
+    thread.join(timeout_s + CONNECT_GRACE_S)
+    if thread.is_alive():
+        raise TimeoutError(f"no answer within {timeout_s:g} s; something accepts connections "
+                           "there but does not speak Dask's protocol")
+    if "error" in box:
+        raise box["error"]
+    return box["client"]
 
 
 def _first_line(exc: BaseException) -> str:
