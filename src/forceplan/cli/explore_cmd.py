@@ -362,7 +362,9 @@ def _reading(directory: Path) -> Iterator[None]:
     try:
         yield
     except (OSError, pa.ArrowException) as exc:
-        fail(f"{directory}: cannot read its results ({str(exc).splitlines()[0]}); "
+        why = (f"{exc.filename or exc} is missing" if isinstance(exc, FileNotFoundError)
+               else str(exc).splitlines()[0])
+        fail(f"{directory}: cannot read its results ({why}); "
              "`forceplan explore ... --resume` checks and redoes damaged chunks")
 
 

@@ -33,15 +33,24 @@ class Pool:
     close: Callable[[], None]
 
 
+#: Most local worker processes (each holds a copy of the model; more than this is a typo).
+MAX_WORKERS = 1024
+
+
+def check_workers(count: int) -> int:
+    """``count`` if it is a number of local worker processes one may start; else ExploreError."""
+    if not 1 <= count <= MAX_WORKERS:
+        raise ExploreError("--workers", f"must be between 1 and {MAX_WORKERS:,} (got {count})")
+    return count
+
+
 def local_pool(workers: int | None = None) -> Pool:
     """A process pool on this machine (default: one worker per core).
 
     Workers start from a fork server that has already imported the model, so
     they start fast and never inherit the parent's threads.
     """
-    count = workers if workers is not None else (os.cpu_count() or 1)
-    if count < 1:
-        raise ExploreError("--workers", f"must be at least 1 (got {count})")
+    count = check_workers(workers if workers is not None else (os.cpu_count() or 1))
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["forceplan.explore.worker"])
     from forceplan.explore.worker import watch_parent

@@ -30,7 +30,7 @@ from forceplan.explore.design import (
     build_design,
 )
 from forceplan.explore.errors import ExploreError, ExploreInterrupted
-from forceplan.explore.executors import Pool, given_pool, local_pool
+from forceplan.explore.executors import Pool, check_workers, given_pool, local_pool
 from forceplan.explore.levers import lever_set
 from forceplan.explore.results import (
     FORMAT,
@@ -379,6 +379,8 @@ def explore(
     if a worker fails or the run is interrupted (finished chunks are kept).
     """
     settings = settings or Settings()
+    if workers is not None:
+        check_workers(workers)  # before anything is written
     design = prepare(scenario, settings, levers)
     directory = Path(out)
     manifest = _open_directory(directory, manifest_for(design, scenario, scenario_ref), resume)
