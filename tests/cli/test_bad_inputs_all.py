@@ -243,6 +243,32 @@ def test_refused_in_words_with_nothing_written(workspace: Path, line: str, messa
     assert _files(workspace) == before, "a refused command changed the workspace"
 
 
+ENV_CASES: list[tuple[str, dict[str, str | None], str]] = [
+    ("runs", {"FORCEPLAN_DB": "foo://"}, "unsupported database 'foo' (use sqlite or "
+     "postgresql) (the URL is FORCEPLAN_DB's)"),
+    ("plan tiny.toml", {"FORCEPLAN_DB": "sqlite:///{w}/missing/runs.sqlite"},
+     "(the URL is FORCEPLAN_DB's) (or run with --no-store)"),
+    ("simulate tiny.toml -n 20", {"FORCEPLAN_STORE_FILES": "{w}/notes.txt"},
+     "{w}/notes.txt is not a folder (FORCEPLAN_STORE_FILES chooses another)"),
+    ("runs", {"FORCEPLAN_DB": None, "XDG_DATA_HOME": "{w}/notes.txt"},
+     "cannot create the run store's folder {w}/notes.txt/forceplan"),
+]
+
+
+@pytest.mark.parametrize(("line", "env", "message"), ENV_CASES,
+                         ids=[f"{c[0]} {sorted(c[1])}" for c in ENV_CASES])
+def test_bad_environment_is_named(
+    workspace: Path, line: str, env: dict[str, str | None], message: str
+) -> None:
+    before = _files(workspace)
+    env = {k: None if v is None else v.replace("{w}", str(workspace)) for k, v in env.items()}
+    result = runner.invoke(app, _argv(line, workspace), env={"COLUMNS": "300", **env})
+    output = " ".join(result.output.split())
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), output
+    assert message.replace("{w}", str(workspace)) in output, output
+    assert _files(workspace) == before
+
+
 # -- cases that need their own process ------------------------------------------------
 
 

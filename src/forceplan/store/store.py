@@ -101,6 +101,7 @@ class Store:
         """Open (and on first use create or upgrade) the store; StoreError if it cannot."""
         url = url or default_url()
         _create_default_folder(url)
+        folder = _check_files_folder(Path(files) if files else files_dir(url))
         engine = make_engine(url)
         where = display_url(url)
         try:
@@ -111,7 +112,7 @@ class Store:
         except StoreError:
             engine.dispose()
             raise
-        return cls(engine, url, Path(files) if files else files_dir(url))
+        return cls(engine, url, folder)
 
     @property
     def where(self) -> str:
@@ -519,4 +520,23 @@ def _create_default_folder(url: str) -> None:
 
     path = sqlite_path(url)
     if path is not None and path.parent == data_dir():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the run store's folder {path.parent}: "
+                f"{exc.strerror or exc}; choose a store with --db or FORCEPLAN_DB"
+            ) from None
+
+
+def _check_files_folder(files: Path) -> Path:
+    """The folder for the store's arrays, or StoreError if a file stands in its way."""
+    ancestor = files
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise StoreError(
+            f"the run store keeps its arrays in {files}, but {ancestor} is not a folder "
+            "(FORCEPLAN_STORE_FILES chooses another)"
+        )
+    return files
