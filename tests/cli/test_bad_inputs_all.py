@@ -113,6 +113,7 @@ CASES: list[tuple[str, str]] = [
     ("plan tiny.toml --json folder --no-store", "--json folder: is a directory"),
     ("plan tiny.toml --csv notes.txt --no-store", "--csv notes.txt: is a file, expected a dir"),
     ("plan tiny.toml --json notes.txt/plan.json --no-store", "notes.txt is not a directory"),
+    ("plan tiny.toml --json - --no-store", "--json -: this option writes a file, not standard"),
     ("plan tiny.toml --xlsx plan.txt --no-store", "--xlsx plan.txt: the name must end in .xlsx"),
     ("simulate tiny.toml -n 20 --netcdf out.json --no-store", "must end in .nc"),
     ("plan tiny.toml --json tiny.toml --no-store", "is also an input of this command"),

@@ -75,6 +75,9 @@ def check_output(path: str | None, kind: str, option: str) -> Path | None:
         raise OutputError(f"{option}: the path is empty")
     if "\0" in path:
         raise OutputError(f"{option}: the path contains a NUL character")
+    if path == "-":  # many tools read it as standard output; here it would be a file named -
+        raise OutputError(f"{option} -: this option writes a file, not standard output; "
+                          "give a path (./- for a file named '-')")
     given = Path(path)
     for part in given.parts:
         if len(os.fsencode(part)) > _NAME_MAX - 40:

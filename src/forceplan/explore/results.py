@@ -29,6 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks, one run at a time is the user's care
+    fcntl = None  # type: ignore[assignment]
+
 import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
@@ -179,6 +184,28 @@ _MANIFEST_SHAPE: dict[str, type] = {
     "scenario": dict, "settings": dict, "levers": dict, "dimensions": list, "outcomes": list,
     "plan_design": dict, "chunks": list, "experiments": int,
 }
+
+
+LOCK = ".forceplan-explore.lock"
+
+
+@contextmanager
+def exclusive(directory: Path) -> Iterator[None]:
+    """Hold DIR for one writer: a second ``explore`` into it at the same time is refused
+    (two runs would otherwise mix their chunks). The lock is the kernel's (``flock``),
+    so a killed run leaves none behind."""
+    directory.mkdir(parents=True, exist_ok=True)
+    fd = os.open(directory / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ExploreError(str(directory), "another forceplan explore is writing here "
+                                   "now; wait for it to finish, or choose another --out") from None
+        yield
+    finally:
+        os.close(fd)
 
 
 def read_manifest(directory: Path) -> dict[str, Any]:
