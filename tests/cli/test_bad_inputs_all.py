@@ -353,3 +353,16 @@ def test_a_cluster_that_is_not_dask_is_named_in_time(
     assert code == 2 and "--cluster: " in output and message in output, output
     assert "Traceback" not in output and took < 40
     assert not (workspace / "cluster-run").exists()
+
+
+def test_a_second_explore_into_a_busy_directory_is_refused(workspace: Path) -> None:
+    from forceplan.explore.results import exclusive
+
+    busy = workspace / "busy"
+    with exclusive(busy):  # as a run in progress holds it
+        before = _files(workspace)
+        result = runner.invoke(app, ["explore", "tiny.toml", "-o", "busy", "-n", "8"])
+        assert _files(workspace) == before
+    output = " ".join(result.output.split())
+    assert result.exit_code == 2, output
+    assert "busy: another forceplan explore is writing here now" in output
