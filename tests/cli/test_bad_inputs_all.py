@@ -366,3 +366,82 @@ def test_a_second_explore_into_a_busy_directory_is_refused(workspace: Path) -> N
     output = " ".join(result.output.split())
     assert result.exit_code == 2, output
     assert "busy: another forceplan explore is writing here now" in output
+
+
+# -- every output and every --db, found in the app itself ---------------------------
+# A command added later with a PATH or DIR option, or a --db, is tested here without
+# anyone listing it; it only needs its least valid arguments below (the test fails
+# until it has them).
+
+LEAST_ARGS: dict[str, list[str]] = {
+    "schema": [], "sources": ["tiny.toml"], "plan": ["tiny.toml"],
+    "simulate": ["tiny.toml", "-n", "20"], "compare": ["tiny.toml", "tiny.toml", "-n", "20"],
+    "explore": ["tiny.toml", "-n", "8"], "discover": ["run", "--where", "coverage_mean < 0.9"],
+    "diff": ["tiny.toml", "update.toml", "-n", "20"], "timeline": ["update.toml", "-n", "20"],
+    "runs": [], "show": ["1"], "rerun": ["1"], "report": ["1", "--html", "r.html"],
+    "serve": [], "update new": ["tiny.toml", "--source", "A, B, 2025-01-01"],
+    "token create": ["someone"], "token list": [], "token revoke": ["1"],
+}
+#: PATH and FILE options that are read, not written.
+INPUT_OPTIONS = {("explore", "--levers")}
+
+
+def _commands() -> list[tuple[str, object]]:
+    import typer
+
+    from forceplan.cli import load_app
+
+    out: list[tuple[str, object]] = []
+
+    def walk(group: object, prefix: str) -> None:
+        for name, cmd in group.commands.items():  # type: ignore[attr-defined]
+            if hasattr(cmd, "commands"):
+                walk(cmd, f"{prefix}{name} ")
+            else:
+                out.append((f"{prefix}{name}", cmd))
+
+    walk(typer.main.get_command(load_app()), "")
+    return out
+
+
+def _options(metavars: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(name, param.opts[0]) for name, cmd in _commands()
+            for param in cmd.params  # type: ignore[attr-defined]
+            if param.param_type_name == "option" and param.metavar in metavars
+            and (name, param.opts[0]) not in INPUT_OPTIONS]
+
+
+OUTPUT_OPTIONS = _options(("PATH", "DIR", "FILE"))
+DB_OPTIONS = _options(("URL",))
+
+
+def test_every_command_with_an_output_or_a_store_has_its_least_arguments() -> None:
+    assert {name for name, _ in OUTPUT_OPTIONS + DB_OPTIONS} <= set(LEAST_ARGS)
+    assert len(OUTPUT_OPTIONS) >= 15 and len(DB_OPTIONS) >= 10
+
+
+@pytest.mark.parametrize(("name", "option"), OUTPUT_OPTIONS,
+                         ids=[f"{n} {o}" for n, o in OUTPUT_OPTIONS])
+def test_every_output_under_a_file_is_refused_first(
+    workspace: Path, name: str, option: str
+) -> None:
+    args = [*name.split(), *LEAST_ARGS[name], option, "notes.txt/out"]
+    before = _files(workspace)
+    result = runner.invoke(app, args, env={"COLUMNS": "300"})
+    output = " ".join(result.output.split())
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), output
+    assert f"{option} notes.txt/out" in output and "notes.txt is not a directory" in output
+    assert _files(workspace) == before
+
+
+@pytest.mark.parametrize(("name", "option"), DB_OPTIONS, ids=[f"{n} {o}" for n, o in DB_OPTIONS])
+def test_every_store_option_refuses_someone_elses_database(
+    workspace: Path, name: str, option: str
+) -> None:
+    args = [*name.split(), *LEAST_ARGS[name], option, f"sqlite:///{workspace}/foreign.sqlite"]
+    before = _files(workspace)
+    result = runner.invoke(app, args, env={"COLUMNS": "300"})
+    output = " ".join(result.output.split())
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), output
+    assert "holds tables (invoices) but no forceplan schema revision" in output, output
+    assert _files(workspace) == before

@@ -152,7 +152,8 @@ def _settings_from(directory: Path, resume: bool, given: dict[str, Any],
 @app.command("explore")
 def explore_command(
     scenario: ScenarioArg,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Result directory.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", metavar="DIR",
+                                                      help="Result directory.")] = None,
     experiments: Annotated[
         int | None,
         typer.Option("--experiments", "-n",
@@ -169,7 +170,8 @@ def explore_command(
                      "each planned once per lever combination [default: 64]."),
     ] = None,
     levers: Annotated[
-        Path | None, typer.Option("--levers", help="TOML file with a [levers] table.")
+        Path | None, typer.Option("--levers", metavar="FILE",
+                                   help="TOML file with a [levers] table.")
     ] = None,
     only: Annotated[
         list[str] | None,
@@ -402,8 +404,9 @@ def discover_command(
                                             "(the best separating ones).")] = 8,
     max_rows: Annotated[int, typer.Option("--max-rows", min=2, help="Most experiments PRIM reads "
                                           "(a seeded random subset).")] = 20_000,
-    save: Annotated[Path | None, typer.Option("--save", help="Write the box and trade-off "
-                                              "here (default DIR/discover/<condition>).")] = None,
+    save: Annotated[Path | None, typer.Option(
+        "--save", metavar="DIR",
+        help="Write the box and trade-off here (default DIR/discover/<condition>).")] = None,
 ) -> None:
     """Find where in input space a condition holds (PRIM); print the trade-off and the box."""
     results = _open(directory)

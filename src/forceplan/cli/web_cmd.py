@@ -53,7 +53,11 @@ def serve_command(
         err_console.print(f"[bold yellow]warning:[/] listening on {escape(host)}: other machines "
                           "can reach this server; reads are "
                           f"{'closed' if closed_reads else 'open to anyone who can reach it'}")
-    store = open_store_or_exit(db)
+    try:
+        store = open_store_or_exit(db)
+    except BaseException:
+        sock.close()
+        raise
     settings = WebSettings(
         db_url=store.url, open_reads=not closed_reads, workers=workers, prewarm=True,
         scenario_dir=Path(scenario_dir) if scenario_dir else default_scenario_dir(),
@@ -62,7 +66,8 @@ def serve_command(
     from forceplan.cli import STOP_HOOKS
 
     STOP_HOOKS.append(web_app.state.services.close)
-    console.print(f"forceplan dashboard on http://{escape(host)}:{port}/ (run store: "
+    shown = f"[{host}]" if ":" in host else host  # an IPv6 address, as a URL writes it
+    console.print(f"forceplan dashboard on http://{escape(shown)}:{port}/ (run store: "
                   f"{escape(store.where)}); Ctrl-C stops it", highlight=False, soft_wrap=True)
     config = uvicorn.Config(web_app, host=host, port=port, log_level="warning")
     uvicorn.Server(config).run(sockets=[sock])
