@@ -349,11 +349,14 @@ class Store:
                 raise StoreError(f"the run store at {self.where} holds no runs yet")
             return int(newest)
         try:
-            return int(ref)
+            run_id = int(ref)
         except (TypeError, ValueError):
+            run_id = 0
+        if not 1 <= run_id <= MAX_ID:  # a database integer holds at most 2**63 - 1
             raise StoreError(
                 f"{ref!r} is not a run id (a number from `forceplan runs`, or 'latest')"
-            ) from None
+            )
+        return run_id
 
     def get_run(self, ref: str | int) -> RunInfo:
         """One run (with its scenarios); StoreError naming the store if it is unknown."""
@@ -512,6 +515,10 @@ class _Guard:
             raise database_error(exc, self.store.where) from None
         if exc_info[1] is not None and isinstance(exc_info[1], sa.exc.SQLAlchemyError):
             raise database_error(exc_info[1], self.store.where) from None
+
+
+#: The largest id a run or token can have (a signed 64-bit database integer).
+MAX_ID = 2**63 - 1
 
 
 def _create_default_folder(url: str) -> None:
