@@ -359,6 +359,13 @@ def test_a_cluster_that_is_not_dask_is_named_in_time(
     assert not (workspace / "cluster-run").exists()
 
 
+def test_a_limit_past_what_a_database_counts_lists_every_run(workspace: Path) -> None:
+    result = runner.invoke(app, ["runs", "-n", str(2**64 - 1), "--json", "--db",
+                                 f"sqlite:///{workspace}/runs.sqlite"])
+    assert result.exit_code == 0, result.output
+    assert '"total": 1' in result.output
+
+
 def test_a_second_explore_into_a_busy_directory_is_refused(workspace: Path) -> None:
     from forceplan.explore.results import exclusive
 

@@ -323,11 +323,13 @@ class Store:
         self, limit: int | None = 20, offset: int = 0, kind: str | None = None
     ) -> list[RunInfo]:
         """Runs, newest first (``limit=None``: all of them)."""
-        query = sa.select(*_LIST_COLUMNS).order_by(t.runs.c.id.desc()).offset(offset)
+        # a database integer holds at most MAX_ID: more than that many runs is all of them
+        query = sa.select(*_LIST_COLUMNS).order_by(t.runs.c.id.desc()).offset(
+            min(max(offset, 0), MAX_ID))
         if kind:
             query = query.where(t.runs.c.kind == kind)
         if limit is not None:
-            query = query.limit(limit)
+            query = query.limit(min(max(limit, 0), MAX_ID))
         now = datetime.now(UTC)
         with self._read() as conn:
             rows = conn.execute(query).all()
