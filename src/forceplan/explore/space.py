@@ -53,6 +53,7 @@ FIGURE_UNITS: dict[str, str] = {
     "credibility": "probability",
     "max_deviation": "share",
     "exit_hazard_per_year": "probability per year",
+    "cost_factor": "multiple of the reference pay and running costs",
 }
 _TREATY_UNITS = {"units": "units", "personnel": "personnel", "displacement_tonnes": "tonnes"}
 
@@ -160,7 +161,7 @@ def _figure_distribution(path: str, fig: Figure, scenario: Scenario) -> Uncertai
     stated = getattr(fig, "distribution", None)
     description = fig.note or path
     common: dict[str, Any] = {
-        "unit": figure_unit(path, scenario),
+        "unit": figure_unit(path, scenario) or None,  # a blank unit is refused
         "description": description,
         "source": fig.source,
     }
