@@ -12,6 +12,7 @@ that never answers) run the real console script with a time limit.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 import sqlite3
@@ -280,15 +281,9 @@ def test_bad_environment_is_named(
 def _run(*args: str, cwd: Path, limit: float = 60) -> tuple[int, str, float]:
     started = time.monotonic()
     done = subprocess.run(command(*args), capture_output=True, text=True, timeout=limit,
-                          cwd=cwd, env={**_env(), "COLUMNS": "300"})
+                          cwd=cwd, env={**os.environ, "COLUMNS": "300"})
     return done.returncode, " ".join((done.stdout + done.stderr).split()), \
         time.monotonic() - started
-
-
-def _env() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)
 
 
 def test_serve_on_a_port_in_use_says_so(workspace: Path) -> None:
@@ -456,3 +451,50 @@ def test_every_store_option_refuses_someone_elses_database(
     assert result.exit_code == 2 and isinstance(result.exception, SystemExit), output
     assert "holds tables (invoices) but no forceplan schema revision" in output, output
     assert _files(workspace) == before
+
+
+def test_rerun_needs_no_scenario_file(workspace: Path) -> None:
+    """A run keeps its scenario: the file it was read from may be gone."""
+    db = f"sqlite:///{workspace}/rerun.sqlite"
+    shutil.copy(workspace / "tiny.toml", workspace / "gone.toml")
+    assert runner.invoke(app, ["plan", "gone.toml", "--db", db]).exit_code == 0
+    (workspace / "gone.toml").unlink()
+    result = runner.invoke(app, ["rerun", "latest", "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "identical" in result.output
+
+
+def _without_privileges() -> list[str] | None:
+    """A command prefix under which file permissions hold (root's capabilities dropped)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    return None if setpriv is None else [setpriv, "--inh-caps=-all", "--bounding-set=-all"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["validate", "locked.toml"], "locked.toml: cannot read scenario file: Permission denied"),
+    (["plan", "tiny.toml", "--json", "read-only/plan.json", "--no-store"],
+     "--json read-only/plan.json: permission denied: cannot write in read-only"),
+    (["runs", "--db", "sqlite:///read-only/runs.sqlite"],
+     "permission denied: cannot create runs.sqlite in folder read-only"),
+])
+def test_what_cannot_be_read_or_written_is_named(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    prefix = _without_privileges()
+    if prefix is None:
+        pytest.skip("root without setpriv: permissions do not hold")
+    shutil.copy(TINY, tmp_path / "tiny.toml")
+    (tmp_path / "locked.toml").write_text("name = 'x'\n")
+    (tmp_path / "locked.toml").chmod(0)
+    (tmp_path / "read-only").mkdir()
+    (tmp_path / "read-only").chmod(0o555)
+    try:
+        done = subprocess.run([*prefix, *command(*args)], capture_output=True, text=True,
+                              timeout=120, cwd=tmp_path, env={**os.environ, "COLUMNS": "300"})
+    finally:
+        (tmp_path / "read-only").chmod(0o755)
+    output = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 2 and message in output, output
+    assert "Traceback" not in output and not any((tmp_path / "read-only").iterdir())
