@@ -90,6 +90,9 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     shutil.copytree(w / "run", w / "shape")  # valid JSON, the wrong shape
     manifest = w / "shape" / "manifest.json"
     manifest.write_text(manifest.read_text().replace('"chunks": [', '"chunks": 5, "x": ['))
+    shutil.copytree(w / "run", w / "entry")  # a finished entry without its checksum
+    manifest = w / "entry" / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"sha256"', '"sha_256"'))
     yield w
     patch.undo()
 
@@ -208,6 +211,7 @@ CASES: list[tuple[str, str]] = [
     ("explore tiny.toml -o missing -n 8 --resume", "holds no explore run to finish"),
     ("explore tiny.toml -o foreign --resume", "not a forceplan explore manifest"),
     ("explore tiny.toml -o shape --resume", "damaged manifest"),
+    ("explore tiny.toml -o entry --resume", "lacks its file or checksum"),
     ("explore tiny.toml -o run -n 8", "already holds explore results"),
     ("explore tiny.toml -o new-run -n 8 --levers missing.toml", "--levers missing.toml: no such"),
     ("explore tiny.toml -o new-run -n 8 --levers folder", "is a directory"),

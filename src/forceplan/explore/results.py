@@ -168,8 +168,10 @@ class Journal:
                 entry = json.loads(line)
             except json.JSONDecodeError:
                 continue  # a line torn by a crash: that item is simply not finished
-            if isinstance(entry, dict) and isinstance(entry.get("item"), str):
-                entries.append(entry)
+            if (isinstance(entry, dict) and isinstance(entry.get("item"), str)
+                    and isinstance(entry.get("file"), str)
+                    and isinstance(entry.get("sha256"), str)):
+                entries.append(entry)  # anything else: a line torn or damaged, not finished
         return entries
 
     def append(self, entry: dict[str, Any]) -> None:
@@ -242,8 +244,14 @@ def _check_shape(path: Path, data: dict[str, Any]) -> None:
     for key in ("source", "options"):
         if key not in data["levers"]:
             raise ExploreError(str(path), f"damaged manifest: levers.{key} is missing")
-    if not isinstance(data.get("finished", {}), dict):
+    finished = data.get("finished", {})
+    if not isinstance(finished, dict):
         raise ExploreError(str(path), "damaged manifest: 'finished' is not a JSON object")
+    for item, entry in finished.items():
+        if not (isinstance(entry, dict) and isinstance(entry.get("file"), str)
+                and isinstance(entry.get("sha256"), str)):
+            raise ExploreError(str(path), f"damaged manifest: finished[{item!r}] lacks its "
+                               "file or checksum")
 
 
 def finished(directory: Path, manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
