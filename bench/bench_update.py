@@ -7,8 +7,8 @@ attribution) at the given draws. The target: 5 changes at 10,000 draws in
 under 30 s on the project's 2-core machine. Beside it, in the same run, the
 time of one plain paired comparison (plan + simulate base and update), so the
 cost of attribution reads as a ratio that does not depend on how busy the
-machine is; and the 5-change diff again with its plans solved in turn rather
-than ahead in a background thread.
+machine is; and the 5-change diff again in this one process rather than in
+one worker process per core (plans and coalitions grouped, update/runs.py).
 
 The changes are typical of a news report (stances, force size, backstop,
 cost and political assumptions); some touch only what the simulation reads,
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -63,16 +64,22 @@ def write_update(folder: Path, n: int) -> Path:
     return path
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the diff's workers)."""
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                   resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
 def time_diff(
     path: Path,
     settings: RunSettings,
     method: str,
     permutations: int | None = None,
-    plan_ahead: bool = True,
+    workers: int | None = None,
 ) -> tuple[float, float, dict[str, int]]:
-    """Wall and CPU seconds of one diff (CPU: this process, all threads; reads the same on a
-    busy machine, and is what the wall time would be on an idle one)."""
-    start, cpu = time.perf_counter(), time.process_time()
+    """Wall and CPU seconds of one diff (CPU: this process, all threads, and its worker
+    processes; reads the same on a busy machine)."""
+    start, cpu = time.perf_counter(), cpu_seconds()
     base = load_scenario(FLAGSHIP)
     new = load_scenario(path)
     figures = compare_figures(base, new, specs=update_specs(path))
@@ -82,9 +89,9 @@ def time_diff(
         method=method,
         permutations=permutations,
         plan_cache=False,
-        plan_ahead=plan_ahead,
+        workers=workers,
     )
-    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     a, c = result.attribution, result.cache
     return seconds, cpu, {
         "players": len(figures.players),
@@ -164,14 +171,14 @@ def main() -> None:
             f"{info['sims']:>5} {seconds:>7.1f} {cpu:>7.1f} {seconds / pair:>9.1f}"
         )
     if any(r[0] == 5 for r in rows):
-        # the same 5-change diff with every plan solved in turn, beside the pipelined one
+        # the same 5-change diff in this process alone, beside the one with workers
         with tempfile.TemporaryDirectory() as tmp:
             path = write_update(Path(tmp), 5)
-            ahead, _, _ = time_diff(path, settings, "exact")
-            serial, _, _ = time_diff(path, settings, "exact", plan_ahead=False)
+            pooled, _, _ = time_diff(path, settings, "exact", workers=os.cpu_count())
+            alone, _, _ = time_diff(path, settings, "exact", workers=1)
         print(
-            f"\n5 changes, plans solved ahead in a thread: {ahead:.1f} s; in turn: "
-            f"{serial:.1f} s (ratio {serial / ahead:.2f})"
+            f"\n5 changes, one worker process per core ({os.cpu_count()}): {pooled:.1f} s; "
+            f"in this process alone: {alone:.1f} s (ratio {alone / pooled:.2f})"
         )
     share = fixed_share(args.draws)
     print(f"\nfixed part of one run (outside the per-draw model): {100 * share:.0f}%")

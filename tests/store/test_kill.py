@@ -33,23 +33,30 @@ CHILD = textwrap.dedent(
     import numpy as np, pandas as pd, xarray as xr
     from store_helpers import tiny
     from forceplan.store import ResultPart, Store
+    from forceplan.store.direct import DirectRecorder
 
-    store = Store.open(sys.argv[1])
+    store = DirectRecorder.open(sys.argv[1]) if sys.argv[3] == "direct" else Store.open(sys.argv[1])
+    assert store is not None
     run_id = store.start_run("simulate", [("tiny", tiny())], {"draws": 1})
     values = np.random.default_rng(0).random((3000, 3000))  # 72 MB, slow to compress
     big = xr.Dataset({"x": (("a", "b"), values)})
     table = pd.DataFrame({"v": np.arange(200_000, dtype=float)})
-    print(run_id, store.get_run(run_id).uid, flush=True)
+    print(run_id, Store.open(sys.argv[1]).get_run(run_id).uid, flush=True)
     store.finish_run(run_id, [ResultPart("dataset", "big", {}, {"rows": table}, big)])
     print("finished", flush=True)
     """
 )
 
 
-def _kill_when(url: str, ready: Callable[[Path], bool], timeout: float = 60) -> tuple[int, bool]:
-    """Start the child, SIGKILL it as soon as ``ready(run_folder)``; (run id, killed in time)."""
+def _kill_when(
+    url: str, ready: Callable[[Path], bool], timeout: float = 60, how: str = "store"
+) -> tuple[int, bool]:
+    """Start the child (recording through Store, or ``how="direct"`` the direct recorder),
+    SIGKILL it as soon as ``ready(run_folder)``; (run id, killed in time)."""
+    if how == "direct":
+        Store.open(url).close()  # the direct recorder writes only to a ready store
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, url, str(HERE)], stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-c", CHILD, url, str(HERE), how], stdout=subprocess.PIPE, text=True,
         env=os.environ.copy(),
     )
     assert child.stdout is not None
@@ -102,6 +109,15 @@ def test_killed_while_writing_the_dataset_file(store_url: str) -> None:
     run_id, in_time = _kill_when(store_url, _writing_file)
     assert in_time, "the file write finished before the kill; make the child's data larger"
     assert _assert_consistent(store_url, run_id) == "abandoned"
+
+
+def test_a_direct_recording_killed_mid_way_is_abandoned(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'runs.sqlite'}"
+    run_id, in_time = _kill_when(url, _writing_file, how="direct")
+    assert in_time, "the file write finished before the kill; make the child's data larger"
+    assert _assert_consistent(url, run_id) == "abandoned"
+    run_id, in_time = _kill_when(url, _file_in_place, how="direct")
+    assert _assert_consistent(url, run_id) == "abandoned" or not in_time
 
 
 def test_killed_after_the_file_before_the_results_commit(store_url: str) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from forceplan.plan import plan
 from forceplan.scenario import ScenarioError, load_scenario
 from forceplan.update import (
     RunSettings,
@@ -178,7 +179,7 @@ def test_a_subset_that_cannot_stand_alone_is_named(tmp_path: Path) -> None:
 
 
 
-def test_plans_solved_ahead_in_a_thread_give_the_same_attribution(tmp_path: Path) -> None:
+def test_coalitions_in_worker_processes_give_the_same_attribution(tmp_path: Path) -> None:
     path = write_update(
         tmp_path,
         "ahead.toml",
@@ -188,9 +189,50 @@ def test_plans_solved_ahead_in_a_thread_give_the_same_attribution(tmp_path: Path
     specs = update_specs(path)
     figures = compare_figures(load_scenario(TINY), load_scenario(path), specs=specs)
     runs = [
-        run_diff(figures, RunSettings(draws=120, seed=5), plan_ahead=ahead, plan_cache=False)
-        for ahead in (True, False)
+        run_diff(figures, RunSettings(draws=1500, seed=5), workers=workers, plan_cache=False)
+        for workers in (2, 1)
     ]
     np.testing.assert_array_equal(runs[0].attribution.parts, runs[1].attribution.parts)
     np.testing.assert_array_equal(runs[0].attribution.full, runs[1].attribution.full)
+    for o in runs[0].paired:
+        assert runs[0].paired[o] == runs[1].paired[o]
     assert runs[0].cache.plan_solves == runs[1].cache.plan_solves == 4
+    assert runs[0].cache.simulations == runs[1].cache.simulations == 4
+
+
+def test_a_diff_gives_the_numbers_of_plain_simulate_runs(tmp_path: Path) -> None:
+    """Coalitions are simulated without a Dataset and with shared streams: the same
+    numbers as simulate_plan on each variant, draw by draw (1,500 draws: two blocks)."""
+    from forceplan.simulate import simulate_plan
+    from forceplan.update.outcomes import SIMULATION_OUTCOMES
+
+    path = write_update(tmp_path, "plain.toml", TINY,
+                        '"nations[BBB].stance" = "committed"\n'
+                        '"simulation.cost_pressure_weight" = 0.5\n')
+    figures = compare_figures(load_scenario(TINY), load_scenario(path),
+                              specs=update_specs(path))
+    result = run_diff(figures, RunSettings(draws=1500, seed=3), plan_cache=False)
+    assert len(result.cache.plans) == 2 and result.cache.simulations == 4  # plans shared
+    for scenario in (figures.base, figures.new):
+        ds = simulate_plan(scenario, plan(scenario), 1500, 3, keep_draws=0)
+        values = [ds[f"outcome_{o}"].values for o in SIMULATION_OUTCOMES]
+        means = [float(v[np.isfinite(v)].mean()) for v in values]
+        which = result.attribution.base if scenario is figures.base else result.attribution.full
+        got = [which[OUTCOME_KEYS.index(o)] for o in SIMULATION_OUTCOMES]
+        np.testing.assert_array_equal(got, means)
+
+
+def test_workers_are_used_by_default_only_with_a_core_to_spare(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from forceplan.update import evaluate
+
+    monkeypatch.setattr(evaluate.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(evaluate.os, "getloadavg", lambda: (2.5, 0.0, 0.0))
+    assert evaluate.default_workers() == 4
+    monkeypatch.setattr(evaluate.os, "getloadavg", lambda: (3.0, 0.0, 0.0))
+    assert evaluate.default_workers() == 1
+    monkeypatch.setattr(evaluate.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(evaluate.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert evaluate.default_workers() == 1
+    assert RunSettings().draws > 0 and evaluate.Evaluator(RunSettings()).workers == 1

@@ -38,7 +38,7 @@ from forceplan.cli.common import (
     outputs_or_exit,
     writing,
 )
-from forceplan.cli.tables import print_table
+from forceplan.cli.tables import bind, print_table, print_wrapped
 
 if TYPE_CHECKING:
     from rich.progress import Progress, Task, TaskID
@@ -298,7 +298,7 @@ def _render_space(design: Design) -> None:
         for h in design.space.held:
             held.add_row(escape(h.name), "-" if h.value is None else _num(h.value),
                          escape(h.reason))
-        console.print(held)
+        print_table(held)
     combos = len(design.spec.combos)
     levers = ", ".join(f"{k} ({', '.join(map(str, v))})"
                        for k, v in design.levers.options.items()) or "none"
@@ -351,9 +351,9 @@ def _render_run(results: Results, pool: str, seconds: float, rows_run: int,
         console.print("plan status: " + ", ".join(f"{k} {v:,}" for k, v in statuses.items())
                       + " experiments (infeasible plans have no outcomes but the no-force ones)")
     where = escape(str(results.directory))
-    console.print(f"wrote {where} (manifest.json, plans/, chunks/*.parquet)\nnext: forceplan "
-                  f"discover {where} --where \"coverage_mean < 0.9\"; forceplan sensitivity "
-                  f"{where} --outcome p_offensive_end")
+    print_wrapped(f"wrote {where} (manifest.json, plans/, chunks/*.parquet)")
+    print_wrapped(f"next: forceplan discover {where} --where \"coverage_mean < 0.9\"; "
+                  f"forceplan sensitivity {where} --outcome p_offensive_end", hang=6)
 
 
 @contextmanager
@@ -425,7 +425,7 @@ def discover_command(
             fail(str(exc))
     _render_discovery(found)
     _save_discovery(found, target)
-    console.print(f"wrote {escape(str(target))}/box.json and trajectory.csv")
+    print_wrapped(f"wrote {escape(str(target))}/box.json and trajectory.csv")
 
 
 def _slug(text: str) -> str:
@@ -475,7 +475,7 @@ def _render_discovery(found: Discovery) -> None:
         full = f"{_num(float(rec['full_low']))} to {_num(float(rec['full_high']))}"
         limits.add_row(escape(str(rec["input"])), box_text, full, escape(str(rec["unit"])),
                        f"{float(rec['qp_value']):.1g}")
-    console.print(limits)
+    print_table(limits)
     console.print("[dim]qp: quasi-p-value of each restriction (a one-sided binomial test of "
                   "the box's density with and without it; near 0: it matters)[/]")
 
@@ -511,19 +511,27 @@ def _render_tornado(label: str, found: Sensitivity, top: int) -> None:
     title = (f"{found.outcome}: Sobol total (bar) and first-order indices over "
              f"{found.rows:,} experiments ({label})" if sobol else
              f"{found.outcome}: extra-trees feature scores over {found.rows:,} experiments")
+    # the longest bar takes what the names and numbers leave of the line (5 to 20
+    # cells; no bars when not even 5 are left)
+    longest = max((len(str(name)) for name in rows.index), default=5)
+    numbers = 2 * len(" 0.000 ±0.000") if sobol else len("score")
+    room = console.width - 1 - 3 * (4 if sobol else 3) - longest - numbers
+    scale = min(20, room) if room >= 5 else 0
     table = Table(title=title, title_justify="left")
-    table.add_column("input", overflow="fold", max_width=36)
-    table.add_column("", no_wrap=True)
+    table.add_column("input")
+    if scale:
+        table.add_column("")
     table.add_column("ST" if sobol else "score", justify="right")
     if sobol:
         table.add_column("S1", justify="right")
     peak = max(float(rows[key].max()), 1e-12)
     for name, r in rows.iterrows():
         value = float(r[key])
-        bar = "█" * max(0, int(round(20 * value / peak)))
-        cells = [escape(str(name)), bar]
+        bar = "█" * max(0, int(round(scale * value / peak)))
+        cells = [escape(str(name))] + ([bar] if scale else [])
         if sobol:
-            cells += [f"{value:.3f} ±{r['ST_conf']:.3f}", f"{r['S1']:.3f} ±{r['S1_conf']:.3f}"]
+            cells += [bind(f"{value:.3f}", f"±{r['ST_conf']:.3f}"),
+                      bind(f"{r['S1']:.3f}", f"±{r['S1_conf']:.3f}")]
         else:
             cells.append(f"{value:.3f}")
         table.add_row(*cells)

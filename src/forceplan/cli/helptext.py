@@ -113,7 +113,10 @@ def _from_environment(ctx: Any, param: Any) -> bool:
 
 
 def tidy(params: list[Any]) -> None:
-    """Metavars, literal help texts and value checks for every parameter (module docstring)."""
+    """Metavars, literal help texts and value checks for every parameter (module docstring).
+
+    Help is escaped: Rich would otherwise read it as markup (``[default: 8]`` and
+    ``a [levers] table`` vanished from --help)."""
     for param in params:
         _checked(param)
         if getattr(param, "help", None):

@@ -29,7 +29,7 @@ from forceplan.cli.common import (
 )
 from forceplan.cli.progress import planning
 from forceplan.cli.recording import DbOpt, NoStoreOpt, recording
-from forceplan.cli.tables import print_table
+from forceplan.cli.tables import bind, fits, print_table, print_wrapped
 from forceplan.cli.workbook import XlsxOpt, bytes_writer, workbook_for
 
 if TYPE_CHECKING:
@@ -191,12 +191,11 @@ def _write_outputs(
             out.write_with(xlsx_target, bytes_writer(workbook()))
     for path in (json_path, xlsx_path):
         if path is not None:
-            console.print(f"wrote {escape(path)}", highlight=False)
+            print_wrapped(f"wrote {escape(path)}")
     if csv_target is not None:
-        console.print(
+        print_wrapped(
             f"wrote {len(result.to_frames())} CSV files and metadata.json to "
-            f"{escape(str(csv_dir))}",
-            highlight=False,
+            f"{escape(str(csv_dir))}"
         )
 
 
@@ -295,21 +294,18 @@ def render(s: Scenario, result: PlanResult) -> None:
     _render_solver(result)
 
 
-#: terminals at least this wide list a line's nations on one line
-WIDE = 120
-
-
 def _sent(s: Scenario, row: dict[Any, Any]) -> str:
-    """'GBR 5', or with sub-units 'EST 1 coy', 'FRA 2 +2 coy (leads 1)'."""
+    """'GBR 5', or with sub-units 'EST 1 coy', 'FRA 2 +2 coy (leads 1)', bound into one
+    entry that a table never breaks."""
     whole, sub, frames = int(row["whole_units"]), int(row["sub_units"]), int(row["frames"])
-    text = f"{row['nation']} {whole}" if whole else str(row["nation"])
+    words = [str(row["nation"])] + ([str(whole)] if whole else [])
     if sub:
         sub_unit = s.capability(str(row["capability"])).sub_unit
         label = sub_unit.label if sub_unit is not None else "sub-units"
-        text += f" +{sub} {label}" if whole else f" {sub} {label}"
+        words += [f"+{sub}" if whole else str(sub), label]
     if frames:
-        text += f" (leads {frames})"
-    return escape(text)
+        words += ["(leads", f"{frames})"]
+    return escape(bind(*words))
 
 
 def _peak_phase(result: PlanResult) -> str | None:
@@ -318,6 +314,38 @@ def _peak_phase(result: PlanResult) -> str | None:
     if force.empty:
         return None
     return str(force["phase"].iloc[int(force["required_personnel"].to_numpy().argmax())])
+
+
+#: layouts of the who-sends-what table, widest first: the first that fits is printed
+#: ("wide": mission and capability apart, a line's nations in a row; "stacked": mission
+#: over capability, one nation a line; "nested": the nations under their requirement)
+LAYOUTS = ("wide", "stacked", "nested")
+
+
+def _who_table(title: str, rows: list[tuple[str, str, list[str], list[str]]],
+               layout: str) -> Table:
+    """The who-sends-what table in ``layout``; each row is (mission, capability,
+    nation entries, [required, personnel, backstop, unmet])."""
+    table = Table(title=title, title_justify="left", show_lines=layout == "nested")
+    labels = {"wide": ["mission", "capability"], "stacked": ["mission / capability"],
+              "nested": ["mission / capability / nations (units)"]}[layout]
+    for col in labels:
+        table.add_column(col)
+    table.add_column("required", justify="right")
+    if layout != "nested":
+        table.add_column("nations (units)")
+    for col in ("personnel", "backstop", "unmet"):
+        table.add_column(col, justify="right")
+    for mission, capability, who, numbers in rows:
+        required, rest = numbers[0], numbers[1:]
+        if layout == "wide":
+            table.add_row(mission, capability, required, ", ".join(who) or "-", *rest)
+        elif layout == "stacked":
+            table.add_row(f"{mission}\n  {capability}", required, "\n".join(who) or "-", *rest)
+        else:
+            table.add_row(f"{mission}\n  {capability}\n    {', '.join(who) or '-'}",
+                          required, *rest)
+    return table
 
 
 def _render_phase(s: Scenario, result: PlanResult, phase_id: str, title: str) -> None:
@@ -331,39 +359,26 @@ def _render_phase(s: Scenario, result: PlanResult, phase_id: str, title: str) ->
     short: dict[tuple[str, str], list[dict[Any, Any]]] = {}
     for r in result.shortfalls[result.shortfalls["phase"] == phase_id].to_dict("records"):
         short.setdefault((r["mission"], r["capability"]), []).append(r)
-    table = Table(title=f"{escape(title)}: who sends what", title_justify="left")
-    # narrow terminals: mission and capability stacked in one column
-    stacked = console.width < WIDE
-    labels = [("mission / capability", "left")] if stacked else [
-        ("mission", "left"), ("capability", "left")]
-    for col, justify in [
-        *labels,
-        ("required", "right"),
-        ("nations (units)", "left"),
-        ("personnel", "right"),
-        ("backstop", "right"),
-        ("unmet", "right"),
-    ]:
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    rows: list[tuple[str, str, list[str], list[str]]] = []
     for phase, mission, cap, need in s.requirements():
         if phase.id != phase_id:
             continue
-        rows = alloc.get((mission.id, cap.id), [])
-        # narrow terminals: one nation a line, so none is split from its units
-        who = (", " if console.width >= WIDE else "\n").join(_sent(s, r) for r in rows)
+        sent = alloc.get((mission.id, cap.id), [])
         gap = short.get((mission.id, cap.id), [])
         backstop_units = int(sum(r["backstop_units"] for r in gap))
         unmet = int(sum(r["unmet"] for r in gap))
-        personnel = float(np.array([r["personnel"] for r in rows], dtype=np.float64).sum())
-        line = [f"{mission.id}\n  {cap.id}"] if stacked else [mission.id, cap.id]
-        table.add_row(
-            *line,
+        personnel = float(np.array([r["personnel"] for r in sent], dtype=np.float64).sum())
+        rows.append((mission.id, cap.id, [_sent(s, r) for r in sent], [
             str(need),
-            who or "-",
             _num(personnel),
             str(backstop_units) if backstop_units else "",
             f"[red]{unmet}[/]" if unmet else "",
-        )
+        ]))
+    heading = f"{escape(title)}: who sends what"
+    for layout in LAYOUTS:
+        table = _who_table(heading, rows, layout)
+        if fits(table, console.width):
+            break
     print_table(table)
     _render_flags(result, phase_id)
 

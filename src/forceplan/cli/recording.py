@@ -22,11 +22,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from forceplan.cli.common import EXIT_BAD_INPUT, Failed, console, fail
+from forceplan.cli.common import EXIT_BAD_INPUT, Failed, fail
+from forceplan.cli.tables import print_wrapped
 
 if TYPE_CHECKING:
     from forceplan.scenario import Scenario
     from forceplan.store import ResultPart, Store
+    from forceplan.store.direct import DirectRecorder
 
 DbOpt = Annotated[
     str | None,
@@ -75,7 +77,7 @@ class Recorder:
     ) -> None:
         self.enabled = enabled
         self.db = db
-        self.store: Store | None = None
+        self.store: Store | DirectRecorder | None = None
         self.run_id: int | None = None
         self.started = time.perf_counter()
         self.timings: dict[str, float] = {}
@@ -94,9 +96,9 @@ class Recorder:
 
     def _open(self, db: str | None, *args: Any) -> None:
         try:
-            from forceplan.store import Store
+            from forceplan.store.direct import open_recorder
 
-            self.store = Store.open(db)
+            self.store = open_recorder(db)
             self.run_id = self.store.start_run(*args[:3], seed=args[3], rerun_of=args[4])
         except BaseException as exc:  # re-raised in the main thread by ready()
             self._error = exc
@@ -161,11 +163,9 @@ class Recorder:
             self.enabled = False
             fail(f"the run could not be stored: {_why(exc)}")
         self.enabled = False
-        console.print(
+        print_wrapped(
             f"[dim]recorded as run {self.run_id} in {self.store.where} "
-            f"(forceplan show {self.run_id})[/]",
-            highlight=False,
-            soft_wrap=True,
+            f"(forceplan show {self.run_id})[/]"
         )
 
     def _cancel_files(self) -> None:

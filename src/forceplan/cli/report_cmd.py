@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from forceplan.cli.common import app, console, fail, outputs_or_exit, writing
 from forceplan.cli.recording import DbOpt, open_store_or_exit
+from forceplan.cli.tables import print_wrapped
 from forceplan.cli.workbook import XlsxOpt, bytes_writer
 
 if TYPE_CHECKING:
@@ -74,11 +75,11 @@ def report_command(
             for name in sorted(images):
                 folder.write_text(name, images[name])
     if html and html_text is not None:
-        console.print(f"wrote {escape(html)} ({len(html_text.encode()) / 1e6:.1f} MB)")
+        print_wrapped(f"wrote {escape(html)} ({len(html_text.encode()) / 1e6:.1f} MB)")
     if xlsx and workbook is not None:
-        console.print(f"wrote {escape(xlsx)} ({len(workbook) / 1e6:.1f} MB)")
+        print_wrapped(f"wrote {escape(xlsx)} ({len(workbook) / 1e6:.1f} MB)")
     if charts_dir:
-        console.print(f"wrote {len(images)} chart files to {escape(charts_dir)}")
+        print_wrapped(f"wrote {len(images)} chart files to {escape(charts_dir)}")
 
 
 def _html(runs: list[ReportRun]) -> str:

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from forceplan.cli.common import SCHEMA_VERSION, app, console, fail
 from forceplan.cli.recording import DbOpt, NoStoreOpt, open_store_or_exit, recording
-from forceplan.cli.tables import print_table
+from forceplan.cli.tables import print_table, print_wrapped
 
 if TYPE_CHECKING:
     from forceplan.store import RunInfo, Store, StoredResult
@@ -83,7 +83,7 @@ def _runs_table(runs: list[RunInfo], where: str, total: int) -> Table:
     table.add_column("kind", no_wrap=True)
     table.add_column("status", no_wrap=True)
     table.add_column("started", no_wrap=True)
-    table.add_column("took", justify="right", no_wrap=True)
+    table.add_column("took (s)", justify="right", no_wrap=True)
     table.add_column("scenarios and headline", overflow="fold", ratio=1)
     colours = {"finished": "green", "failed": "red", "abandoned": "red", "running": "yellow"}
     for r in runs:
@@ -97,7 +97,7 @@ def _runs_table(runs: list[RunInfo], where: str, total: int) -> Table:
             r.kind,
             f"[{colour}]{r.status}[/]",
             _local(r.started_at),
-            f"{r.duration_s:,.1f} s" if r.duration_s is not None else "-",
+            f"{r.duration_s:,.1f}" if r.duration_s is not None else "-",
             what,
         )
     return table
@@ -190,7 +190,7 @@ def _export_netcdf(results: list[StoredResult], target: Path) -> None:
     ds = datasets[0].dataset()
     with writing() as out:
         out.write_with(target, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
-    console.print(f"wrote {escape(str(target))}", highlight=False)
+    print_wrapped(f"wrote {escape(str(target))}")
 
 
 def _file_dict(f: Any) -> dict[str, Any]:
@@ -220,7 +220,7 @@ def _print_header(info: RunInfo, store: Store) -> None:
         lines.append(("timings", ", ".join(f"{k} {v:.2f}" for k, v in info.timings.items())))
     for key, value in lines:
         # long paths and JSON are left to the terminal to wrap, so nothing is split
-        console.print(f"  {key:<10} {value}", highlight=False, soft_wrap=True)
+        print_wrapped(f"  {key:<10} {value}", hang=11)
     if info.status == "abandoned":
         console.print("  [red]its process ended before the run finished; it has no results[/]")
 
@@ -245,11 +245,9 @@ def _render_results(store: Store, info: RunInfo, results: list[StoredResult]) ->
         render_compare(results[-1].frame())
     for r in results:
         for f in r.files:
-            console.print(
+            print_wrapped(
                 f"[dim]{f.role} file {escape(str(f.path))} ({f.bytes / 1e6:,.1f} MB, "
-                f"SHA-256 {f.sha256[:16]}... verified)[/]",
-                highlight=False,
-                soft_wrap=True,
+                f"SHA-256 {f.sha256[:16]}... verified)[/]"
             )
 
 

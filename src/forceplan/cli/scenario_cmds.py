@@ -19,6 +19,7 @@ from forceplan.cli.common import (
     outputs_or_exit,
     writing,
 )
+from forceplan.cli.tables import fits, print_table, print_wrapped
 
 if TYPE_CHECKING:
     from forceplan.scenario import ModelNumber, Scenario
@@ -34,19 +35,19 @@ def validate(scenario: ScenarioArg) -> None:
     count = Counter(n.status for n in numbers)
     kinds = Counter(n.kind for n in numbers)
     defaults = sum(1 for n in numbers if n.default)
-    console.print(f"[green]ok[/] {escape(scenario)}: {escape(s.title)}", highlight=False)
-    console.print(
+    print_wrapped(f"[green]ok[/] {escape(scenario)}: {escape(s.title)}", hang=2)
+    print_wrapped(
         f"  {len(s.nations)} nations, {len(s.capabilities)} capabilities, "
         f"{len(s.missions)} missions, {len(s.phases)} phases over {s.total_months} months, "
-        f"{len(s.uncertainties)} uncertainties declared"
+        f"{len(s.uncertainties)} uncertainties declared", hang=2
     )
-    console.print(
+    print_wrapped(
         f"  {len(numbers)} numbers the model reads ({kinds['figure']} figures, "
         f"{kinds['setting']} settings, {kinds['uncertainty']} uncertainties of which "
         f"{defaults} model defaults): {count['cited']} cited, {count['assumption']} marked as "
-        f"assumptions (derived or judged), {count['bare']} bare (neither)"
+        f"assumptions (derived or judged), {count['bare']} bare (neither)", hang=2
     )
-    console.print(f"  content hash {scenario_hash(s)}")
+    print_wrapped(f"  content hash {scenario_hash(s)}", hang=2)
 
 
 @app.command()
@@ -63,7 +64,7 @@ def schema(
     if target is not None:
         with writing() as out:
             out.write_text(target, text + "\n")
-        console.print(f"wrote {escape(str(output))}", highlight=False)
+        print_wrapped(f"wrote {escape(str(output))}")
     else:
         typer.echo(text)
 
@@ -103,7 +104,7 @@ def sources(
             return
         with writing() as out:
             out.write_text(target, text)
-        console.print(f"wrote {escape(json_path)}", highlight=False)
+        print_wrapped(f"wrote {escape(json_path)}")
         return
     _print_numbers(s, numbers)
 
@@ -128,26 +129,25 @@ def _print_numbers(s: Scenario, numbers: list[ModelNumber]) -> None:
         value = "-" if n.value is None else f"{n.value:g}"
         rows.append((escape(n.path), value, rng, text or "[red]no source[/]"))
     title = f"Numbers the model reads in {escape(s.name)}"
-    if console.width >= WIDE:
-        table = Table(title=title, show_lines=False)
-        table.add_column("field", overflow="fold")
-        table.add_column("value", justify="right", no_wrap=True)
-        table.add_column("range", justify="right")
-        table.add_column("source / note", overflow="fold", ratio=1)
-        for row in rows:
-            table.add_row(*row)
-        console.print(table)
+    table = Table(title=title, show_lines=False)
+    table.add_column("field")
+    table.add_column("value", justify="right")
+    table.add_column("range", justify="right")
+    table.add_column("source / note")
+    for row in rows:
+        table.add_row(*row)
+    if console.width >= WIDE and fits(table, console.width):
+        print_table(table)
     else:
-        # a narrow terminal: one block per number, so citations and URLs wrap whole
+        # a narrow terminal (or a long URL): one block per number, URLs whole
         console.print(f"[bold]{title}[/]")
         for path, value, rng, text in rows:
-            console.print(f"{path} = [bold]{value}[/]" + (f" ({escape(rng)})" if rng else ""),
-                          highlight=False, soft_wrap=True)
-            console.print(f"    {text}", highlight=False, soft_wrap=True)
+            print_wrapped(f"{path} = [bold]{value}[/]" + (f" ({escape(rng)})" if rng else ""))
+            print_wrapped(f"    {text}")
     if s.sources:
         console.print("[bold]References[/]")
         for k, v in s.sources.items():
-            console.print(f"  {escape(k)}: {escape(v)}", highlight=False, soft_wrap=True)
+            print_wrapped(f"  {escape(k)}: {escape(v)}", hang=2)
 
 
 def _distribution_text(dist: dict[str, Any]) -> str:
@@ -168,5 +168,8 @@ def list_scenarios() -> None:
     """List the bundled scenarios."""
     from forceplan.scenario import bundled_scenarios
 
-    for name, path in bundled_scenarios().items():
-        console.print(f"{escape(name)}\t{escape(str(path))}", highlight=False)
+    found = bundled_scenarios()
+    width = max((len(name) for name in found), default=0)
+    for name, path in found.items():
+        # the path after the name, or on the next line when the two do not fit
+        print_wrapped(f"{escape(name):<{width}}  {escape(str(path))}", hang=2)

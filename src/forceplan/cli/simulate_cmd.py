@@ -26,7 +26,7 @@ from forceplan.cli.common import (
 from forceplan.cli.plan_cmd import NoCacheOpt, incomplete_message, plan_or_exit
 from forceplan.cli.progress import draw_progress, planning
 from forceplan.cli.recording import DbOpt, NoStoreOpt, recording
-from forceplan.cli.tables import print_table
+from forceplan.cli.tables import bind, fmt_band, fmt_value, print_table, print_wrapped
 from forceplan.cli.workbook import XlsxOpt, bytes_writer, workbook_for
 
 if TYPE_CHECKING:
@@ -202,7 +202,7 @@ def simulate_command(
                     out.write_with(xlsx_target, bytes_writer(workbook))
             for path in (json_path, netcdf_path, xlsx_path):
                 if path:
-                    console.print(f"wrote {escape(path)}", highlight=False)
+                    print_wrapped(f"wrote {escape(path)}")
         record.finish()
 
 
@@ -223,25 +223,11 @@ def stored_comparison(labels: list[str], plans: list[PlanResult], frame: pd.Data
 
 
 def _fmt(value: float, unit: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if unit in ("share", "probability"):
-        return f"{100 * value:.1f}%"
-    if unit == "ratio":
-        return f"{value:.2f}"
-    if unit == "percent":
-        return f"{value:.2f}%"
-    if unit == "factor":
-        return f"x{value:.3g}"
-    if unit == "US$ m":
-        return f"{value / 1000:,.1f}bn" if abs(value) >= 1000 else f"{value:,.0f}m"
-    if abs(value) >= 10_000:
-        return f"{value / 1000:,.1f}k"
-    return f"{value:,.0f}" if abs(value) >= 10 or value == 0 else f"{value:,.1f}"
+    return fmt_value(value, unit)
 
 
 def _band(row: Any, unit: str) -> str:
-    return f"{_fmt(row.p50, unit)} [{_fmt(row.p05, unit)}-{_fmt(row.p95, unit)}]"
+    return fmt_band(row.p50, row.p05, row.p95, unit)
 
 
 def _year_table(
@@ -500,7 +486,7 @@ def compare_command(
                     out.write_with(targets["xlsx"], bytes_writer(workbook))
             for path in (json_path, xlsx_path):
                 if path:
-                    console.print(f"wrote {escape(path)}", highlight=False)
+                    print_wrapped(f"wrote {escape(path)}")
         record.finish(lambda: stored_comparison(labels, plans, frame))
 
 
@@ -564,11 +550,11 @@ def render_compare(frame: pd.DataFrame) -> None:
             r = frame[(frame.scenario == name) & (frame.outcome == outcome)].iloc[0]
             cell = _band(r, unit)
             if outcome == "p_offensive_end":
-                cell += f"\nmean {_fmt(r['mean'], unit)}"
+                cell += f"\n{bind('mean', _fmt(r['mean'], unit))}"
             if k > 0:
-                sign = "+" if r.diff_p50 > 0 else ""
-                cell += f"\nΔ {sign}{_fmt(r.diff_p50, unit)} [{_fmt(r.diff_p05, unit)}"
-                cell += f"-{_fmt(r.diff_p95, unit)}]"
+                diff_unit = "pp" if unit in ("share", "probability") else unit
+                cell += "\n" + bind("Δ", fmt_band(r.diff_p50, r.diff_p05, r.diff_p95,
+                                                   diff_unit, signed=True))
             cells.append(cell)
         table.add_row(escape(label), *cells)
     table.add_row(
@@ -620,12 +606,13 @@ def _render_attribution(frame: pd.DataFrame) -> None:
         cells = []
         for name in names[1:]:
             r = parts[(parts.scenario == name) & (parts.outcome == outcome)].iloc[0]
-            cells.append(f"{100 * r.diff_mean:+.1f} pp")
+            cells.append(bind(f"{100 * r.diff_mean:+.1f}", "pp"))
         table.add_row(escape(part_label(str(outcome))), *cells)
     total = frame[frame.outcome == "p_offensive_end"]
     table.add_row(
         "[bold]total[/]",
-        *[f"{100 * total[total.scenario == n].iloc[0].diff_mean:+.1f} pp" for n in names[1:]],
+        *[bind(f"{100 * total[total.scenario == n].iloc[0].diff_mean:+.1f}", "pp")
+          for n in names[1:]],
     )
     print_table(table)
 

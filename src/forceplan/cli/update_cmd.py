@@ -32,6 +32,7 @@ from forceplan.cli.common import (
 )
 from forceplan.cli.helptext import Group, Typer
 from forceplan.cli.plan_cmd import NoCacheOpt
+from forceplan.cli.tables import print_wrapped
 
 if TYPE_CHECKING:
     from forceplan.scenario import ScenarioError
@@ -121,7 +122,7 @@ def update_new(
     text = update_template(scenario, _extends_ref(base, target), parsed)
     with writing() as out:
         out.write_text(checked, text)
-    console.print(f"wrote {escape(output)}: uncomment the changes this report makes")
+    print_wrapped(f"wrote {escape(output)}: uncomment the changes this report makes")
     if parsed.missing():
         console.print(
             f"[bold yellow]warning:[/] the source lacks {', '.join(parsed.missing())}: fill it "
@@ -320,7 +321,7 @@ def _write_json(target: Path | None, payload: dict[str, Any]) -> None:
         return
     with writing() as out:
         out.write_text(target, json.dumps(payload, indent=2, allow_nan=False) + "\n")
-    console.print(f"wrote {escape(str(target))}")
+    print_wrapped(f"wrote {escape(str(target))}")
 
 
 def _specs_or_exit(path: str) -> list[UpdateSpec]:
@@ -340,7 +341,7 @@ def _problems_exit(what: str, exc: ScenarioError) -> NoReturn:
         highlight=False,
     )
     for p in exc.problems:
-        err_console.print(f"  {p}", highlight=False, markup=False, soft_wrap=True)
+        print_wrapped(f"  {escape(str(p))}", console=err_console, hang=2)
     raise typer.Exit(2)
 
 
@@ -349,7 +350,7 @@ def _warn(warnings: list[str], strict: bool) -> None:
         return
     label = "[bold red]error:[/]" if strict else "[bold yellow]warning:[/]"
     for w in warnings:
-        err_console.print(f"{label} {escape(w)}", highlight=False, soft_wrap=True)
+        print_wrapped(f"{label} {escape(w)}", console=err_console, hang=2)
     if strict:
         fail(f"{len(warnings)} change(s) or report(s) without a full source (--strict)")
 

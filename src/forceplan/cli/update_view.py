@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from forceplan.cli.common import console
-from forceplan.cli.tables import print_table
+from forceplan.cli.tables import bind, fits, print_table, print_wrapped
 
 if TYPE_CHECKING:
     from forceplan.update import DiffResult, FigureDiff, Timeline
@@ -85,12 +85,37 @@ def _figure_text(value: Any) -> str:
 # ---------------------------------------------------------------------------
 
 
+#: terminals at least this wide show a figure, its change and its source side by side
+WIDE = 120
+
+
+def _figures_table(title: str, rows: list[tuple[str, str, str]], columns: int) -> Table:
+    """Changed figures in 3 columns (figure, change, source), 2 (the change under its
+    figure) or 1 (the source under both)."""
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_lines=True)
+    heads = {3: ["figure", "before -> after", "what the report says / source"],
+             2: ["figure / before -> after", "what the report says / source"],
+             1: ["figure / before -> after / source"]}[columns]
+    for head in heads:
+        table.add_column(head)
+    for label, change, source in rows:
+        first, *rest = label.split("\n")
+        stacked = "\n".join([first, f"  {change}", *rest])
+        if columns == 3:
+            table.add_row(label, change, source)
+        elif columns == 2:
+            table.add_row(stacked, source)
+        else:
+            table.add_row("\n".join([stacked, *(f"  {x}" for x in source.split("\n") if x)]))
+    return table
+
+
 def render_figures(fig: FigureDiff) -> None:
     """Every changed figure: old -> new, its source and gist; then what the model ignores."""
     head = f"[bold]{escape(fig.new_label)}[/] against [bold]{escape(fig.base_label)}[/]"
     if fig.report is not None:
         head += f": {escape(fig.report.citation())}"
-    console.print(head, soft_wrap=True)
+    print_wrapped(head)
     read = [line for line in fig.lines if line.change.reads]
     ignored = [line for line in fig.lines if not line.change.reads]
     if not fig.lines:
@@ -98,14 +123,9 @@ def render_figures(fig: FigureDiff) -> None:
         return
     if read:
         report = fig.report.citation() if fig.report is not None else None
-        table = Table(
-            title="Figures changed" + (" (source: the report above unless stated)" if report
-                                       else ""),
-            title_justify="left", box=box.SIMPLE_HEAD, show_lines=True,
-        )
-        table.add_column("figure", overflow="fold", ratio=4)
-        table.add_column("before -> after", overflow="fold", ratio=3)
-        table.add_column("what the report says / source", overflow="fold", ratio=4)
+        title = "Figures changed" + (" (source: the report above unless stated)" if report
+                                     else "")
+        rows: list[tuple[str, str, str]] = []
         for line in read:
             c = line.change
             if c.kind == "added":
@@ -125,15 +145,18 @@ def render_figures(fig: FigureDiff) -> None:
             label = escape(c.path)
             if line.player and line.player != c.path:
                 label += f"\n[dim](in {escape(line.player)})[/]"
-            table.add_row(label, escape(change), source)
+            rows.append((label, escape(change), source))
+        for columns in (3, 2, 1):
+            table = _figures_table(title, rows, columns)
+            if fits(table, console.width) and (columns < 3 or console.width >= WIDE):
+                break
         print_table(table)
     if ignored:
         paths = ", ".join(line.change.path for line in ignored[:6])
         more = f" and {len(ignored) - 6} more" if len(ignored) > 6 else ""
-        console.print(
+        print_wrapped(
             f"{len(ignored)} change{'s' if len(ignored) != 1 else ''} of text, sources or "
-            f"notes the model does not read: {escape(paths)}{more}",
-            soft_wrap=True,
+            f"notes the model does not read: {escape(paths)}{more}"
         )
     if fig.reads_nothing:
         console.print(
@@ -188,20 +211,22 @@ def render_plan(result: DiffResult) -> None:
         units.add_column("mission / capability", overflow="fold")
         units.add_column("phases", overflow="fold")
         for row in rows[:30]:
+            # a share of a unit (sub-units) to two places: 0.67, not 0.666667
             steps = ", ".join(
-                f"{s['phase']} {s['base']:g}->{s['new']:g}" for s in row["phases"]
+                bind(s["phase"], f"{_units(s['base'])}->{_units(s['new'])}")
+                for s in row["phases"]
             )
-            units.add_row(row["nation"], f"{row['mission']} / {row['capability']}", steps)
-        console.print(units)
+            units.add_row(escape(row["nation"]),
+                          escape(f"{row['mission']} / {row['capability']}"), escape(steps))
+        print_table(units)
         if len(rows) > 30:
             console.print(f"... and {len(rows) - 30} more rows (all of them in --json)")
     else:
         console.print("The plan sends the same units, nation by nation and phase by phase.")
     for row in flank_changes(result.plan_base, result.plan_new):
-        console.print(
+        print_wrapped(
             f"Flank: {escape(row['nation'])} {escape(row['commitment'])}: peak drain "
-            f"{row['base']:g} -> {row['new']:g} units",
-            soft_wrap=True,
+            f"{row['base']:g} -> {row['new']:g} units"
         )
 
 
@@ -211,11 +236,10 @@ def render_attribution(result: DiffResult, outcomes: list[str] | None = None) ->
 
     a, fig = result.attribution, result.figures
     s = result.settings
-    console.print(
+    print_wrapped(
         f"\n[bold]Who moved what[/]: {escape(a.description)}; simulation outcomes are means "
         f"over {s.draws:,} paired draws (seed {s.seed}), plan outcomes come from the plans. "
-        "The parts add up to the change.",
-        soft_wrap=True,
+        "The parts add up to the change."
     )
     if not fig.players:
         console.print("No change the model reads: every part is 0.")
@@ -228,9 +252,13 @@ def render_attribution(result: DiffResult, outcomes: list[str] | None = None) ->
         if not outcomes and _all_zero([new - base, *parts, interaction]):
             unchanged.append(BY_KEY[key].label)
             continue
-        console.print(_waterfall(result, key, base, new, parts, interaction))
+        print_table(_waterfall(result, key, base, new, parts, interaction))
     if unchanged:
-        console.print("Unchanged: " + ", ".join(unchanged) + ".", soft_wrap=True)
+        print_wrapped("Unchanged: " + ", ".join(unchanged) + ".")
+
+
+def _units(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:.0f}"
 
 
 def _all_zero(values: list[float]) -> bool:
@@ -311,24 +339,23 @@ def render_timeline(timeline: Timeline) -> None:
     """The outcomes after each update, then each step's attribution."""
     chain = timeline.chain
     s = timeline.steps[0].settings
-    console.print(
+    print_wrapped(
         f"[bold]Timeline[/] from {escape(chain.base_label)} through {len(chain.links)} "
         f"update{'s' if len(chain.links) != 1 else ''}; simulation outcomes are means over "
-        f"{s.draws:,} paired draws (seed {s.seed}).",
-        soft_wrap=True,
+        f"{s.draws:,} paired draws (seed {s.seed})."
     )
-    console.print(_overview(timeline))
+    print_table(_overview(timeline))
     for k, (link, step) in enumerate(zip(chain.links, timeline.steps, strict=True)):
         src = link.spec.source
         head = f"Step {k + 1}: " + escape(src.citation() if src else str(link.path))
-        console.print(f"\n[bold]{head}[/]", soft_wrap=True)
+        print_wrapped(f"\n[bold]{head}[/]")
         if src is not None and src.gist:
-            console.print(f"[italic]{escape(src.gist)}[/]", soft_wrap=True)
+            print_wrapped(f"[italic]{escape(src.gist)}[/]")
         if not step.figures.players:
             console.print("Changes nothing the model reads.")
             continue
-        console.print(f"[dim]{escape(step.attribution.description)}[/]", soft_wrap=True)
-        console.print(_step_table(step))
+        print_wrapped(f"[dim]{escape(step.attribution.description)}[/]")
+        print_table(_step_table(step))
 
 
 def _overview(timeline: Timeline) -> Table:

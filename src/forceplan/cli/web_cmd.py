@@ -16,6 +16,7 @@ from rich.table import Table
 from forceplan.cli.common import app, console, err_console, fail, output_or_exit
 from forceplan.cli.helptext import Group, Typer
 from forceplan.cli.recording import DbOpt, open_store_or_exit
+from forceplan.cli.tables import print_table
 
 token_app = Typer(  # forceplan's Typer: real metavars and checked values
     name="token", help="Bearer tokens for the web dashboard's writes (stored hashed).",
@@ -157,7 +158,7 @@ def token_list(
             t.last_used_at.strftime("%Y-%m-%d %H:%M") if t.last_used_at else "-",
             "active" if t.active else f"revoked {t.revoked_at:%Y-%m-%d}",
         )
-    console.print(table)
+    print_table(table)
 
 
 @token_app.command("revoke")

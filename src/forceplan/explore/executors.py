@@ -7,15 +7,15 @@ The runner needs only ``executor.submit(fn, *args)`` returning a
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
 import threading
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
+from forceplan._processes import process_pool
 from forceplan.explore.errors import ExploreError
 
 #: Seconds past --connect-timeout before a connection attempt that hangs is abandoned.
@@ -31,6 +31,8 @@ class Pool:
     workers: int
     describe: str
     close: Callable[[], None]
+    #: hands payloads to every worker at once (None: tasks fetch them when missing)
+    broadcast: Callable[[dict[str, Any]], None] | None = None
 
 
 #: Most local worker processes (each holds a copy of the model; more than this is a typo).
@@ -51,12 +53,7 @@ def local_pool(workers: int | None = None) -> Pool:
     they start fast and never inherit the parent's threads.
     """
     count = check_workers(workers if workers is not None else (os.cpu_count() or 1))
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["forceplan.explore.worker"])
-    from forceplan.explore.worker import watch_parent
-
-    executor = ProcessPoolExecutor(max_workers=count, mp_context=context,
-                                   initializer=watch_parent, initargs=(os.getpid(),))
+    executor = process_pool(count, ["forceplan.explore.worker"])
     return Pool(executor, count, f"{count} local worker process{'es' if count > 1 else ''}",
                 lambda: executor.shutdown(wait=True, cancel_futures=True))
 
@@ -98,9 +95,17 @@ def dask_pool(address: str, timeout_s: float = 10.0) -> Pool:
     def close() -> None:
         client.close()
 
+    from forceplan.explore.worker import receive
+
+    def broadcast(payloads: dict[str, Any]) -> None:
+        # once to each worker process; a worker that joins later, or that this misses
+        # (it left meanwhile), asks for what it lacks
+        client.run(receive, payloads, on_error="ignore")
+
     workers = len(client.nthreads())
     return Pool(client.get_executor(pure=False), threads,
-                f"Dask cluster {address} ({workers} workers, {threads} threads)", close)
+                f"Dask cluster {address} ({workers} workers, {threads} threads)", close,
+                broadcast)
 
 
 def _quiet(client_class: Any) -> Any:

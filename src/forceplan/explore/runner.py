@@ -282,6 +282,13 @@ class _Run:
             self.plans[name] = json.loads((self.dir / entry["file"]).read_text())
         return self.plans[name]
 
+    def broadcast(self, payloads: dict[str, Any]) -> None:
+        """Hand payloads to every worker now, when the executor can (Dask)."""
+        if self.pool.broadcast is not None:
+            self.pool.broadcast(payloads)
+            for key in payloads:
+                self.shipped[key] = max(self.shipped.get(key, 0), self.pool.workers)
+
     def submit(self, executor: Executor, task: _Task,
                in_flight: dict[Future[Any], _Task]) -> None:
         spec_key = f"spec:{self.spec.key}"
@@ -315,6 +322,10 @@ class _Run:
             needed.add(key)
         rows_done = sum(c.rows for c in self.design.chunks) - sum(c.rows for c in todo)
         self.progress.start(self.design, rows_done, len(needed), 0)
+        if self.pool.broadcast is not None:  # the spec, and the plans a resumed run has
+            ready = dict.fromkeys(f"plan:{self.plan_key(c)}" for c in self.ready)
+            self.broadcast({f"spec:{self.spec.key}": self.spec,
+                            **{key: self.payload(key) for key in ready}})
         in_flight: dict[Future[Any], _Task] = {}
         executor = self.pool.executor
         while self.ready or plan_queue or in_flight:
@@ -339,10 +350,13 @@ class _Run:
             sha = write_plan(self.dir, result.plan_key, result.plan)
             item = f"plan:{result.plan_key}"
             entry: dict[str, Any] = {"item": item, "file": f"plans/{result.plan_key}.json",
-                                     "sha256": sha, "status": result.status}
+                                     "sha256": sha, "status": result.status,
+                                     "cached": result.cached, **_times(result)}
             self.journal.append(entry)
             self.done[item] = entry
             self.plans[result.plan_key] = result.plan
+            if result.plan_key in self.waiting:  # chunks will need it, on any worker
+                self.broadcast({item: result.plan})
             self.report.plans_run += 1
             self.ready.extend(self.waiting.pop(result.plan_key, []))
             self.progress.plan_done(result.seconds)
@@ -353,11 +367,17 @@ class _Run:
                                    f"expected {chunk.rows}")
             sha = write_chunk(self.dir, chunk.file, result.table)
             item = f"chunk:{chunk.id}"
-            entry = {"item": item, "file": chunk.file, "sha256": sha, "rows": chunk.rows}
+            entry = {"item": item, "file": chunk.file, "sha256": sha, "rows": chunk.rows,
+                     **_times(result)}
             self.journal.append(entry)
             self.done[item] = entry
             self.report.rows_run += chunk.rows
             self.progress.rows_done(chunk.rows)
+
+
+def _times(done: PlanDone | ChunkDone) -> dict[str, float]:
+    """A task's wall and CPU seconds on its worker, for the journal (the plan/simulation split)."""
+    return {"seconds": round(done.seconds, 4), "cpu_seconds": round(done.cpu_seconds, 4)}
 
 
 def explore(

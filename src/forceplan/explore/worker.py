@@ -11,7 +11,6 @@ receives the scenario and each plan once, whatever executor carries the tasks
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -30,6 +29,7 @@ from forceplan.simulate.engine import BLOCK, Tables, build_tables, evaluate, sam
 from forceplan.simulate.engine import OUTCOMES as SIM_OUTCOMES
 from forceplan.simulate.inputs import ModelInputs, SimplePlan, compile_inputs
 from forceplan.simulate.parameters import effective_uncertainties
+from forceplan.simulate.threads import single_blas_thread
 
 #: compiled plans kept per worker (each a few MB of tables)
 COMPILED_CACHE = 8
@@ -56,7 +56,9 @@ class PlanDone:
     status: str  # optimal, time_limit, infeasible
     message: str
     plan: dict[str, Any]
-    seconds: float
+    seconds: float  # wall clock on the worker
+    cpu_seconds: float = 0.0  # this worker's CPU time for the task
+    cached: bool = False  # taken from the on-disk plan cache, not solved
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,8 @@ class ChunkJob:
 class ChunkDone:
     chunk_id: str
     table: pa.Table
-    seconds: float
+    seconds: float  # wall clock on the worker
+    cpu_seconds: float = 0.0  # this worker's CPU time (compiling the plan's model included)
 
 
 @dataclass
@@ -95,33 +98,19 @@ _COMPILED: OrderedDict[str, _Compiled] = OrderedDict()
 _LOCK = threading.Lock()
 
 
-def watch_parent(pid: int, every_s: float = 1.0) -> None:
-    """Exit this worker when process ``pid`` (the run) is gone, even if it was killed.
-
-    A pool's workers otherwise wait for work forever once the process that
-    owned the pool dies without shutting it down (SIGKILL, a crash).
-    """
-
-    def watch() -> None:
-        while True:
-            time.sleep(every_s)
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except PermissionError:
-                pass  # alive, owned by another user (a reused pid would also land here)
-
-    threading.Thread(target=watch, name="forceplan-parent-watch", daemon=True).start()
-
-
 def _version() -> str:
     from forceplan.simulate.engine import _version as v
 
     return v()
 
 
-def _receive(payloads: Mapping[str, Any] | None) -> None:
+def receive(payloads: Mapping[str, Any] | None) -> None:
+    """Keep payloads (``spec:<key>``, ``plan:<key>``) in this process's caches.
+
+    Tasks call it with what they carry; an executor that can reach every worker
+    (Dask's ``client.run``) calls it once per worker with the run's
+    specification and each plan as it is made, so tasks never wait for them.
+    """
     for key, value in (payloads or {}).items():
         kind, _, name = key.partition(":")
         if kind == "spec":
@@ -152,26 +141,22 @@ def _check_version(wanted: str) -> None:
 
 def run_plan(job: PlanJob, payloads: Mapping[str, Any] | None = None) -> PlanDone | Missing:
     """Plan one plan point under one lever combination (PlanError -> status 'infeasible')."""
-    from forceplan.plan import PlanError, plan
+    from forceplan.explore.plancache import plan_payload
 
     _check_version(job.version)
-    _receive(payloads)
+    receive(payloads)
     spec = _SPECS.get(job.spec_key)
     if spec is None:
         return Missing((f"spec:{job.spec_key}",))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     scenario = spec.scenario(job.policy, job.point)
     key = spec.plan_key(scenario, job.policy)
     if key != job.plan_key:
         raise RuntimeError(f"plan point {job.point}: content hash {key} != {job.plan_key}")
-    try:
-        result = plan(scenario, backstop=spec.backstop(job.policy))
-    except PlanError as exc:
-        payload = {"status": "infeasible", "message": str(exc)}
-        done = PlanDone(key, "infeasible", str(exc), payload, time.perf_counter() - started)
-    else:
-        payload = result.to_dict()
-        done = PlanDone(key, result.status, "", payload, time.perf_counter() - started)
+    payload, cached = plan_payload(scenario, spec.backstop(job.policy))
+    status = str(payload.get("status") or payload["solver"]["status"])
+    done = PlanDone(key, status, str(payload.get("message", "")), payload,
+                    time.perf_counter() - started, time.process_time() - cpu, cached)
     _remember_plan(key, payload)
     return done
 
@@ -214,7 +199,7 @@ def _compile(spec: Spec, job: ChunkJob, payload: dict[str, Any]) -> _Compiled:
 def run_chunk(job: ChunkJob, payloads: Mapping[str, Any] | None = None) -> ChunkDone | Missing:
     """Evaluate the chunk's experiments, vectorised in blocks; one row per experiment."""
     _check_version(job.version)
-    _receive(payloads)
+    receive(payloads)
     spec = _SPECS.get(job.spec_key)
     # the compiled model depends on the plan's content and the months simulated
     slot = f"{job.plan_key}:{spec.months if spec is not None else ''}"
@@ -226,7 +211,7 @@ def run_chunk(job: ChunkJob, payloads: Mapping[str, Any] | None = None) -> Chunk
     if missing:
         return Missing(tuple(missing))
     assert spec is not None
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     if compiled is None:
         assert payload is not None
         compiled = _compile(spec, job, payload)
@@ -236,9 +221,11 @@ def run_chunk(job: ChunkJob, payloads: Mapping[str, Any] | None = None) -> Chunk
         while len(_COMPILED) > COMPILED_CACHE:
             _COMPILED.popitem(last=False)
     values = spec.sim_values(job.units)
-    outcomes, drawn = _outcomes(spec, compiled, job, values)
+    with single_blas_thread():  # small products: extra BLAS threads only wait (threads.py)
+        outcomes, drawn = _outcomes(spec, compiled, job, values)
     table = chunk_table(spec, job, compiled, {**values, **drawn}, outcomes)
-    return ChunkDone(job.chunk.id, table, time.perf_counter() - started)
+    return ChunkDone(job.chunk.id, table, time.perf_counter() - started,
+                     time.process_time() - cpu)
 
 
 def _outcomes(
@@ -250,9 +237,7 @@ def _outcomes(
     drawn = {name: np.full(chunk.rows, np.nan) for name in DRAWN_INPUTS}
     nf_inputs, nf_tables = compiled.no_force
     nf_unc = compiled.uncertainties
-    for lo in range(chunk.start, chunk.stop, BLOCK):
-        hi = min(lo + BLOCK, chunk.stop)
-        rows = slice(lo - chunk.start, hi - chunk.start)
+    for rows in _batches(job.draws):
         overrides = {k: v[rows] for k, v in values.items()}
         params, political, own = sample_draws(nf_inputs, nf_unc, spec.seed, job.draws[rows],
                                               overrides)
@@ -268,6 +253,22 @@ def _outcomes(
     out["p_offensive_vs_no_force"] = out["p_offensive_end"] - out["p_offensive_no_force"]
     out["plan_goals_missed"][:] = compiled.goals_missed
     return out, drawn
+
+
+def _batches(draws: np.ndarray) -> list[slice]:
+    """Row slices of at most BLOCK rows whose draws lie in one block of the random streams.
+
+    The streams are sampled a block (BLOCK draws) at a time, so a batch that
+    straddles two blocks samples both: aligned, each block is sampled once.
+    (Each draw's outcomes do not depend on its batch: the model is per draw.)
+    """
+    block = np.asarray(draws) // BLOCK
+    cuts = np.flatnonzero(np.diff(block)) + 1
+    edges = np.concatenate([[0], cuts, [block.size]])
+    out: list[slice] = []
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        out.extend(slice(int(a), int(min(a + BLOCK, hi))) for a in range(lo, hi, BLOCK))
+    return out
 
 
 def chunk_table(

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -62,9 +64,11 @@ __all__ = [
     "ChunkResult",
     "ProgressCallback",
     "Run",
+    "Sampler",
     "Tables",
     "build_tables",
     "evaluate",
+    "outcome_draws",
     "sample_chunk",
     "sample_draws",
     "simulate_plan",
@@ -238,6 +242,86 @@ def start_run(
         keep_total=min(draws, 1000 if keep_draws is None else max(int(keep_draws), 0)),
         exact_limit=exact_limit,
     )
+
+
+def outcome_draws(
+    scenario: Scenario,
+    plan: PlanLike,
+    draws: int,
+    seed: int,
+    *,
+    months: int | None = None,
+    sampler: Sampler | None = None,
+) -> dict[str, np.ndarray]:
+    """Every draw's :data:`OUTCOMES` of a run, without building its Dataset.
+
+    The same numbers as ``simulate_plan(...)[f"outcome_{name}"]`` with the
+    default hazard (the same blocks, the same streams), for callers that need
+    only the per-draw outcomes of many variants (``forceplan diff``), skipping
+    the yearly distributions and the Dataset. ``sampler`` (a :class:`Sampler`)
+    shares the sampled streams between variants (common random numbers).
+    """
+    run = start_run(scenario, plan, draws, seed, months=months, keep_draws=0)
+    sample = sampler.sample if sampler is not None else sample_chunk
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in OUTCOMES}
+    with single_blas_thread():
+        for block in range(run.blocks):
+            size = min(BLOCK, draws - block * BLOCK)
+            params, political, own = sample(run.inputs, run.uncertainties, seed, block, size)
+            res = evaluate(run.inputs, run.tables, params, political, own, run.hazard)
+            for name in OUTCOMES:
+                parts[name].append(res.outcomes[name])
+    return {name: np.concatenate(values) for name, values in parts.items()}
+
+
+def _normals(seed: int, name: str, block: int) -> np.ndarray:
+    return stream(seed, name, block).standard_normal(BLOCK)
+
+
+class Sampler:
+    """:func:`sample_chunk` with each named stream's block kept for the next variant.
+
+    Variants of one scenario (the coalitions of a diff) mostly share their
+    uncertainties, unit-cost ranges and nations, so their streams are the same
+    arrays (common random numbers): each is sampled once. Entries are keyed by
+    everything their values depend on; past ``max_entries`` the older half goes.
+    """
+
+    def __init__(self, max_entries: int = 20_000) -> None:
+        self.max_entries = max_entries
+        self._kept: dict[tuple[Any, ...], Any] = {}
+
+    def _get(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        if key not in self._kept:
+            if len(self._kept) >= self.max_entries:
+                for old in list(self._kept)[: len(self._kept) // 2]:
+                    del self._kept[old]
+            self._kept[key] = make()
+        return self._kept[key]
+
+    def sample(
+        self,
+        inputs: ModelInputs,
+        uncertainties: Mapping[str, Uncertainty],
+        seed: int,
+        block: int,
+        size: int,
+    ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """What ``sample_chunk(inputs, uncertainties, seed, block, size)`` gives."""
+        raw: dict[str, np.ndarray] = {}
+        for name, unc in uncertainties.items():
+            key: tuple[Any, ...] = ("uncertainty", name, unc.model_dump_json(), seed, block)
+            raw[name] = self._get(key, partial(sample_block, {name: unc}, seed, block))[name]
+        costs = tuple(zip(inputs.capabilities, inputs.unit_cost_sampled, inputs.unit_cost_low,
+                          inputs.annual_cost, inputs.unit_cost_high, strict=True))
+        key = ("unit-cost", costs, float(inputs.unit_cost_correlation), seed, block)
+        raw.update(self._get(key, partial(sample_unit_costs, inputs, seed, block)))
+        political = self._get(("normal", "political-factor", seed, block),
+                              partial(_normals, seed, "political-factor", block))
+        own = [self._get(("normal", f"exit/{iso}", seed, block),
+                         partial(_normals, seed, f"exit/{iso}", block)) for iso in inputs.nations]
+        params = {k: v[:size] for k, v in raw.items()}
+        return params, political[:size], np.stack([o[:size] for o in own], axis=1)
 
 
 def simulate_plan(

@@ -8,6 +8,8 @@ This package is a shell over the stages: it reads their result types and
 no stage imports it.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from forceplan.store.errors import StoreError
 from forceplan.store.results import (
     ResultPart,
@@ -17,7 +19,20 @@ from forceplan.store.results import (
     plan_result,
 )
 from forceplan.store.runinfo import RunInfo
-from forceplan.store.store import Store
+
+if TYPE_CHECKING:
+    from forceplan.store.store import Store
+
+
+def __getattr__(name: str) -> Any:
+    """``Store`` on first use: it imports SQLAlchemy, which a command that records
+    through the direct recorder (direct.py) never needs."""
+    if name == "Store":
+        from forceplan.store.store import Store
+
+        return Store
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ResultPart",

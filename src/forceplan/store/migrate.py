@@ -15,10 +15,9 @@ import sqlalchemy as sa
 
 from forceplan.store.db import write_transaction
 from forceplan.store.errors import StoreError
+from forceplan.store.revisions import HEAD, REVISIONS
 
-#: every revision in migrations/versions, oldest first (tests check the two agree)
-REVISIONS = ("0001", "0002", "0003")
-HEAD = REVISIONS[-1]
+__all__ = ["HEAD", "REVISIONS", "current_revision", "ensure_schema", "upgrade"]
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 

@@ -17,10 +17,7 @@ died in between is shown as ``abandoned`` (see liveness.py), never finished.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
-import os
-import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,21 +25,18 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from forceplan.store import rows
 from forceplan.store import schema as t
-from forceplan.store.arrays import FORMAT as ARRAYS_FORMAT
-from forceplan.store.config import default_url, display_url, files_dir
+from forceplan.store.config import check_files_folder, default_url, display_url, files_dir
 from forceplan.store.db import database_error, make_engine, write_transaction
 from forceplan.store.errors import StoreError
 from forceplan.store.files import PendingFile
-from forceplan.store.liveness import process_start, this_host
 from forceplan.store.migrate import ensure_schema
 from forceplan.store.results import ResultPart, StoredFile, StoredResult
-from forceplan.store.runinfo import RunInfo, environment, utc
+from forceplan.store.runinfo import RunInfo, utc
 from forceplan.store.serialize import (
     decode_frame,
-    encode_frame,
     from_json_value,
-    to_json_value,
 )
 
 if TYPE_CHECKING:
@@ -101,7 +95,7 @@ class Store:
         """Open (and on first use create or upgrade) the store; StoreError if it cannot."""
         url = url or default_url()
         _create_default_folder(url)
-        folder = _check_files_folder(Path(files) if files else files_dir(url))
+        folder = check_files_folder(Path(files) if files else files_dir(url))
         engine = make_engine(url)
         where = display_url(url)
         try:
@@ -133,67 +127,21 @@ class Store:
         rerun_of: int | None = None,
     ) -> int:
         """Record a run as ``running`` (its scenarios stored by content hash); its id."""
-        from forceplan import __version__
-
         now = datetime.now(UTC)
-        docs = []
-        for label, scenario in scenarios:
-            # the canonical JSON that forceplan.scenario.scenario_hash digests
-            content = json.dumps(
-                scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":")
-            )
-            digest = hashlib.sha256(content.encode()).hexdigest()
-            docs.append((label, scenario, digest, content))
+        docs = rows.scenario_docs(scenarios)
         with self._write() as conn:
-            self._insert_scenarios(conn, docs, now)
-            run_id = conn.execute(
-                t.runs.insert().values(
-                    uid=uuid.uuid4().hex,
-                    kind=kind,
-                    status="running",
-                    label=" vs ".join(label for label, *_ in docs),
-                    options=to_json_value(options),
-                    seed=None if seed is None else str(seed),
-                    forceplan_version=__version__,
-                    started_at=now,
-                    host=this_host(),
-                    pid=os.getpid(),
-                    pid_started=process_start(os.getpid()),
-                    rerun_of=rerun_of,
-                    environment=environment(),
-                )
-            ).inserted_primary_key[0]
+            hashes = {h for _l, _s, h, _c in docs}
+            present = set(conn.execute(
+                sa.select(t.scenarios.c.hash).where(t.scenarios.c.hash.in_(hashes))
+            ).scalars().all())
+            new = rows.scenario_rows(docs, present, now)
+            if new:
+                conn.execute(t.scenarios.insert(), new)
+            row = rows.run_row(kind, docs, options, seed, rerun_of, now)
+            run_id = conn.execute(t.runs.insert().values(**row)).inserted_primary_key[0]
             if docs:
-                conn.execute(
-                    t.run_scenarios.insert(),
-                    [
-                        {"run_id": run_id, "position": k, "scenario_hash": h, "label": label}
-                        for k, (label, _s, h, _c) in enumerate(docs)
-                    ],
-                )
+                conn.execute(t.run_scenarios.insert(), rows.run_scenario_rows(run_id, docs))
         return int(run_id)
-
-    def _insert_scenarios(
-        self, conn: sa.Connection, docs: list[tuple[str, Scenario, str, str]], now: datetime
-    ) -> None:
-        hashes = {h for _l, _s, h, _c in docs}
-        present = set(
-            conn.execute(sa.select(t.scenarios.c.hash).where(t.scenarios.c.hash.in_(hashes)))
-            .scalars()
-            .all()
-        )
-        new = {}
-        for _label, scenario, h, content in docs:
-            if h not in present:
-                new[h] = {
-                    "hash": h,
-                    "name": scenario.name,
-                    "title": scenario.title,
-                    "content": content,
-                    "created_at": now,
-                }
-        if new:
-            conn.execute(t.scenarios.insert(), list(new.values()))
 
     def write_files(
         self, run_id: int, results: Sequence[ResultPart], background: bool = False
@@ -203,16 +151,7 @@ class Store:
         With ``background`` the writes run in a forked process (see files.py)
         while the caller goes on; pass the list to :meth:`finish_run`.
         """
-        return self._pending_files(self.get_run(run_id).uid, results, background)
-
-    def _pending_files(
-        self, uid: str, results: Sequence[ResultPart], background: bool
-    ) -> list[PendingFile | None]:
-        return [
-            None if part.dataset is None else PendingFile(
-                part.dataset, self.files / uid / f"{position}-dataset.npz", background)
-            for position, part in enumerate(results)
-        ]
+        return rows.pending_files(self.files, self.get_run(run_id).uid, results, background)
 
     def finish_run(
         self,
@@ -234,20 +173,8 @@ class Store:
         if info.recorded_status != "running":
             raise StoreError(f"run {run_id} is already {info.recorded_status}")
         pending = (list(files) if files is not None
-                   else self._pending_files(info.uid, results, background=False))
-        written: list[list[dict[str, Any]]] = []
-        for file in pending:
-            if file is None:
-                written.append([])
-                continue
-            digest, size = file.result()
-            written.append([{
-                "role": "dataset",
-                "path": file.path.relative_to(self.files).as_posix(),
-                "format": ARRAYS_FORMAT,
-                "sha256": digest,
-                "bytes": size,
-            }])
+                   else rows.pending_files(self.files, info.uid, results, background=False))
+        written = rows.file_rows(self.files, pending)
         now = datetime.now(UTC)
         with self._write() as conn:
             for position, part in enumerate(results):
@@ -255,13 +182,7 @@ class Store:
             done = conn.execute(
                 t.runs.update()
                 .where(t.runs.c.id == run_id, t.runs.c.status == "running")
-                .values(
-                    status="finished",
-                    finished_at=now,
-                    duration_s=(now - info.started_at).total_seconds(),
-                    timings=to_json_value(timings or {}),
-                    headline=to_json_value(headline or {}),
-                )
+                .values(**rows.finished_values(info.started_at, now, timings, headline))
             )
             if done.rowcount != 1:
                 raise StoreError(f"run {run_id} was no longer running")
@@ -275,25 +196,13 @@ class Store:
         files: list[dict[str, Any]],
     ) -> None:
         key = conn.execute(
-            t.run_results.insert().values(
-                run_id=run_id,
-                position=position,
-                kind=part.kind,
-                label=part.label,
-                meta=to_json_value(part.meta),
-            )
+            t.run_results.insert().values(**rows.result_row(run_id, position, part))
         ).inserted_primary_key
         assert key is not None
         result_id = key[0]
-        rows = []
-        for name, frame in part.tables.items():
-            columns, values = encode_frame(frame)
-            rows.append(
-                {"result_id": result_id, "name": name, "columns": columns, "rows": values,
-                 "n_rows": len(values)}
-            )
-        if rows:
-            conn.execute(t.result_tables.insert(), rows)
+        tables = rows.table_rows(result_id, part)
+        if tables:
+            conn.execute(t.result_tables.insert(), tables)
         if files:
             conn.execute(t.result_files.insert(), [{"result_id": result_id, **f} for f in files])
 
@@ -309,12 +218,7 @@ class Store:
             conn.execute(
                 t.runs.update()
                 .where(t.runs.c.id == run_id, t.runs.c.status == "running")
-                .values(
-                    status="failed",
-                    finished_at=now,
-                    duration_s=(now - utc(started)).total_seconds(),
-                    error=error,
-                )
+                .values(**rows.failed_values(utc(started), now, error))
             )
 
     # -- reading -----------------------------------------------------------
@@ -538,14 +442,3 @@ def _create_default_folder(url: str) -> None:
             ) from None
 
 
-def _check_files_folder(files: Path) -> Path:
-    """The folder for the store's arrays, or StoreError if a file stands in its way."""
-    ancestor = files
-    while not ancestor.exists() and ancestor != ancestor.parent:
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise StoreError(
-            f"the run store keeps its arrays in {files}, but {ancestor} is not a folder "
-            "(FORCEPLAN_STORE_FILES chooses another)"
-        )
-    return files

@@ -217,17 +217,18 @@ def run_diff(
     permutations: int | None = None,
     cache: Cache | None = None,
     plan_cache: bool = True,
-    plan_ahead: bool | None = None,
+    workers: int | None = None,
     progress: ProgressCallback | None = None,
 ) -> DiffResult:
     """Plan and simulate the coalitions of changes and attribute every outcome's change.
 
     ``plan_cache``: also use the on-disk plan cache (``forceplan.plan.cache``);
-    ``plan_ahead``: solve the next coalitions' plans in a background thread while
-    the current ones simulate (None: when the machine has a core to spare).
+    ``workers``: processes that plan and simulate the coalitions, each plan with
+    the coalitions that share it (None: one per core if a core is free, see
+    :func:`~forceplan.update.evaluate.default_workers`; 1: all in this process).
     """
     settings = settings or RunSettings()
-    with Evaluator(settings, cache, plan_cache=plan_cache, plan_ahead=plan_ahead) as evaluator:
+    with Evaluator(settings, cache, plan_cache=plan_cache, workers=workers) as evaluator:
         return _run(figures, evaluator, method, max_exact, permutations, progress)
 
 
@@ -257,7 +258,7 @@ def _run(
         built = [scenario_of(int(m)) for m in masks]
         run_keys = [evaluator.keys(s)[1] for s in built]
         keys = list(dict.fromkeys(run_keys))  # distinct content: the progress counts real work
-        evaluator.plan_ahead(built)
+        evaluator.prefetch(built, [int(m) in (0, full_mask) for m in masks])
         done: dict[str, np.ndarray] = {}
         for mask, scenario, key in zip(masks, built, run_keys, strict=True):
             if key not in done:
