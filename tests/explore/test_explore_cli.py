@@ -108,9 +108,9 @@ def test_discover_prints_the_trade_off_and_saves_the_box(small_run: Path) -> Non
 @pytest.mark.parametrize(
     ("where", "message"),
     [
-        ("coverage < 0.9", "name 'coverage' is not defined"),
+        ("coverage < 0.9", "no column 'coverage' (did you mean 'coverage_mean'?)"),
         ("coverage_mean + 1", "is not a condition"),
-        ("coverage_mean < ", "cannot evaluate"),
+        ("coverage_mean < ", "is not a condition: invalid syntax"),
         ("coverage_mean > 5", "no experiment satisfies"),
     ],
 )

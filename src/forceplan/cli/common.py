@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from forceplan.cli.helptext import Group, Typer
+from forceplan.cli.helptext import CONTROL, Group, Typer
 from forceplan.cli.outputs import (
     OutputError,
     Outputs,
     check_distinct,
+    check_not_inputs,
     check_output,
+    check_suffix,
     single_output,
 )
 
@@ -34,8 +36,25 @@ app = Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+
+
+def visible(text: str) -> str:
+    """``text`` with each control character written out (``\\x1b``), so that user text
+    (a file name, a name read from a database) can never drive the terminal."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                       else f"\\u{ord(m.group()):04x}", text)
+
+
+class SafeConsole(Console):
+    """A Rich console that shows control characters in any text it renders (printed strings,
+    table cells, titles) instead of sending them to the terminal."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Any:
+        return super().render_str(visible(text), **kwargs)
+
+
+console = SafeConsole()
+err_console = SafeConsole(stderr=True)
 
 #: Exit codes (docs/cli.md): 1 no plan exists (infeasible), 2 bad input or an
 #: output that cannot be written, 3 the plan is incomplete (a phase not solved
@@ -87,7 +106,7 @@ def load_or_exit(path: str) -> Scenario:
     from forceplan.scenario import ScenarioError, load_scenario
 
     try:
-        return load_scenario(path)
+        scenario = load_scenario(path)
     except ScenarioError as exc:
         n = len(exc.problems)
         err_console.print(
@@ -98,6 +117,8 @@ def load_or_exit(path: str) -> Scenario:
         for p in exc.problems:
             err_console.print(f"  {p}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    _outputs_not_read()
+    return scenario
 
 
 def output_or_exit(path: str | None, kind: str, option: str) -> Path | None:
@@ -108,21 +129,63 @@ def output_or_exit(path: str | None, kind: str, option: str) -> Path | None:
         fail(str(exc))
 
 
-def outputs_or_exit(**paths: tuple[str | None, str]) -> dict[str, Path | None]:
+def outputs_or_exit(
+    inputs: Sequence[str | None] = (), **paths: tuple[str | None, str]
+) -> dict[str, Path | None]:
     """Check every output of a command before any work: ``option=(path, kind)``.
 
     Keys are option names with ``-`` written ``_`` and without the leading
-    dashes (``json=...``, ``csv=...``). Refuses two options naming one path.
+    dashes (``json=...``, ``csv=...``). Refuses two options naming one path,
+    and an output that is one of ``inputs`` (the files the command's arguments
+    name, a ``--db`` URL; bundled names and missing paths are skipped): writing
+    the plan's JSON over its own scenario would lose the scenario. Files read
+    later on (a base the scenario extends, its CSV tables) are refused when the
+    output is written (:class:`~forceplan.cli.outputs.Outputs`).
     """
+    from forceplan.scenario.files import forget_reads
+
     checked = {
         key: output_or_exit(path, kind, "--" + key.replace("_", "-"))
         for key, (path, kind) in paths.items()
     }
+    named = {"--" + k.replace("_", "-"): v for k, v in checked.items()}
     try:
-        check_distinct({"--" + k.replace("_", "-"): v for k, v in checked.items()})
+        for option, target in named.items():
+            check_suffix(option, target)
+        check_distinct(named)
+        check_not_inputs(named, [_input_path(i) for i in inputs if i])
     except OutputError as exc:
         fail(str(exc))
+    forget_reads()  # what this command reads from now on is its input
+    _OUTPUTS[:] = [(k, v) for k, v in named.items() if v is not None]
     return checked
+
+
+#: This command's outputs (option, path), checked again once its scenarios are loaded.
+_OUTPUTS: list[tuple[str, Path]] = []
+
+
+def new_command() -> None:
+    """Forget the outputs and reads of an earlier command run in this process (tests, serve)."""
+    from forceplan.scenario.files import forget_reads
+
+    _OUTPUTS.clear()
+    forget_reads()
+
+
+def _outputs_not_read() -> None:
+    """After loading: refuse an output that is a file the scenario read (a base, a table)."""
+    from forceplan.scenario.files import was_read
+
+    for option, path in _OUTPUTS:
+        if path.is_file() and was_read(path):
+            fail(f"{option} {path}: is one of the files this scenario is read from; refusing "
+                 "to write over it")
+
+
+def _input_path(ref: str) -> str:
+    """The file an input argument names (the file of an ``sqlite:///`` URL)."""
+    return ref.removeprefix("sqlite:///") if ref.startswith("sqlite:///") else ref
 
 
 @contextmanager

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -32,6 +34,9 @@ from forceplan.cli.common import (
     err_console,
     fail,
     load_or_exit,
+    output_or_exit,
+    outputs_or_exit,
+    writing,
 )
 from forceplan.cli.tables import bind, print_table, print_wrapped
 
@@ -44,6 +49,8 @@ if TYPE_CHECKING:
 
 EXIT_INTERRUPTED = 1
 EXTRA_HINT = "pip install 'forceplan[explore]'"
+#: Longest wait for --cluster's scheduler (an hour: past that, it is not coming).
+MAX_CONNECT_TIMEOUT_S = 3600
 
 DirArg = Annotated[Path, typer.Argument(help="Result directory written by forceplan explore.")]
 LeverFilter = Annotated[
@@ -116,29 +123,37 @@ def _progress_bar() -> Progress:
 def _settings_from(directory: Path, resume: bool, given: dict[str, Any],
                    levers: Path | None) -> tuple[Any, Path | None]:
     """Settings and levers file: those given, the rest from DIR's manifest when resuming."""
-    from forceplan.explore import Settings
-    from forceplan.explore.results import MANIFEST
+    from pydantic import ValidationError
+
+    from forceplan.explore import ExploreError, Settings
+    from forceplan.explore.results import MANIFEST, read_manifest
 
     base: dict[str, Any] = {}
-    manifest_file = directory / MANIFEST
-    if resume and manifest_file.exists():
+    if resume:
+        if not (directory / MANIFEST).exists():
+            fail(f"--resume: {directory} holds no explore run to finish (no {MANIFEST}); "
+                 "leave out --resume to start one there")
         try:
-            manifest = json.loads(manifest_file.read_text())
-            stored = manifest["settings"]
-            source = manifest["levers"]["source"]
-        except (OSError, ValueError, KeyError) as exc:
-            fail(f"{manifest_file}: unreadable manifest ({exc})")
-        base = {k: tuple(v) if isinstance(v, list) else v for k, v in stored.items()}
+            manifest = read_manifest(directory)
+        except ExploreError as exc:
+            fail(str(exc))
+        base = {k: tuple(v) if isinstance(v, list) else v
+                for k, v in manifest["settings"].items()}
+        source = manifest["levers"]["source"]
         if levers is None and source != "scenario":
-            levers = Path(source)
+            levers = Path(str(source))
     base.update({k: v for k, v in given.items() if v is not None and v != ()})
-    return Settings(**base), levers
+    try:
+        return Settings(**base), levers
+    except (ValidationError, TypeError) as exc:
+        fail(f"{directory / MANIFEST}: damaged settings ({str(exc).splitlines()[0]})")
 
 
 @app.command("explore")
 def explore_command(
     scenario: ScenarioArg,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Result directory.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", metavar="DIR",
+                                                      help="Result directory.")] = None,
     experiments: Annotated[
         int | None,
         typer.Option("--experiments", "-n",
@@ -155,7 +170,8 @@ def explore_command(
                      "each planned once per lever combination [default: 64]."),
     ] = None,
     levers: Annotated[
-        Path | None, typer.Option("--levers", help="TOML file with a [levers] table.")
+        Path | None, typer.Option("--levers", metavar="FILE",
+                                   help="TOML file with a [levers] table.")
     ] = None,
     only: Annotated[
         list[str] | None,
@@ -198,11 +214,18 @@ def explore_command(
 
     if out is None and not list_only:
         fail("--out DIR is required (the result directory)")
+    if cluster and not 0 < connect_timeout <= MAX_CONNECT_TIMEOUT_S:
+        fail(f"--connect-timeout: must be more than 0 and at most {MAX_CONNECT_TIMEOUT_S:,} "
+             f"seconds (got {connect_timeout:g})")
+    if out is not None and not list_only:
+        output_or_exit(str(out), "directory", "--out")
     directory = out or Path(".")
     given = {"experiments": experiments, "sampler": sampler, "seed": seed, "plans": plans,
              "only": _split(only), "fix": _split(fix), "chunk_size": chunk_size,
              "months": months}
     settings, levers = _settings_from(directory, resume, given, levers)
+    if levers is not None:
+        _levers_or_exit(levers)  # before anything is written into --out
     s = load_or_exit(scenario)
     try:
         if list_only:
@@ -226,6 +249,16 @@ def explore_command(
     if report.repaired:
         fail("these chunks failed their checksum, were set aside (*.corrupt) and redone: "
              + ", ".join(report.repaired) + "; check the disk", code=EXIT_BAD_INPUT)
+
+
+def _levers_or_exit(path: Path) -> None:
+    from forceplan.explore import ExploreError
+    from forceplan.explore.levers import read_levers
+
+    try:
+        read_levers(path)
+    except ExploreError as exc:
+        fail(f"--levers {exc}")
 
 
 def _num(x: float) -> str:
@@ -323,6 +356,20 @@ def _render_run(results: Results, pool: str, seconds: float, rows_run: int,
                   f"forceplan sensitivity {where} --outcome p_offensive_end", hang=6)
 
 
+@contextmanager
+def _reading(directory: Path) -> Iterator[None]:
+    """A chunk file that cannot be read (damaged, cut short, removed) named, not a traceback."""
+    import pyarrow as pa
+
+    try:
+        yield
+    except (OSError, pa.ArrowException) as exc:
+        why = (f"{exc.filename or exc} is missing" if isinstance(exc, FileNotFoundError)
+               else str(exc).splitlines()[0])
+        fail(f"{directory}: cannot read its results ({why}); "
+             "`forceplan explore ... --resume` checks and redoes damaged chunks")
+
+
 def _open(directory: Path) -> Results:
     _need_extra()
     from forceplan.explore import ExploreError, open_results
@@ -349,30 +396,34 @@ def discover_command(
         typer.Option("--inputs", help="Inputs PRIM may use ('*' matches anything; "
                      "repeatable) [default: all, and the levers]."),
     ] = None,
-    box: Annotated[int | None, typer.Option("--box", help="Choose this step of the "
+    box: Annotated[int | None, typer.Option("--box", min=0, help="Choose this step of the "
                                             "peeling trajectory.")] = None,
     min_coverage: Annotated[float, typer.Option("--min-coverage", help="Least coverage the "
                                                 "chosen box may have (0-1).")] = 0.0,
-    max_inputs: Annotated[int, typer.Option("--max-inputs", help="Inputs PRIM considers "
+    max_inputs: Annotated[int, typer.Option("--max-inputs", min=1, help="Inputs PRIM considers "
                                             "(the best separating ones).")] = 8,
-    max_rows: Annotated[int, typer.Option("--max-rows", help="Most experiments PRIM reads "
+    max_rows: Annotated[int, typer.Option("--max-rows", min=2, help="Most experiments PRIM reads "
                                           "(a seeded random subset).")] = 20_000,
-    save: Annotated[Path | None, typer.Option("--save", help="Write the box and trade-off "
-                                              "here (default DIR/discover/<condition>).")] = None,
+    save: Annotated[Path | None, typer.Option(
+        "--save", metavar="DIR",
+        help="Write the box and trade-off here (default DIR/discover/<condition>).")] = None,
 ) -> None:
     """Find where in input space a condition holds (PRIM); print the trade-off and the box."""
     results = _open(directory)
     from forceplan.explore import ExploreError
     from forceplan.explore.analysis import discover_in
 
-    try:
-        found = discover_in(results, where, lever or (), _split(inputs), among, box=box,
-                            min_coverage=min_coverage,
-                            max_inputs=max_inputs, max_rows=max_rows)
-    except ExploreError as exc:
-        fail(str(exc))
+    target = outputs_or_exit(
+        save=(str(save or directory / "discover" / _slug(where)), "directory"))["save"]
+    assert target is not None
+    with _reading(directory):
+        try:
+            found = discover_in(results, where, lever or (), _split(inputs), among, box=box,
+                                min_coverage=min_coverage,
+                                max_inputs=max_inputs, max_rows=max_rows)
+        except ExploreError as exc:
+            fail(str(exc))
     _render_discovery(found)
-    target = save or directory / "discover" / _slug(where)
     _save_discovery(found, target)
     print_wrapped(f"wrote {escape(str(target))}/box.json and trajectory.csv")
 
@@ -382,11 +433,13 @@ def _slug(text: str) -> str:
 
 
 def _save_discovery(found: Discovery, target: Path) -> None:
-    from forceplan.cli.common import SCHEMA_VERSION, write_atomic
+    from forceplan.cli.common import SCHEMA_VERSION
 
     payload = {"schema_version": SCHEMA_VERSION, **found.to_json()}
-    write_atomic(target / "box.json", json.dumps(payload, indent=1) + "\n")
-    write_atomic(target / "trajectory.csv", found.trajectory.to_csv(index=False))
+    with writing() as out:  # both files, or neither
+        folder = out.directory(target, ["box.json", "trajectory.csv"])
+        folder.write_text("box.json", json.dumps(payload, indent=1) + "\n")
+        folder.write_text("trajectory.csv", found.trajectory.to_csv(index=False))
 
 
 def _render_discovery(found: Discovery) -> None:
@@ -435,17 +488,18 @@ def sensitivity_command(
     lever: LeverFilter = None,
     method: Annotated[str, typer.Option("--method", help="auto (Sobol for --sampler sobol "
                                         "runs, else extra trees), sobol or trees.")] = "auto",
-    top: Annotated[int, typer.Option("--top", help="Inputs in the tornado.")] = 12,
+    top: Annotated[int, typer.Option("--top", min=1, help="Inputs in the tornado.")] = 12,
 ) -> None:
     """Which inputs drive an outcome: Sobol indices or feature scores, as a tornado."""
     results = _open(directory)
     from forceplan.explore import ExploreError
     from forceplan.explore.analysis import sensitivity_in
 
-    try:
-        analyses = sensitivity_in(results, outcome, lever or (), method)
-    except ExploreError as exc:
-        fail(str(exc))
+    with _reading(directory):
+        try:
+            analyses = sensitivity_in(results, outcome, lever or (), method)
+        except ExploreError as exc:
+            fail(str(exc))
     for label, found in analyses:
         _render_tornado(label, found, top)
 

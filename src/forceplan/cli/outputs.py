@@ -75,6 +75,9 @@ def check_output(path: str | None, kind: str, option: str) -> Path | None:
         raise OutputError(f"{option}: the path is empty")
     if "\0" in path:
         raise OutputError(f"{option}: the path contains a NUL character")
+    if path == "-":  # many tools read it as standard output; here it would be a file named -
+        raise OutputError(f"{option} -: this option writes a file, not standard output; "
+                          "give a path (./- for a file named '-')")
     given = Path(path)
     for part in given.parts:
         if len(os.fsencode(part)) > _NAME_MAX - 40:
@@ -111,6 +114,23 @@ def _check_existing(given: Path, path: str, kind: str, option: str) -> Path:
     return target
 
 
+#: Outputs whose format readers tell by the file's ending (Excel refuses a workbook named
+#: ``.txt``; a browser shows an ``.txt`` report as source), by option.
+SUFFIXES = {"--xlsx": (".xlsx",), "--html": (".html", ".htm"),
+            "--netcdf": (".nc", ".nc4", ".cdf")}
+
+
+def check_suffix(option: str, path: Path | None) -> None:
+    """Refuse an output whose name does not end as its format must (see :data:`SUFFIXES`)."""
+    wanted = SUFFIXES.get(option)
+    if path is None or wanted is None or path.suffix.lower() in wanted:
+        return
+    raise OutputError(
+        f"{option} {path}: the name must end in {' or '.join(wanted)} (the format of this "
+        "output); rename it"
+    )
+
+
 def check_distinct(paths: dict[str, Path | None]) -> None:
     """Refuse two options naming the same output (one would overwrite the other)."""
     seen: dict[Path, str] = {}
@@ -121,6 +141,35 @@ def check_distinct(paths: dict[str, Path | None]) -> None:
         if key in seen:
             raise OutputError(f"{seen[key]} and {option} name the same output {path}")
         seen[key] = option
+
+
+def check_not_inputs(outputs: dict[str, Path | None], inputs: list[str]) -> None:
+    """Refuse an output that is one of the command's input files (through any link)."""
+    for option, path in outputs.items():
+        if path is None or not path.is_file():
+            continue
+        for ref in inputs:
+            if _same_file(path, ref):
+                raise OutputError(
+                    f"{option} {path}: is also an input of this command ({ref}); refusing "
+                    "to write over it"
+                )
+
+
+def _same_file(path: Path, other: str) -> bool:
+    try:
+        return os.path.isfile(other) and os.path.samefile(path, other)
+    except (OSError, ValueError):
+        return False
+
+
+def _check_not_read(target: Path) -> None:
+    """Refuse to replace a file this process read as input (a scenario's base, its CSV)."""
+    files = sys.modules.get("forceplan.scenario.files")  # nothing read if never imported
+    if files is not None and target.exists() and files.was_read(target):
+        raise OutputError(
+            f"{target}: is one of this command's input files; refusing to write over it"
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -275,6 +324,7 @@ class DirectoryOutput:
         if name not in self.names:
             raise ValueError(f"{name} is not one of this output's files")
         final = self.target / name
+        _check_not_read(final)
         if self.swap:
             tmp = self.temp_dir / name
         else:
@@ -330,6 +380,7 @@ class Outputs:
 
     def temporary(self, target: Path) -> Path:
         """A temporary path beside ``target`` for a writer that takes a path (netCDF)."""
+        _check_not_read(target)
         self._make_parent(target)
         remove_stale(target.parent)
         tmp = _temp_name(target)

@@ -132,7 +132,8 @@ def plan_command(
 ) -> None:
     """Allocate units to missions phase by phase (a MIP solved with HiGHS) and show the plan."""
     targets = outputs_or_exit(
-        json=(json_path, "file"), csv=(csv_dir, "directory"), xlsx=(xlsx_path, "file")
+        [scenario, db],
+        json=(json_path, "file"), csv=(csv_dir, "directory"), xlsx=(xlsx_path, "file"),
     )
     s = load_or_exit(scenario)
     floor = None if flank_floor is None else flank_floor.value

@@ -13,6 +13,7 @@ failed with the reason.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -52,7 +53,13 @@ def open_store_or_exit(db: str | None) -> Store:
     try:
         return Store.open(db)
     except StoreError as exc:
-        fail(str(exc), EXIT_BAD_INPUT)
+        fail(f"{exc}{from_environment(db)}", EXIT_BAD_INPUT)
+
+
+def from_environment(db: str | None) -> str:
+    """' (set by FORCEPLAN_DB)' when the store's URL came from the environment, else ''."""
+    env = os.environ.get("FORCEPLAN_DB", "").strip()
+    return " (the URL is FORCEPLAN_DB's)" if env and (db is None or db.strip() == env) else ""
 
 
 class Recorder:
@@ -69,6 +76,7 @@ class Recorder:
         rerun_of: int | None = None,
     ) -> None:
         self.enabled = enabled
+        self.db = db
         self.store: Store | DirectRecorder | None = None
         self.run_id: int | None = None
         self.started = time.perf_counter()
@@ -107,7 +115,7 @@ class Recorder:
             error, self._error = self._error, None
             if isinstance(error, StoreError):
                 self.enabled = False
-                fail(f"{error} (or run with --no-store)")
+                fail(f"{error}{from_environment(self.db)} (or run with --no-store)")
             raise error
 
     @contextmanager
@@ -131,9 +139,9 @@ class Recorder:
         self._parts = list(parts())
         try:
             self._files = self.store.write_files(self.run_id, self._parts, background=True)
-        except StoreError as exc:
+        except (StoreError, OSError) as exc:
             self._parts = None
-            fail(f"the run could not be stored: {exc}")
+            fail(f"the run could not be stored: {_why(exc)}")
 
     def finish(self, parts: Callable[[], Sequence[ResultPart]] | None = None) -> None:
         """Store the results (those staged, or ``parts()``) and say where."""
@@ -150,10 +158,10 @@ class Recorder:
         try:
             self.store.finish_run(self.run_id, self._parts, timings=self.timings,
                                   headline=headline(self._parts), files=self._files)
-        except StoreError as exc:
+        except (StoreError, OSError) as exc:  # a full disk while writing its arrays, say
             self._cancel_files()
             self.enabled = False
-            fail(f"the run could not be stored: {exc}")
+            fail(f"the run could not be stored: {_why(exc)}")
         self.enabled = False
         print_wrapped(
             f"[dim]recorded as run {self.run_id} in {self.store.where} "
@@ -179,6 +187,12 @@ class Recorder:
                 self.store.fail_run(self.run_id, reason)
         except Exception:  # the original failure is the one to report
             pass
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    return str(exc)
 
 
 @contextmanager

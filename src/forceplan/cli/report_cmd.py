@@ -51,10 +51,10 @@ def report_command(
 
     if not (html or xlsx or charts_dir):
         fail("say what to write: --html PATH, --xlsx PATH and/or --charts DIR")
+    targets = outputs_or_exit([db], html=(html, "file"), xlsx=(xlsx, "file"),
+                              charts=(charts_dir, "directory"))
     for path in (html, xlsx, charts_dir):
         check_report_path(path)
-    targets = outputs_or_exit(html=(html, "file"), xlsx=(xlsx, "file"),
-                              charts=(charts_dir, "directory"))
     store = open_store_or_exit(db)
     with console.status("reading the runs..."):
         try:

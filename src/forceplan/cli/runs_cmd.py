@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from forceplan.store import RunInfo, Store, StoredResult
 
 EXIT_DIFFERENT = 1
+#: The kinds of run the store records (``runs --kind``).
+RUN_KINDS = ("plan", "simulate", "compare")
 
 RunArg = Annotated[
     str, typer.Argument(metavar="RUN", help="Run id (from `forceplan runs`), or 'latest'.")
@@ -46,6 +49,8 @@ def runs_command(
     """List the recorded runs, newest first."""
     from forceplan.store import StoreError
 
+    if kind is not None and kind not in RUN_KINDS:
+        fail(f"--kind: unknown kind {kind!r} (one of {', '.join(RUN_KINDS)})")
     store = open_store_or_exit(db)
     try:
         if prune:
@@ -146,9 +151,14 @@ def show_command(
     ] = None,
 ) -> None:
     """Print a recorded run again: what was run, by which version, and its results."""
+    from forceplan.cli.common import outputs_or_exit
     from forceplan.cli.report_cmd import check_report_path
     from forceplan.store import StoreError
 
+    if as_json and netcdf_path:
+        fail("--json and --netcdf: choose one (--json prints the record, --netcdf writes "
+             "the Dataset)")
+    target = outputs_or_exit([db], netcdf=(netcdf_path, "file"))["netcdf"]
     check_report_path(netcdf_path)
     store = open_store_or_exit(db)
     try:
@@ -160,8 +170,8 @@ def show_command(
                        "files": [_file_dict(f) for f in files]}
             print(json.dumps(payload, indent=1))
             return
-        if netcdf_path:
-            _export_netcdf(results, netcdf_path)
+        if target is not None:
+            _export_netcdf(results, target)
             return
         _print_header(info, store)
         if info.status != "finished":
@@ -171,17 +181,16 @@ def show_command(
         fail(str(exc))
 
 
-def _export_netcdf(results: list[StoredResult], path: str) -> None:
-    from forceplan.cli.common import outputs_or_exit, writing
+def _export_netcdf(results: list[StoredResult], target: Path) -> None:
+    from forceplan.cli.common import writing
 
-    target = outputs_or_exit(netcdf=(path, "file"))["netcdf"]
     datasets = [r for r in results if r.kind == "dataset"]
-    if not datasets or target is None:
+    if not datasets:
         fail("this run has no simulation Dataset to export (only simulate runs do)")
     ds = datasets[0].dataset()
     with writing() as out:
         out.write_with(target, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
-    print_wrapped(f"wrote {escape(path)}")
+    print_wrapped(f"wrote {escape(str(target))}")
 
 
 def _file_dict(f: Any) -> dict[str, Any]:

@@ -86,7 +86,7 @@ def sources(
     from forceplan.scenario import model_numbers, scenario_hash
 
     to_stdout = json_path == "-"
-    target = None if to_stdout else outputs_or_exit(json=(json_path, "file"))["json"]
+    target = None if to_stdout else outputs_or_exit([scenario], json=(json_path, "file"))["json"]
     s = load_or_exit(scenario)
     numbers = [n for n in model_numbers(s) if not (missing and n.source)]
     if json_path is not None:

@@ -143,7 +143,8 @@ def simulate_command(
     from forceplan.simulate.drivers import drivers
     _validate_or_exit(draws, seed, months)
     targets = outputs_or_exit(
-        json=(json_path, "file"), netcdf=(netcdf_path, "file"), xlsx=(xlsx_path, "file")
+        [scenario, db],
+        json=(json_path, "file"), netcdf=(netcdf_path, "file"), xlsx=(xlsx_path, "file"),
     )
     if netcdf_path and (why := _netcdf_ready()):
         fail(why)
@@ -432,7 +433,8 @@ def compare_command(
     from forceplan.simulate import compare
 
     _validate_or_exit(draws, seed, months)
-    targets = outputs_or_exit(json=(json_path, "file"), xlsx=(xlsx_path, "file"))
+    targets = outputs_or_exit([*scenarios, db], json=(json_path, "file"),
+                              xlsx=(xlsx_path, "file"))
     loaded = [load_or_exit(name) for name in scenarios]
     labels = compare_labels(scenarios, [s.name for s in loaded])
     for note in compare_notes(labels, [scenario_hash(s) for s in loaded]):

@@ -110,12 +110,15 @@ def update_new(
     from forceplan.scenario.update_template import parse_source_text, update_template
 
     target = Path(output)
+    checked = outputs_or_exit([base], output=(output, "file"))["output"]
+    assert checked is not None
     if target.exists() and not force:
         fail(f"{output} exists; pass --force to overwrite it")
-    checked = outputs_or_exit(output=(output, "file"))["output"]
-    assert checked is not None
+    try:
+        parsed = parse_source_text(source)
+    except ValueError as exc:
+        fail(f"--source: {exc}")
     scenario = load_or_exit(base)
-    parsed = parse_source_text(source)
     text = update_template(scenario, _extends_ref(base, target), parsed)
     with writing() as out:
         out.write_text(checked, text)
@@ -123,7 +126,7 @@ def update_new(
     if parsed.missing():
         console.print(
             f"[bold yellow]warning:[/] the source lacks {', '.join(parsed.missing())}: fill it "
-            "in under [update]"
+            "in under \\[update]"
         )
 
 
@@ -171,7 +174,7 @@ def diff_command(
         if name not in OUTCOME_KEYS:
             fail(f"--outcome: unknown outcome {name!r} (one of {', '.join(OUTCOME_KEYS)})")
     groups = _groups(group)
-    json_target = outputs_or_exit(json=(json_path, "file"))["json"]
+    json_target = outputs_or_exit([base, update], json=(json_path, "file"))["json"]
     base_scenario = load_or_exit(base)
     new_scenario = load_or_exit(update)
     specs = _specs_or_exit(update)
@@ -184,6 +187,7 @@ def diff_command(
         new_label=update,
     )
     _warn(figures.warnings, strict)
+    _groups_used(groups, [figures])
     from forceplan.cli.update_view import render_attribution, render_figures, render_plan
 
     render_figures(figures)
@@ -228,13 +232,18 @@ def timeline_command(
 
     settings = _settings(draws, seed, months, backstop, method)
     groups = _groups(group)
-    json_target = outputs_or_exit(json=(json_path, "file"))["json"]
-    paths = expand_paths(updates)
+    json_target = outputs_or_exit(list(updates), json=(json_path, "file"))["json"]
     try:
-        chain = load_chain(paths)
+        chain = load_chain(expand_paths(updates))
     except ScenarioError as exc:
         _problems_exit("the timeline", exc)
     _warn([str(w) for link in chain.links for w in link.spec.warnings], strict)
+    if groups:
+        from forceplan.update import compare_figures
+
+        previous = [chain.base, *(link.scenario for link in chain.links)]
+        _groups_used(groups, [compare_figures(a, link.scenario, specs=[link.spec], groups=groups)
+                              for a, link in zip(previous, chain.links, strict=False)])
     from forceplan.cli.update_view import render_timeline
 
     with _progress("evaluating coalitions") as progress:
@@ -286,6 +295,16 @@ def _groups(raw: list[str] | None) -> list[tuple[str, tuple[str, ...]]]:
             fail(f"--group {item!r}: expected NAME=PATTERN[,PATTERN] (e.g. 'backstop=backstop.*')")
         out.append((name.strip(), globs))
     return out
+
+
+def _groups_used(groups: list[tuple[str, tuple[str, ...]]], figures: list[Any]) -> None:
+    """Refuse a --group that gathers no change (a mistyped pattern would pass unnoticed)."""
+    used = {p.label for f in figures for p in f.players}
+    for name, patterns in groups:
+        if name not in used:
+            paths = sorted({c.path for f in figures for p in f.players for c in p.changes})
+            fail(f"--group {name}={','.join(patterns)}: matches none of the changes "
+                 f"({', '.join(paths) or 'there are none'})")
 
 
 def _coalition_exit(exc: Exception) -> NoReturn:

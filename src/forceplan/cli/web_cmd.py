@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import json
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -11,13 +13,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from forceplan.cli.common import app, console, err_console, fail
+from forceplan.cli.common import app, console, err_console, fail, output_or_exit
+from forceplan.cli.helptext import Group, Typer
 from forceplan.cli.recording import DbOpt, open_store_or_exit
 from forceplan.cli.tables import print_table
 
-token_app = typer.Typer(
+token_app = Typer(  # forceplan's Typer: real metavars and checked values
     name="token", help="Bearer tokens for the web dashboard's writes (stored hashed).",
-    no_args_is_help=True,
+    no_args_is_help=True, cls=Group,
 )
 app.add_typer(token_app, name="token")
 
@@ -44,11 +47,18 @@ def serve_command(
     from forceplan.web import create_app
     from forceplan.web.settings import WebSettings, default_scenario_dir
 
+    if scenario_dir is not None:
+        output_or_exit(scenario_dir, "directory", "--scenarios")
+    sock = _listening_socket(host, port)  # a bad address or a port in use: said now, in words
     if not _loopback(host):
         err_console.print(f"[bold yellow]warning:[/] listening on {escape(host)}: other machines "
                           "can reach this server; reads are "
                           f"{'closed' if closed_reads else 'open to anyone who can reach it'}")
-    store = open_store_or_exit(db)
+    try:
+        store = open_store_or_exit(db)
+    except BaseException:
+        sock.close()
+        raise
     settings = WebSettings(
         db_url=store.url, open_reads=not closed_reads, workers=workers, prewarm=True,
         scenario_dir=Path(scenario_dir) if scenario_dir else default_scenario_dir(),
@@ -57,9 +67,37 @@ def serve_command(
     from forceplan.cli import STOP_HOOKS
 
     STOP_HOOKS.append(web_app.state.services.close)
-    console.print(f"forceplan dashboard on http://{escape(host)}:{port}/ (run store: "
+    shown = f"[{host}]" if ":" in host else host  # an IPv6 address, as a URL writes it
+    console.print(f"forceplan dashboard on http://{escape(shown)}:{port}/ (run store: "
                   f"{escape(store.where)}); Ctrl-C stops it", highlight=False, soft_wrap=True)
-    uvicorn.run(web_app, host=host, port=port, log_level="warning")
+    config = uvicorn.Config(web_app, host=host, port=port, log_level="warning")
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` for uvicorn, or exit 2 saying which option is wrong."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except (OSError, UnicodeError) as exc:
+        fail(f"--host {host}: not an address or a host name this machine knows "
+             f"({getattr(exc, 'strerror', None) or exc})")
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            fail(f"--port {port}: already in use on {host} (another server listens there); "
+                 "choose another --port")
+        if exc.errno == errno.EADDRNOTAVAIL:
+            fail(f"--host {host}: not an address of this machine")
+        if exc.errno == errno.EACCES:
+            fail(f"--port {port}: permission denied (ports below 1024 need administrator "
+                 "rights)")
+        fail(f"--host {host} --port {port}: cannot listen there ({exc.strerror or exc})")
+    return sock
 
 
 def _loopback(host: str) -> bool:

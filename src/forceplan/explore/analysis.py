@@ -66,10 +66,7 @@ def discover_in(results: Results, where: str, filters: Sequence[str] = (),
     """
     data = frame(results, filters)
     if among:
-        try:
-            keep = cases_of_interest(data, among)
-        except ExploreError as exc:
-            raise ExploreError("--among", exc.message) from None
+        keep = cases_of_interest(data, among, "--among")
         data = data[keep.to_numpy()].reset_index(drop=True)
     candidates = results.inputs + [f"{n}_code" for n in results.levers if n not in
                                    _parse_filters(results, filters)]

@@ -2,8 +2,9 @@
 
 Steps (docs/explore.md, "Discovery"):
 
-1. the condition (``--where``, a pandas expression over outcome, input and
-   lever columns) marks each experiment as a case of interest or not;
+1. the condition (``--where``, an expression over outcome, input and lever
+   columns in the small language of :mod:`forceplan.explore.condition`)
+   marks each experiment as a case of interest or not;
 2. screening: PRIM's cost grows with the square of the number of inputs, so
    it runs on the ``max_inputs`` inputs that best separate cases from the rest
    (extra-trees feature scores), over at most ``max_rows`` experiments (a
@@ -27,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forceplan.explore.condition import evaluate
 from forceplan.explore.errors import ExploreError
 
 
@@ -69,23 +71,12 @@ class Discovery:
         }
 
 
-def cases_of_interest(frame: pd.DataFrame, where: str) -> pd.Series:
-    """Evaluate ``where`` on every row; a clear error for a bad expression."""
-    if not where.strip():
-        raise ExploreError("--where", "is empty; give a condition such as 'coverage_mean < 0.9'")
-    try:
-        result = frame.eval(where, engine="python")
-    except NameError as exc:  # pandas' UndefinedVariableError
-        raise ExploreError("--where", f"{exc}; columns: {', '.join(frame.columns)}") from None
-    except (SyntaxError, ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise ExploreError("--where", f"cannot evaluate {where!r}: {exc}") from None
-    if not isinstance(result, pd.Series) or result.dtype != bool:
-        raise ExploreError(
-            "--where",
-            f"{where!r} is not a condition (true or false for each experiment), "
-            "e.g. 'coverage_mean < 0.9'",
-        )
-    return result
+def cases_of_interest(frame: pd.DataFrame, where: str, option: str = "--where") -> pd.Series:
+    """Evaluate ``where`` on every row (see :mod:`forceplan.explore.condition`, never
+    Python's eval); a clear error for a bad expression."""
+    flags = evaluate(where, {str(c): frame[c].to_numpy() for c in frame.columns}, len(frame),
+                     option)
+    return pd.Series(flags, index=frame.index)
 
 
 def screen(x: pd.DataFrame, y: np.ndarray, keep: int, seed: int) -> list[str]:

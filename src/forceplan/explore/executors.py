@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from typing import Any
 from forceplan._processes import process_pool
 from forceplan.explore.errors import ExploreError
 
+#: Seconds past --connect-timeout before a connection attempt that hangs is abandoned.
+CONNECT_GRACE_S = 3.0
 _ADDRESS = re.compile(r"^(tcp|tls|ucx|inproc)://[^\s/:]+(:\d+)?$")
 
 
@@ -32,15 +35,24 @@ class Pool:
     broadcast: Callable[[dict[str, Any]], None] | None = None
 
 
+#: Most local worker processes (each holds a copy of the model; more than this is a typo).
+MAX_WORKERS = 1024
+
+
+def check_workers(count: int) -> int:
+    """``count`` if it is a number of local worker processes one may start; else ExploreError."""
+    if not 1 <= count <= MAX_WORKERS:
+        raise ExploreError("--workers", f"must be between 1 and {MAX_WORKERS:,} (got {count})")
+    return count
+
+
 def local_pool(workers: int | None = None) -> Pool:
     """A process pool on this machine (default: one worker per core).
 
     Workers start from a fork server that has already imported the model, so
     they start fast and never inherit the parent's threads.
     """
-    count = workers if workers is not None else (os.cpu_count() or 1)
-    if count < 1:
-        raise ExploreError("--workers", f"must be at least 1 (got {count})")
+    count = check_workers(workers if workers is not None else (os.cpu_count() or 1))
     executor = process_pool(count, ["forceplan.explore.worker"])
     return Pool(executor, count, f"{count} local worker process{'es' if count > 1 else ''}",
                 lambda: executor.shutdown(wait=True, cancel_futures=True))
@@ -59,11 +71,16 @@ def dask_pool(address: str, timeout_s: float = 10.0) -> Pool:
             "--cluster", "needs dask distributed: pip install 'forceplan[explore]'"
         ) from None
     try:
-        client = Client(address, timeout=f"{timeout_s}s", set_as_default=False)
+        client = _connect(_quiet(Client), address, timeout_s)
     except (OSError, TimeoutError) as exc:
         raise ExploreError(
-            "--cluster", f"cannot reach a Dask scheduler at {address} ({exc.__class__.__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else 'no answer'})"
+            "--cluster", f"cannot reach a Dask scheduler at {address} within {timeout_s:g} s "
+            f"({exc.__class__.__name__}: {_first_line(exc)})"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - something answered, but not Dask's protocol
+        raise ExploreError(
+            "--cluster", f"{address} answered, but not as a Dask scheduler "
+            f"({exc.__class__.__name__}: {_first_line(exc)})"
         ) from None
     try:  # workers started a moment ago may still be connecting
         client.wait_for_workers(1, timeout=timeout_s)
@@ -89,6 +106,49 @@ def dask_pool(address: str, timeout_s: float = 10.0) -> Pool:
     return Pool(client.get_executor(pure=False), threads,
                 f"Dask cluster {address} ({workers} workers, {threads} threads)", close,
                 broadcast)
+
+
+def _quiet(client_class: Any) -> Any:
+    """distributed's Client whose finaliser does nothing: forceplan closes the clients it
+    uses, and a half-made one (something not Dask answered) would wait 4 s at exit and
+    print a traceback."""
+
+    class QuietClient(client_class):
+        def __del__(self) -> None:
+            return None
+
+    return QuietClient
+
+
+def _connect(client_class: Any, address: str, timeout_s: float) -> Any:
+    """``Client(address)`` within ``timeout_s`` (plus a little), whatever answers there.
+
+    distributed's own timeout covers the TCP connection, not what follows: a
+    server that accepts and then says nothing kept it waiting for ever. The
+    attempt runs in a daemon thread that is abandoned when the time is up.
+    """
+    box: dict[str, Any] = {}
+
+    def attempt() -> None:
+        try:
+            box["client"] = client_class(address, timeout=f"{timeout_s}s", set_as_default=False)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=attempt, name="forceplan-dask-connect", daemon=True)
+    thread.start()
+    thread.join(timeout_s + CONNECT_GRACE_S)
+    if thread.is_alive():
+        raise TimeoutError(f"no answer within {timeout_s:g} s; something accepts connections "
+                           "there but does not speak Dask's protocol")
+    if "error" in box:
+        raise box["error"]
+    return box["client"]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc)
+    return text.splitlines()[0][:200] if text else "no answer"
 
 
 def given_pool(executor: Executor, workers: int | None = None) -> Pool:

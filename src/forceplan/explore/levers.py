@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from pydantic import ValidationError
 
 from forceplan.explore.errors import ExploreError
 from forceplan.scenario import Levers, Scenario, ScenarioError, load_scenario
+from forceplan.scenario.files import read_toml
 
 #: figure paths (``*`` a wildcard) that a lever sets, so they leave the sample
 LEVER_PATHS: dict[str, dict[str, str]] = {
@@ -70,13 +70,12 @@ class LeverSet:
 def read_levers(path: str | Path) -> Levers:
     """The ``[levers]`` table of a TOML file, validated; errors name the file and field."""
     file = Path(path)
-    try:
-        with file.open("rb") as fh:
-            raw = tomllib.load(fh)
-    except OSError as exc:
-        raise ExploreError(str(file), f"cannot read the levers file: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ExploreError(str(file), f"TOML syntax error: {exc}") from None
+    try:  # regular files only, a size limit, UTF-8, no control characters
+        raw = read_toml(file, "levers file")
+    except ScenarioError as exc:
+        problem = exc.problems[0]
+        where = f"{problem.location}: " if problem.location else ""
+        raise ExploreError(str(file), f"{where}{problem.message}") from None
     if "levers" not in raw:
         raise ExploreError(str(file), "no [levers] table (e.g. [levers] backstop = [true, false])")
     if set(raw) != {"levers"}:

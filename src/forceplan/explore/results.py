@@ -29,6 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks, one run at a time is the user's care
+    fcntl = None  # type: ignore[assignment]
+
 import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
@@ -158,11 +163,15 @@ class Journal:
         if not self.path.exists():
             return []
         entries = []
-        for line in self.path.read_text().splitlines():
+        for line in self.path.read_bytes().decode("utf-8", "replace").splitlines():
             try:
-                entries.append(json.loads(line))
+                entry = json.loads(line)
             except json.JSONDecodeError:
                 continue  # a line torn by a crash: that item is simply not finished
+            if (isinstance(entry, dict) and isinstance(entry.get("item"), str)
+                    and isinstance(entry.get("file"), str)
+                    and isinstance(entry.get("sha256"), str)):
+                entries.append(entry)  # anything else: a line torn or damaged, not finished
         return entries
 
     def append(self, entry: dict[str, Any]) -> None:
@@ -172,18 +181,77 @@ class Journal:
             os.fsync(fh.fileno())
 
 
+#: What a manifest must hold, and of which JSON type, for anything here to read it.
+_MANIFEST_SHAPE: dict[str, type] = {
+    "scenario": dict, "settings": dict, "levers": dict, "dimensions": list, "outcomes": list,
+    "plan_design": dict, "chunks": list, "experiments": int,
+}
+
+
+LOCK = ".forceplan-explore.lock"
+
+
+@contextmanager
+def exclusive(directory: Path) -> Iterator[None]:
+    """Hold DIR for one writer: a second ``explore`` into it at the same time is refused
+    (two runs would otherwise mix their chunks). The lock is the kernel's (``flock``),
+    so a killed run leaves none behind."""
+    directory.mkdir(parents=True, exist_ok=True)
+    fd = os.open(directory / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ExploreError(str(directory), "another forceplan explore is writing here "
+                                   "now; wait for it to finish, or choose another --out") from None
+        yield
+    finally:
+        os.close(fd)
+
+
 def read_manifest(directory: Path) -> dict[str, Any]:
     path = directory / MANIFEST
+    if directory.exists() and not directory.is_dir():
+        raise ExploreError(str(directory), "is a file, not an explore result directory")
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         raise ExploreError(str(directory), "no manifest.json: not a forceplan explore "
                            "result directory") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ExploreError(str(path), f"unreadable manifest ({exc})") from None
-    if data.get("format") != FORMAT:
-        raise ExploreError(str(path), f"unknown format {data.get('format')!r}")
+    except OSError as exc:
+        raise ExploreError(str(path), f"cannot read the manifest: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ExploreError(str(path), f"damaged manifest, not JSON ({exc})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        found = data.get("format") if isinstance(data, dict) else None
+        raise ExploreError(str(path), f"not a forceplan explore manifest (format {found!r}, "
+                           f"expected {FORMAT!r})")
+    _check_shape(path, data)
     return dict(data)
+
+
+def _check_shape(path: Path, data: dict[str, Any]) -> None:
+    """A damaged manifest is named here, not met later as a KeyError deep in an analysis."""
+    for key, kind in _MANIFEST_SHAPE.items():
+        if not isinstance(data.get(key), kind):
+            raise ExploreError(str(path), f"damaged manifest: {key!r} is missing or not a "
+                               f"JSON {'object' if kind is dict else kind.__name__}")
+    for i, chunk in enumerate(data["chunks"]):
+        if not (isinstance(chunk, dict) and isinstance(chunk.get("id"), str)
+                and isinstance(chunk.get("file"), str)):
+            raise ExploreError(str(path), f"damaged manifest: chunks[{i}] lacks its id or file")
+    for key in ("source", "options"):
+        if key not in data["levers"]:
+            raise ExploreError(str(path), f"damaged manifest: levers.{key} is missing")
+    finished = data.get("finished", {})
+    if not isinstance(finished, dict):
+        raise ExploreError(str(path), "damaged manifest: 'finished' is not a JSON object")
+    for item, entry in finished.items():
+        if not (isinstance(entry, dict) and isinstance(entry.get("file"), str)
+                and isinstance(entry.get("sha256"), str)):
+            raise ExploreError(str(path), f"damaged manifest: finished[{item!r}] lacks its "
+                               "file or checksum")
 
 
 def finished(directory: Path, manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,14 +31,16 @@ from forceplan.explore.design import (
     build_design,
 )
 from forceplan.explore.errors import ExploreError, ExploreInterrupted
-from forceplan.explore.executors import Pool, given_pool, local_pool
+from forceplan.explore.executors import Pool, check_workers, given_pool, local_pool
 from forceplan.explore.levers import lever_set
 from forceplan.explore.results import (
     FORMAT,
     JOURNAL,
+    LOCK,
     MANIFEST,
     Journal,
     Results,
+    exclusive,
     file_sha256,
     finished,
     open_results,
@@ -213,7 +216,7 @@ def _open_directory(directory: Path, manifest: dict[str, Any], resume: bool) -> 
             for tmp in (directory / folder).glob(".*.tmp"):
                 tmp.unlink(missing_ok=True)
         return theirs
-    if directory.exists() and any(directory.iterdir()):
+    if directory.exists() and any(p.name != LOCK for p in directory.iterdir()):
         raise ExploreError(str(directory), "is not empty and holds no explore results; "
                            "choose an empty or new directory")
     directory.mkdir(parents=True, exist_ok=True)
@@ -399,8 +402,24 @@ def explore(
     if a worker fails or the run is interrupted (finished chunks are kept).
     """
     settings = settings or Settings()
+    if workers is not None:
+        check_workers(workers)  # before anything is written
     design = prepare(scenario, settings, levers)
     directory = Path(out)
+    with ExitStack() as held:
+        try:
+            held.enter_context(exclusive(directory))
+        except ExploreError:  # another run writes there: the caller's pool goes unused
+            if pool is not None:
+                pool.close()
+            raise
+        return _explore(design, scenario, directory, scenario_ref, resume, pool, executor,
+                        workers, progress)
+
+
+def _explore(design: Design, scenario: Scenario, directory: Path, scenario_ref: str,
+             resume: bool, pool: Pool | None, executor: Executor | None, workers: int | None,
+             progress: Progress | None) -> RunReport:
     manifest = _open_directory(directory, manifest_for(design, scenario, scenario_ref), resume)
     report = RunReport(open_results(directory), design)
     done = finished(directory, manifest)

@@ -24,6 +24,7 @@ value; ``--fix NAME[=VALUE]`` holds one (at VALUE, else its central value).
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ FIGURE_UNITS: dict[str, str] = {
     "credibility": "probability",
     "max_deviation": "share",
     "exit_hazard_per_year": "probability per year",
+    "cost_factor": "multiple of the reference pay and running costs",
 }
 _TREATY_UNITS = {"units": "units", "personnel": "personnel", "displacement_tonnes": "tonnes"}
 
@@ -167,7 +169,7 @@ def _figure_distribution(path: str, fig: Figure, scenario: Scenario) -> Uncertai
         stated = "triangular"  # the simulation's own form for a unit cost (costs.py)
     description = fig.note or path
     common: dict[str, Any] = {
-        "unit": figure_unit(path, scenario),
+        "unit": figure_unit(path, scenario) or None,  # a blank unit is refused
         "description": description,
         "source": fig.source,
     }
@@ -209,9 +211,12 @@ def _parse_fix(items: Iterable[str]) -> dict[str, float | None]:
             out[name] = None
             continue
         try:
-            out[name] = float(value)
+            number = float(value)
         except ValueError:
             raise ExploreError("--fix", f"{item!r}: {value!r} is not a number") from None
+        if not math.isfinite(number):
+            raise ExploreError("--fix", f"{item!r}: the value must be a finite number")
+        out[name] = number
     return out
 
 
@@ -307,3 +312,13 @@ def _check_fixed(dim: Dimension, value: float) -> None:
             "--fix",
             f"{dim.name}={value:g} lies outside its range [{dist.low:g}, {dist.high:g}]",
         )
+    if dim.stage == "simulation":  # a value the model would read: within its domain
+        from forceplan.scenario.defaults import known_parameters
+        from forceplan.scenario.uncertainty import domain_interval
+
+        known = known_parameters().get(dim.target)
+        domains = [domain_interval(dist.domain)] if dist.domain is not None else []
+        domains += [known.interval] if known is not None else []
+        for domain in domains:
+            if (reason := domain.reason(value)) is not None:
+                raise ExploreError("--fix", f"{dim.name}={value:g}: {reason}")

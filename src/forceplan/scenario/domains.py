@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -157,3 +158,32 @@ def did_you_mean(word: str, known: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest known word, or an empty string."""
     close = difflib.get_close_matches(word, list(known), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# ---------------------------------------------------------------------------
+# Text: what a name, title, source or note may hold
+# ---------------------------------------------------------------------------
+
+#: Control characters no input text may hold: C0 (tab, line feed and carriage return
+#: aside), DEL, C1 and the bidirectional embeddings, overrides and isolates. Printed,
+#: they would drive the reader's terminal (``\x1b[31m``) or reorder what it shows.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def control_character(text: str) -> str | None:
+    """Why ``text`` may not be used (its first control character, named), or None."""
+    bad = CONTROL.search(text.replace("\r\n", "\n"))
+    if bad is None:
+        return None
+    return f"contains a control character (U+{ord(bad.group()):04X}); remove it"
+
+
+def text_problem(text: str) -> str | None:
+    """Why a text field may not hold ``text`` (blank, or a control character), or None.
+
+    A blank text is refused rather than read as "none": a blank ``source`` would
+    count a number as cited, a blank name leaves a row unlabelled.
+    """
+    if not text.strip():
+        return "is blank: write the text, or leave the key out"
+    return control_character(text)

@@ -19,10 +19,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import core_schema
 
-from forceplan.scenario.domains import MAGNITUDE_LIMIT, NAMED_DOMAINS, Interval, interval
+from forceplan.scenario.domains import (
+    MAGNITUDE_LIMIT,
+    NAMED_DOMAINS,
+    Interval,
+    interval,
+    text_problem,
+)
 
 #: A float that must be a real, finite number (no NaN, no infinity, no bool, no string).
 FiniteFloat = Annotated[float, Field(strict=True, allow_inf_nan=False)]
@@ -33,9 +46,34 @@ BoundedFloat = Annotated[
 
 
 class Frozen(BaseModel):
-    """Base for every scenario model: immutable, unknown keys rejected."""
+    """Base for every scenario model: immutable, unknown keys rejected, text checked.
+
+    Every text a model holds (a field, an item of a list, a key or value of a
+    table) must be neither blank nor hold a control character
+    (:func:`~forceplan.scenario.domains.text_problem`).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        for text in _texts(value):
+            reason = text_problem(text)
+            if reason is not None:
+                raise ValueError(reason if text is value else f"{text!r} {reason}")
+        return value
+
+
+def _texts(value: Any) -> list[str]:
+    """The texts a field's value holds directly (itself, list items, table keys and values)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, tuple | list):
+        return [v for v in value if isinstance(v, str)]
+    if isinstance(value, dict):
+        return [t for k, v in value.items() for t in (k, v) if isinstance(t, str)]
+    return []
 
 
 class Figure(Frozen):

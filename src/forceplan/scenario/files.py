@@ -1,23 +1,53 @@
-"""Reading input files safely: regular files only, a size limit, UTF-8, bounded nesting.
+"""Reading input files safely: regular files only, a size limit, UTF-8, bounded nesting,
+no control characters.
 
 Every failure is a :class:`ScenarioError` naming the file; nothing here lets an
-``OSError``, ``UnicodeDecodeError`` or ``RecursionError`` escape.
+``OSError``, ``UnicodeDecodeError`` or ``RecursionError`` escape. Text may not
+hold control characters (tab and line ends aside) or bidirectional overrides,
+written in the file or as a TOML escape (``"\u001b[31m"``): printed, they would
+drive the reader's terminal or reorder what it shows.
+
+Every file read is remembered (:func:`was_read`) so that the command line
+refuses to write an output over one of its own inputs.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+import threading
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from forceplan.scenario.domains import CONTROL, control_character
 from forceplan.scenario.errors import Problem, ScenarioError
 
 #: Largest scenario TOML or CSV table read (the flagship's files are under 60 KB).
 MAX_FILE_BYTES = 4 * 1024 * 1024
 #: Deepest nesting of tables and arrays in a scenario (the schema needs 6).
 MAX_NESTING = 20
+
+
+_read_lock = threading.Lock()
+_read: set[tuple[int, int]] = set()
+
+
+def was_read(path: str | Path) -> bool:
+    """Whether this process has read ``path`` (the same file, through any link) as input."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return False
+    with _read_lock:
+        return (info.st_dev, info.st_ino) in _read
+
+
+def forget_reads() -> None:
+    """Start a new record of files read (a command line starting its work)."""
+    with _read_lock:
+        _read.clear()
 
 
 def _fail(path: Path | str, message: str, location: str = "") -> ScenarioError:
@@ -49,7 +79,10 @@ def read_bytes(path: Path, what: str) -> bytes:
         raise _fail(path, f"cannot read {what}: {_reason(exc)}") from None
     try:
         with os.fdopen(fd, "rb") as fh:
-            _check_regular(os.fstat(fh.fileno()).st_mode, path, what)
+            info = os.fstat(fh.fileno())
+            _check_regular(info.st_mode, path, what)
+            with _read_lock:
+                _read.add((info.st_dev, info.st_ino))
             data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise _fail(path, f"cannot read {what}: {_reason(exc)}") from None
@@ -75,7 +108,15 @@ def read_text(path: Path, what: str) -> str:
             "save the file as UTF-8",
             f"line {line}",
         ) from None
-    return text.removeprefix("\ufeff")
+    text = text.removeprefix("\ufeff")
+    bad = CONTROL.search(text.replace("\r\n", "\n"))
+    if bad is not None:
+        before = text[: bad.start()]
+        line = before.count("\n") + 1
+        column = bad.start() - (before.rfind("\n") + 1) + 1
+        raise _fail(path, f"contains a control character (U+{ord(bad.group()):04X}) at column "
+                    f"{column}; remove it", f"line {line}")
+    return text
 
 
 def read_toml(path: Path, what: str = "scenario file") -> dict[str, Any]:
@@ -90,7 +131,27 @@ def read_toml(path: Path, what: str = "scenario file") -> dict[str, Any]:
     where = too_deep(data)
     if where is not None:
         raise _fail(path, f"nested more than {MAX_NESTING} levels deep", where)
+    for location, text in _strings(data):
+        reason = control_character(text)
+        if reason is not None:
+            raise _fail(path, reason, location)
     return data
+
+
+def _strings(data: Any) -> Iterator[tuple[str, str]]:
+    """Every key and text value of a parsed TOML document, with its dotted location."""
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                where = f"{path}.{key}" if path else str(key)
+                yield where, str(key)
+                stack.append((value, where))
+        elif isinstance(node, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
+        elif isinstance(node, str):
+            yield path, node
 
 
 def too_deep(data: Any, limit: int = MAX_NESTING) -> str | None:

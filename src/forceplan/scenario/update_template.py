@@ -8,6 +8,7 @@ appears without code here.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any
@@ -28,9 +29,18 @@ _DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 
 
 def parse_source_text(text: str) -> UpdateSource:
-    """'Outlet, Title, 2025-04-10' -> UpdateSource (best effort; a missing part stays empty)."""
+    """'Outlet, Title, 2025-04-10' -> UpdateSource (best effort; a missing part stays empty).
+
+    Raises ValueError for a date that does not exist (``2025-13-45``): written
+    into the template as it stands it would make the file unreadable TOML.
+    """
     match = _DATE.search(text)
     date = match.group(1) if match else ""
+    if date:
+        try:
+            dt.date.fromisoformat(date)
+        except ValueError:
+            raise ValueError(f"{date} is not a date (YYYY-MM-DD)") from None
     rest = (text[: match.start()] + text[match.end() :]) if match else text
     parts = [p.strip() for p in rest.split(",") if p.strip()]
     outlet = parts[0] if parts else ""
@@ -44,7 +54,9 @@ def _toml(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return f"{value:g}" if value != int(value) else str(int(value))
+        # repr: the shortest text that reads back as the same number ({:g} kept 6 digits,
+        # so uncommenting a line of 1234.5678 would have set 1234.57)
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if isinstance(value, int):
         return str(value)
     return json.dumps(value, ensure_ascii=False)

@@ -14,6 +14,8 @@ import hashlib
 import os
 from pathlib import Path
 
+from forceplan.store.errors import StoreError
+
 DB_ENV = "FORCEPLAN_DB"
 FILES_ENV = "FORCEPLAN_STORE_FILES"
 DB_FILE_NAME = "runs.sqlite"
@@ -72,3 +74,16 @@ def _without_password(url: str) -> str:
 def display_url(url: str) -> str:
     """The URL as it may be printed (password hidden)."""
     return _without_password(url)
+
+
+def check_files_folder(files: Path) -> Path:
+    """The folder for the store's arrays, or StoreError if a file stands in its way."""
+    ancestor = files
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise StoreError(
+            f"the run store keeps its arrays in {files}, but {ancestor} is not a folder "
+            "(FORCEPLAN_STORE_FILES chooses another)"
+        )
+    return files

@@ -9,8 +9,10 @@ that does not answer is reported within seconds.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -52,8 +54,11 @@ def make_engine(url: str) -> sa.Engine:
 
 def _sqlite_engine(url: str) -> sa.Engine:
     path = sqlite_path(url)
-    if path is not None and not path.parent.is_dir():
-        raise StoreError(f"cannot open the run store at {url}: folder {path.parent} does not exist")
+    if sa.engine.make_url(url).database in (None, "", ":memory:"):  # sqlite://, :memory:
+        raise StoreError(f"{url}: an in-memory database forgets every run when the command "
+                         "ends; give a file, e.g. sqlite:///path/runs.sqlite")
+    if path is not None:
+        _check_sqlite_file(url, path)
     engine = sa.create_engine(url)
 
     @event.listens_for(engine, "connect")
@@ -73,6 +78,22 @@ def _sqlite_engine(url: str) -> sa.Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _check_sqlite_file(url: str, path: Path) -> None:
+    """An SQLite file that cannot be, said in words (SQLite says 'unable to open database file')."""
+    where = f"cannot open the run store at {url}"
+    if not path.parent.is_dir():
+        raise StoreError(f"{where}: folder {path.parent} does not exist")
+    if path.is_dir():
+        raise StoreError(f"{where}: {path} is a directory, not a database file")
+    if path.exists() and not path.is_file():
+        raise StoreError(f"{where}: {path} is not a regular file")
+    if path.exists() and not os.access(path, os.R_OK):
+        raise StoreError(f"{where}: permission denied: cannot read {path}")
+    if not path.exists() and not os.access(path.parent, os.W_OK | os.X_OK):
+        raise StoreError(f"{where}: permission denied: cannot create {path.name} in folder "
+                         f"{path.parent}")
 
 
 def _postgres_engine(parsed: sa.URL) -> sa.Engine:

@@ -287,11 +287,16 @@ class DirectRecorder:
 def open_recorder(url: str | None = None) -> DirectRecorder | Store:
     """What records a CLI run: a :class:`DirectRecorder` when the store allows, else a
     :class:`~forceplan.store.Store` (which creates or upgrades the store first)."""
-    from forceplan.store.config import default_url
+    from forceplan.store.config import check_files_folder, default_url
 
     url = url or default_url()
     direct = DirectRecorder.open(url)
     if direct is not None:
+        try:
+            check_files_folder(direct.files)  # a file in the way: said now, not after the work
+        except StoreError:
+            direct.close()
+            raise
         return direct
     from forceplan.store.store import Store
 

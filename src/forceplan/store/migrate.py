@@ -52,11 +52,15 @@ def _check_upgradable(conn: sa.Connection, revision: str | None, where: str) -> 
             f"{revision}; this forceplan knows up to {HEAD}): upgrade forceplan, or choose "
             "another store with --db"
         )
-    if revision is None and sa.inspect(conn).has_table("runs"):
-        raise StoreError(
-            f"{where} holds a 'runs' table but no forceplan schema revision: "
-            "it is not a forceplan run store; choose another with --db"
-        )
+    if revision is None:
+        tables = sorted(sa.inspect(conn).get_table_names())
+        if tables:  # someone else's database: never add forceplan's tables to it
+            shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+            raise StoreError(
+                f"{where} holds tables ({shown}) but no forceplan schema revision: it is "
+                "not a forceplan run store; choose another with --db (a new file, or an "
+                "empty database)"
+            )
 
 
 def upgrade(engine: sa.Engine, target: str = HEAD) -> None:

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 from forceplan.store import rows
 from forceplan.store import schema as t
-from forceplan.store.config import default_url, display_url, files_dir
+from forceplan.store.config import check_files_folder, default_url, display_url, files_dir
 from forceplan.store.db import database_error, make_engine, write_transaction
 from forceplan.store.errors import StoreError
 from forceplan.store.files import PendingFile
@@ -95,6 +95,7 @@ class Store:
         """Open (and on first use create or upgrade) the store; StoreError if it cannot."""
         url = url or default_url()
         _create_default_folder(url)
+        folder = check_files_folder(Path(files) if files else files_dir(url))
         engine = make_engine(url)
         where = display_url(url)
         try:
@@ -105,7 +106,7 @@ class Store:
         except StoreError:
             engine.dispose()
             raise
-        return cls(engine, url, Path(files) if files else files_dir(url))
+        return cls(engine, url, folder)
 
     @property
     def where(self) -> str:
@@ -226,11 +227,13 @@ class Store:
         self, limit: int | None = 20, offset: int = 0, kind: str | None = None
     ) -> list[RunInfo]:
         """Runs, newest first (``limit=None``: all of them)."""
-        query = sa.select(*_LIST_COLUMNS).order_by(t.runs.c.id.desc()).offset(offset)
+        # a database integer holds at most MAX_ID: more than that many runs is all of them
+        query = sa.select(*_LIST_COLUMNS).order_by(t.runs.c.id.desc()).offset(
+            min(max(offset, 0), MAX_ID))
         if kind:
             query = query.where(t.runs.c.kind == kind)
         if limit is not None:
-            query = query.limit(limit)
+            query = query.limit(min(max(limit, 0), MAX_ID))
         now = datetime.now(UTC)
         with self._read() as conn:
             rows = conn.execute(query).all()
@@ -252,11 +255,14 @@ class Store:
                 raise StoreError(f"the run store at {self.where} holds no runs yet")
             return int(newest)
         try:
-            return int(ref)
+            run_id = int(ref)
         except (TypeError, ValueError):
+            run_id = 0
+        if not 1 <= run_id <= MAX_ID:  # a database integer holds at most 2**63 - 1
             raise StoreError(
                 f"{ref!r} is not a run id (a number from `forceplan runs`, or 'latest')"
-            ) from None
+            )
+        return run_id
 
     def get_run(self, ref: str | int) -> RunInfo:
         """One run (with its scenarios); StoreError naming the store if it is unknown."""
@@ -417,10 +423,22 @@ class _Guard:
             raise database_error(exc_info[1], self.store.where) from None
 
 
+#: The largest id a run or token can have (a signed 64-bit database integer).
+MAX_ID = 2**63 - 1
+
+
 def _create_default_folder(url: str) -> None:
     """The default store's folder is made on first use; a folder the user named is not."""
     from forceplan.store.config import data_dir, sqlite_path
 
     path = sqlite_path(url)
     if path is not None and path.parent == data_dir():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the run store's folder {path.parent}: "
+                f"{exc.strerror or exc}; choose a store with --db or FORCEPLAN_DB"
+            ) from None
+
+

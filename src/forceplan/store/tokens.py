@@ -85,6 +85,10 @@ def list_tokens(store: Store) -> list[TokenInfo]:
 
 def revoke_token(store: Store, token_id: int) -> TokenInfo:
     """Revoke a token by id (revoking a revoked token changes nothing); StoreError if unknown."""
+    from forceplan.store.store import MAX_ID
+
+    if not 1 <= token_id <= MAX_ID:
+        raise StoreError(f"no token {token_id} in the run store at {store.where}")
     now = datetime.now(UTC)
     with store._write() as conn:
         conn.execute(

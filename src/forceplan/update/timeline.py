@@ -67,13 +67,19 @@ def bundled_chains() -> dict[str, Path]:
 
 
 def expand_paths(paths: Sequence[str]) -> list[Path]:
-    """Files as given; a folder (or a bundled chain's name) stands for its .toml files in order."""
+    """Files as given; a folder (or a bundled chain's name) stands for its .toml files in order.
+
+    Raises ScenarioError for a folder that holds none.
+    """
     out: list[Path] = []
     chains = bundled_chains()
     for ref in paths:
         p = Path(ref)
         if p.is_dir():
-            out.extend(sorted(p.glob("*.toml")))
+            found = sorted(p.glob("*.toml"))
+            if not found:
+                raise ScenarioError([Problem(ref, "", "is a folder with no .toml update files")])
+            out.extend(found)
         elif not p.exists() and ref in chains:
             out.extend(sorted(chains[ref].glob("*.toml")))
         else:
