@@ -27,7 +27,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from forceplan.plan import PlanResult, plan
+from forceplan.plan import PlanResult, plan_scenario
 from forceplan.scenario import Scenario, bundled_scenarios, load_scenario
 
 DOMAINS = [
@@ -229,13 +229,13 @@ def main() -> None:
     if flagship is not None:
         started = time.perf_counter()
         scenario = load_scenario(flagship)
-        result = plan(scenario)
+        result = plan_scenario(scenario)
         _render(scenario, result)
         rows.append(("flagship reassurance-2025", time.perf_counter() - started, result))
 
     started = time.perf_counter()
     synthetic = synthetic_scenario(seed=args.seed)
-    result = plan(synthetic)
+    result = plan_scenario(synthetic)
     rows.append((f"synthetic 40x20x6x8 seed {args.seed}", time.perf_counter() - started, result))
 
     table = Table(title="forceplan plan benchmark (HiGHS)")

@@ -7,7 +7,7 @@ have. Each round plans the flagship and the seeded synthetic scenario
 (bench/bench_plan.py), or the bundled scenarios named in ``--cases`` (e.g.
 ``--cases flagship,iiss-large``), once with the baseline and once with this
 tree, in fresh processes, alternating, so machine load hits both alike.
-Prints the median wall and CPU time of ``plan()`` (after one warm-up call in
+Prints the median wall and CPU time of ``plan_scenario()`` (after one warm-up call in
 the same process, so imports and first-call set-up are excluded), the status,
 and the ratio after / before. Issue 7's budget: the flagship no more than 30%
 slower, the synthetic case still "optimal".
@@ -34,7 +34,10 @@ CURRENT_SRC = HERE.parent / "src"
 PROBE = """
 import json, sys, time
 sys.path.insert(0, {bench!r})
-from forceplan.plan import plan
+try:
+    from forceplan.plan import plan_scenario
+except ImportError:  # a baseline from before the rename
+    from forceplan.plan import plan as plan_scenario
 from forceplan.scenario import load_scenario
 case = {case!r}
 if case == "flagship":
@@ -44,9 +47,9 @@ elif case == "synthetic":
     scenario = synthetic_scenario(seed={seed})
 else:
     scenario = load_scenario(case)
-plan(scenario)
+plan_scenario(scenario)
 wall, cpu = time.perf_counter(), time.process_time()
-result = plan(scenario)
+result = plan_scenario(scenario)
 print(json.dumps({{"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu,
                   "status": result.status}}))
 """
@@ -67,7 +70,7 @@ def compare(baseline: Path, rounds: int, seed: int, cases: list[str]) -> None:
         for case in cases:
             for label, src in (("before", baseline), ("after", CURRENT_SRC)):
                 runs.setdefault((case, label), []).append(probe(src, case, seed))
-    table = Table(title=f"plan(): before ({baseline}) and after, median of {rounds} rounds")
+    table = Table(title=f"plan_scenario: before ({baseline}) and after, median of {rounds} rounds")
     for col in ["case", "", "wall s", "cpu s", "status", "after / before (wall, cpu)"]:
         table.add_column(col, justify="left" if col in ("case", "", "status") else "right")
     for case in cases:

@@ -42,10 +42,13 @@ CLI = "import sys; from forceplan.cli import main; sys.argv[0] = 'forceplan'; ma
 SIMULATE_IN_PROCESS = """
 import time
 from forceplan import load_scenario
-from forceplan.plan import plan
+try:
+    from forceplan.plan import plan_scenario
+except ImportError:  # a baseline from before the rename
+    from forceplan.plan import plan as plan_scenario
 from forceplan.simulate import simulate_plan
 s = load_scenario("reassurance-2025")
-p = plan(s)
+p = plan_scenario(s)
 simulate_plan(s, p, 1000, 7)
 t = time.perf_counter()
 simulate_plan(s, p, {draws}, 7)
@@ -73,11 +76,14 @@ PLAN_OVERRUN = """
 import sys, time
 sys.path.insert(0, {bench!r})
 from bench_plan import synthetic_scenario
-from forceplan.plan import plan
+try:
+    from forceplan.plan import plan_scenario
+except ImportError:  # a baseline from before the rename
+    from forceplan.plan import plan as plan_scenario
 s = synthetic_scenario(2025, 80, 30, 8, 12)
 t = time.perf_counter()
 try:
-    r = plan(s, time_limit_s={limit})
+    r = plan_scenario(s, time_limit_s={limit})
     status = r.status
 except Exception as exc:
     status = type(exc).__name__

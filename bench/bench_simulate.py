@@ -32,7 +32,7 @@ T0 = time.perf_counter()
 import numpy as np  # noqa: E402
 
 from forceplan import load_scenario  # noqa: E402
-from forceplan.plan import plan  # noqa: E402
+from forceplan.plan import plan_scenario  # noqa: E402
 from forceplan.simulate import simulate_plan  # noqa: E402
 from forceplan.simulate.deterrence import default_offensive_hazard  # noqa: E402
 from forceplan.simulate.engine import OUTCOMES, build_tables, evaluate  # noqa: E402
@@ -47,7 +47,7 @@ FLAGSHIP = "reassurance-2025"
 def child_rss(draws: int) -> None:
     """Run in a subprocess: simulate ``draws`` draws, print seconds and peak RSS as JSON."""
     scenario = load_scenario(FLAGSHIP)
-    result = plan(scenario)
+    result = plan_scenario(scenario)
     start = time.perf_counter()
     ds = simulate_plan(scenario, result, draws, 7)
     seconds = time.perf_counter() - start
@@ -76,7 +76,7 @@ def per_draw_functions(scenario_name: str):  # type: ignore[no-untyped-def]
     Tests check both give the vectorised engine's outcomes.
     """
     scenario = load_scenario(scenario_name)
-    result = plan(scenario)
+    result = plan_scenario(scenario)
     inputs = compile_inputs(scenario, result)
     tables = build_tables(inputs)
     uncertainties = effective_uncertainties(scenario)
@@ -180,7 +180,7 @@ def main() -> None:
     rows.append(("import forceplan (+ numpy)", f"{IMPORT_S:.2f} s", ""))
     scenario = load_scenario(FLAGSHIP)
     start = time.perf_counter()
-    result = plan(scenario)
+    result = plan_scenario(scenario)
     rows.append(("plan flagship (HiGHS, once)", f"{time.perf_counter() - start:.2f} s", ""))
     months = scenario.simulation.months or scenario.total_months
     simulate_plan(scenario, result, 1000, 7)  # warm caches

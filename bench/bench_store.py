@@ -79,7 +79,7 @@ def in_process_cost(url: str, reps: int) -> list[tuple[str, float, float, float,
     shared machine; the store's work is done here inline (the CLI overlaps it
     with the solve and with printing).
     """
-    from forceplan import load_scenario, plan
+    from forceplan import load_scenario, plan_scenario
     from forceplan.simulate import simulate_plan
     from forceplan.store import Store, dataset_result, plan_result
     from forceplan.store.headline import headline
@@ -90,7 +90,7 @@ def in_process_cost(url: str, reps: int) -> list[tuple[str, float, float, float,
         samples = []
         for _ in range(reps):
             wall0, cpu0 = time.perf_counter(), time.process_time()
-            result = plan(scenario)
+            result = plan_scenario(scenario)
             ds = simulate_plan(scenario, result, 10_000, 7) if what != "plan" else None
             wall1, cpu1 = time.perf_counter(), time.process_time()
             store = Store.open(url)
@@ -108,14 +108,14 @@ def fill_store(url: str, n: int) -> None:
     """``n`` runs: one real plan recorded, then copies of its row (fresh ids and uids)."""
     import sqlalchemy as sa
 
-    from forceplan import load_scenario, plan
+    from forceplan import load_scenario, plan_scenario
     from forceplan.store import Store, plan_result
     from forceplan.store import schema as t
     from forceplan.store.headline import headline
 
     store = Store.open(url)
     scenario = load_scenario(FLAGSHIP)
-    parts = [plan_result(plan(scenario))]
+    parts = [plan_result(plan_scenario(scenario))]
     first = store.start_run("plan", [(scenario.name, scenario)], {"backstop": None})
     store.finish_run(first, parts, headline=headline(parts))
     with store.engine.begin() as conn:

@@ -116,11 +116,11 @@ def fixed_share(draws: int) -> float:
     import cProfile
     import pstats
 
-    from forceplan.plan import plan
+    from forceplan.plan import plan_scenario
     from forceplan.simulate import simulate_plan
 
     scenario = load_scenario(FLAGSHIP)
-    result = plan(scenario)  # not the on-disk cache: a plain solve
+    result = plan_scenario(scenario)  # not the on-disk cache: a plain solve
     profile = cProfile.Profile()
     profile.runcall(simulate_plan, scenario, result, draws, 0, keep_draws=0)
     stats = pstats.Stats(profile)

@@ -30,7 +30,7 @@ from pathlib import Path
 import httpx
 import uvicorn
 
-from forceplan import load_scenario, plan
+from forceplan import load_scenario, plan_scenario
 from forceplan.simulate import simulate_plan
 from forceplan.store import Store, dataset_result, plan_result
 from forceplan.store.headline import headline
@@ -46,7 +46,7 @@ def stored_simulation(store: Store, draws: int) -> int:
     run_id = store.start_run("simulate", [(scenario.name, scenario)],
                              {"scenario": "reassurance-2025", "draws": draws, "seed": 0,
                               "months": None, "backstop": None, "keep_draws": 1000}, seed=0)
-    result = plan(scenario)
+    result = plan_scenario(scenario)
     ds = simulate_plan(scenario, result, draws, 0, keep_draws=1000)
     parts = [plan_result(result), dataset_result(ds)]
     store.finish_run(run_id, parts, headline=headline(parts))

@@ -1,9 +1,9 @@
 """The CLI starts without the simulation stage; the top-level API works in any import order.
 
-``forceplan.plan`` and ``forceplan.simulate`` are functions that share their
-names with sub-packages, and ``forceplan.simulate``/``forceplan.compare`` are
-imported on first use. Each check runs in a fresh interpreter, since the order
-of imports is what is under test.
+The API functions (``plan_scenario``, ``simulate_scenario``, ``compare``) are
+imported on first use and named apart from the sub-packages ``forceplan.plan``
+and ``forceplan.simulate``, which stay modules whatever is imported first. Each check runs in a
+fresh interpreter, since the order of imports is what is under test.
 """
 
 from __future__ import annotations
@@ -20,13 +20,18 @@ TINY = Path(__file__).parents[1] / "fixtures" / "tiny.toml"
 CALL_BOTH = f"""
 import forceplan
 scenario = forceplan.load_scenario({str(TINY)!r})
-result = forceplan.plan(scenario)
+result = forceplan.plan_scenario(scenario)
 assert result.status == "optimal", result.status
-ds = forceplan.simulate(scenario, draws=20, seed=1)
+ds = forceplan.simulate_scenario(scenario, draws=20, seed=1)
 assert ds.attrs["draws"] == 20
 assert callable(forceplan.compare)
-from forceplan import compare, plan, simulate
-assert plan is forceplan.plan and simulate is forceplan.simulate and compare is forceplan.compare
+from forceplan import compare, plan_scenario, simulate_scenario
+assert plan_scenario is forceplan.plan_scenario and compare is forceplan.compare
+assert simulate_scenario is forceplan.simulate_scenario
+import types
+import forceplan.plan, forceplan.simulate
+assert isinstance(forceplan.plan, types.ModuleType), forceplan.plan
+assert isinstance(forceplan.simulate, types.ModuleType), forceplan.simulate
 """
 
 
@@ -43,13 +48,13 @@ def run_python(code: str) -> None:
         "import forceplan.cli",
         "import forceplan",
         "import forceplan.simulate",
-        "from forceplan.simulate import simulate",
+        "from forceplan.simulate import simulate_scenario",
         "import forceplan.simulate.engine",
         "import forceplan.plan",
-        "from forceplan.plan import plan",
+        "from forceplan.plan import plan_scenario",
     ],
 )
-def test_plan_and_simulate_stay_callable_in_any_import_order(first: str) -> None:
+def test_api_functions_and_sub_packages_coexist_in_any_import_order(first: str) -> None:
     run_python(first + "\n" + CALL_BOTH + "\nimport forceplan.simulate\n" + CALL_BOTH)
 
 

@@ -11,7 +11,7 @@ from explore_helpers import RANGED, ranged, rows, sweep
 
 from forceplan.explore import OUTCOMES, Settings, explore, open_results
 from forceplan.explore.results import file_sha256
-from forceplan.plan import plan
+from forceplan.plan import plan_scenario
 from forceplan.scenario import Scenario, scenario_hash
 from forceplan.simulate import effective_uncertainties, simulate_plan
 from forceplan.simulate.parameters import BLOCK, stream
@@ -150,7 +150,7 @@ def test_rows_equal_simulate_draw_by_draw(tmp_path: Path) -> None:
     for cap in dump["capabilities"]:
         cap["annual_cost_per_unit_usd_m"]["range"] = None
     point = Scenario.model_validate(dump)
-    ds = simulate_plan(point, plan(point), draws=1500, seed=3, keep_draws=0)
+    ds = simulate_plan(point, plan_scenario(point), draws=1500, seed=3, keep_draws=0)
     for name in ("coverage_mean", "total_cost_usd_m", "p_offensive_end", "nations_left"):
         assert np.array_equal(data[name].to_numpy(), ds[f"outcome_{name}"].to_numpy()), name
     # the political climate recorded is the draw's own shared political factor
@@ -166,7 +166,7 @@ def test_no_force_outcome_is_the_same_draw_with_nothing_deployed(tmp_path: Path)
     for phase in dump["phases"]:
         phase["multiplier"] = 0.0
     none = Scenario.model_validate(dump)
-    ds = simulate_plan(none, plan(none), draws=500, seed=3, keep_draws=0)
+    ds = simulate_plan(none, plan_scenario(none), draws=500, seed=3, keep_draws=0)
     assert np.allclose(data.p_offensive_no_force, ds.outcome_p_offensive_end.to_numpy())
     assert np.allclose(data.p_offensive_vs_no_force,
                        data.p_offensive_end - data.p_offensive_no_force)

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from forceplan.cli import app
-from forceplan.plan import plan
+from forceplan.plan import plan_scenario
 from forceplan.plan.result import PlanResult
 from forceplan.scenario import load_scenario
 
@@ -42,7 +42,7 @@ def test_second_call_comes_from_the_cache_and_equals_a_fresh_solve(tmp_path: Pat
     assert (hit1, hit2) == (False, True)
     assert len(_entries(tmp_path)) == 1
     _same(first, second)
-    _same(plan(s), second, timed=False)
+    _same(plan_scenario(s), second, timed=False)
 
 
 def test_options_content_and_version_change_the_key(

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from plan_builders import capability, mission, nation, scenario, units_of
 from test_properties import scenarios
 
-from forceplan.plan import plan
+from forceplan.plan import plan_scenario
 from forceplan.plan.build import build_phase
 from forceplan.plan.build.continuity import add_continuity
 from forceplan.plan.model import CONTINUITY_STAGE
@@ -75,7 +75,7 @@ def test_drawdown_is_a_subset_of_the_previous_plan() -> None:
     phase-2 plan that is a subset of phase 1's with exactly 3 units removed.
     """
     s = _twins(6, 3)
-    result = plan(s)
+    result = plan_scenario(s)
     assert result.optimal
     a1, b1 = _in_phase(result, "p1", "AAA"), _in_phase(result, "p1", "BBB")
     a2, b2 = _in_phase(result, "p2", "AAA"), _in_phase(result, "p2", "BBB")
@@ -157,7 +157,7 @@ def test_continuity_never_overrides_a_higher_tier() -> None:
         ("BBB", "infantry", "land"): 3,
     }
     # the whole plan: nothing unmet in either phase, whatever phase 1 chose
-    result = plan(s)
+    result = plan_scenario(s)
     assert result.shortfalls.empty
     assert units_of(result, "AAA", "front") == 6
 
@@ -169,7 +169,7 @@ def test_a_twin_phase_right_after_reuses_the_plan_and_changes_nothing() -> None:
     twin of phase 1 but its previous plan differs, so it is solved, and it
     adds exactly the 3 units back (the triangle inequality again: at least
     |6 - 3| = 3, and 3 is reached by growing phase 3's plan)."""
-    result = plan(_twins(6, 6, 3, 6))
+    result = plan_scenario(_twins(6, 6, 3, 6))
     changes = result.units_changed
     assert changes["p2"]["changed"] == 0
     assert changes["p3"] == {"changed": 3, "added": 0, "withdrawn": 3}
@@ -236,7 +236,7 @@ def test_flagship_withdrawal_draws_down() -> None:
     the continuity tier the flagship changed 58, 43, 33 and 24 units
     (sustain, withdrawal 1, 2, 3)."""
     s = load_scenario(bundled_scenarios()["reassurance-2025"])
-    result = plan(s)
+    result = plan_scenario(s)
     assert result.optimal
     alloc = result.allocations
     phases = [p.id for p in s.ordered_phases]

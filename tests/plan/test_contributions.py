@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from plan_builders import capability, mission, nation, scenario, units_of
 
-from forceplan.plan import PlanInfeasible, plan
+from forceplan.plan import PlanInfeasible, plan_scenario
 
 COMPANY = {"name": "company", "short": "coy", "per_unit": 4, "framework_min": 3}
 
@@ -36,7 +36,7 @@ def test_an_offer_is_honoured_and_its_ceiling_kept() -> None:
         [nation("AAA", {"infantry": 9}, offers=[offer]), nation("BBB", {"infantry": 9})],
         [mission("land", {"infantry": 3})],
     )
-    result = plan(s)
+    result = plan_scenario(s)
     assert (units_of(result, "AAA"), units_of(result, "BBB")) == (2, 1)
     row = _row(result.offers, nation="AAA")
     assert (row["used_personnel"], row["status"], row["explanation"]) == (1000, "honoured", "")
@@ -61,7 +61,7 @@ def test_a_nation_with_offers_sends_only_on_their_lines_and_from_their_month() -
         [mission("land", {"infantry": 1}), mission("skies", {"infantry": 1})],
         phases=phases,
     )
-    result = plan(s)
+    result = plan_scenario(s)
     alloc = result.allocations
     assert alloc[alloc["phase"] == "p1"].empty
     assert alloc[alloc["phase"] == "p2"][["mission", "units"]].values.tolist() == [["land", 1]]
@@ -81,7 +81,7 @@ def test_an_unused_offer_is_explained_in_words() -> None:
         ],
         [mission("land", {"infantry": 1})],
     )
-    row = _row(plan(s).offers, nation="BBB")
+    row = _row(plan_scenario(s).offers, nation="BBB")
     assert row["status"] == "unused"
     assert "cannot sustain a unit" in row["explanation"]
     assert "rotation ratio 3" in row["explanation"]
@@ -107,16 +107,17 @@ def test_a_one_battalion_nation_contributes_a_company() -> None:
     nations = [nation("AAA", {"infantry": 6}), nation("EST", {"infantry": 1})]
     flags = {"min_nations_on_ground": 2}
     whole_only = scenario(nations, [mission("land", {"infantry": 2})], constraints=flags)
-    assert plan(whole_only).goals.set_index("goal").loc["min_nations_on_ground", "achieved"] == 1
+    goals = plan_scenario(whole_only).goals.set_index("goal")
+    assert goals.loc["min_nations_on_ground", "achieved"] == 1
     with pytest.raises(PlanInfeasible):
-        plan(whole_only, goals="hard")
+        plan_scenario(whole_only, goals="hard")
     s = scenario(
         nations,
         [mission("land", {"infantry": 2})],
         [capability("infantry", sub_unit=COMPANY)],
         constraints=flags,
     )
-    result = plan(s)
+    result = plan_scenario(s)
     est = _row(result.allocations, nation="EST")
     assert (est["whole_units"], est["sub_units"], est["frames"]) == (0, 1, 0)
     assert (est["units"], est["personnel"]) == (0.25, 125)
@@ -138,7 +139,7 @@ def test_a_multinational_unit_needs_its_framework_nation() -> None:
         [mission("land", {"infantry": 1})],
         [capability("infantry", sub_unit=COMPANY)],
     )
-    result = plan(s)
+    result = plan_scenario(s)
     assert result.allocations.empty
     assert _row(result.shortfalls, mission="land")["unmet"] == 1
 
@@ -160,7 +161,7 @@ def test_a_nation_leads_when_it_sustains_its_framework_share(ratio: float) -> No
         [mission("command", {"hq": 1})],
         [capability("hq", personnel=400, ratio=ratio, sub_unit=STAFF)],
     )
-    result = plan(s)
+    result = plan_scenario(s)
     if ratio == 3.0:  # a national HQ or one AAA leads with partners: both cost the same
         assert result.shortfalls.empty
         assert result.allocations["personnel"].sum() == 400
@@ -189,11 +190,12 @@ def test_an_enabler_ratio_binds() -> None:
     nations = [nation("AAA", {"infantry": 27, "logistics": 3})]
     missions = [mission("land", {"infantry": 6}), mission("support", {"logistics": 2})]
     ratio = {"name": "logistics", "enablers": ["logistics"], "per": ["infantry"], "ratio": 1 / 3}
-    result = plan(scenario(nations, missions, caps, constraints={"enabler_ratios": [ratio]}))
+    constraints = {"enabler_ratios": [ratio]}
+    result = plan_scenario(scenario(nations, missions, caps, constraints=constraints))
     assert units_of(result, "AAA", "land") == 3
     assert units_of(result, "AAA", "support") == 1
     assert _row(result.shortfalls, mission="land")["unmet"] == 3
-    assert units_of(plan(scenario(nations, missions, caps)), "AAA", "land") == 6
+    assert units_of(plan_scenario(scenario(nations, missions, caps)), "AAA", "land") == 6
 
 
 def test_a_fleet_cap_binds_with_commitments_counted() -> None:
@@ -204,12 +206,13 @@ def test_a_fleet_cap_binds_with_commitments_counted() -> None:
     caps = [capability("fighters", domain="air")]
     missions = [mission("skies", {"fighters": 2})]
     cap = {"max_fleet_share": {"air_force": 0.5}}
-    assert units_of(plan(scenario([nation("AAA", {"fighters": 7})], missions, caps)), "AAA") == 2
-    capped = plan(scenario([nation("AAA", {"fighters": 7})], missions, caps, constraints=cap))
+    fleet = [nation("AAA", {"fighters": 7})]
+    assert units_of(plan_scenario(scenario(fleet, missions, caps)), "AAA") == 2
+    capped = plan_scenario(scenario(fleet, missions, caps, constraints=cap))
     assert units_of(capped, "AAA") == 1
     policing = {"name": "air policing", "capability": "fighters", "units": 1, "floor": 1}
     committed = nation("AAA", {"fighters": 7}, commitments=[policing])
-    assert plan(scenario([committed], missions, caps, constraints=cap)).allocations.empty
+    assert plan_scenario(scenario([committed], missions, caps, constraints=cap)).allocations.empty
 
 
 def test_standing_commitments_count_against_the_army_cap() -> None:
@@ -218,12 +221,12 @@ def test_standing_commitments_count_against_the_army_cap() -> None:
     (1,500 tied up) leaves room for 1."""
     missions = [mission("land", {"infantry": 3})]
     free = nation("AAA", {"infantry": 30}, army_personnel=10_000, max_army_share=0.3)
-    assert units_of(plan(scenario([free], missions)), "AAA") == 2
+    assert units_of(plan_scenario(scenario([free], missions)), "AAA") == 2
     standing = {"name": "eFP", "capability": "infantry", "units": 1, "floor": 1}
     held = nation(
         "AAA", {"infantry": 30}, army_personnel=10_000, max_army_share=0.3, commitments=[standing]
     )
-    result = plan(scenario([held], missions))
+    result = plan_scenario(scenario([held], missions))
     assert units_of(result, "AAA") == 1
     row = _row(result.nations, nation="AAA")
     assert (row["army_share"], row["standing_army_share"]) == (0.15, 0.15)
@@ -240,7 +243,7 @@ def test_service_attribution_decides_which_cap_counts() -> None:
         nation("AAA", {"battery": 3}, **small),
         nation("BBB", {"battery": 3}, services={"battery": "army"}, **small),
     ]
-    result = plan(scenario(nations, [mission("skies", {"battery": 2})], caps))
+    result = plan_scenario(scenario(nations, [mission("skies", {"battery": 2})], caps))
     assert (units_of(result, "AAA"), units_of(result, "BBB")) == (1, 0)
 
 
@@ -261,7 +264,7 @@ def test_an_unmet_battlegroup_weighs_more_than_an_unmet_minehunter() -> None:
         caps,
         constraints={"treaty_limits": [limit]},
     )
-    result = plan(s)
+    result = plan_scenario(s)
     assert units_of(result, "AAA", cap="battlegroup") == 1
     assert units_of(result, "AAA", cap="minehunter") == 0
     assert _row(result.shortfalls, capability="minehunter")["unmet_personnel"] == 45
@@ -283,9 +286,9 @@ def test_a_soft_flank_floor_gives_way_and_the_drain_is_reported() -> None:
     s = scenario(
         [nation("AAA", {"infantry": 6}, commitments=[com])], [mission("land", {"infantry": 1})]
     )
-    hard = plan(s)
+    hard = plan_scenario(s)
     assert hard.allocations.empty and hard.flank["drain"].sum() == 0
-    soft = plan(s, flank_floor="soft")
+    soft = plan_scenario(s, flank_floor="soft")
     assert soft.flank_floor == "soft"
     assert units_of(soft, "AAA") == 1
     row = _row(soft.flank, nation="AAA")
@@ -320,7 +323,7 @@ def test_the_times_arithmetic_64000_deployed_is_256000_over_two_years() -> None:
         caps,
         phases=phases,
     )
-    result = plan(s)
+    result = plan_scenario(s)
     force = _row(result.force, phase="two_years")
     assert (force["deployed_personnel"], force["tied_up_personnel"]) == (64_000, 192_000)
     assert (force["tour_personnel"], force["required_tour_personnel"]) == (256_000, 256_000)

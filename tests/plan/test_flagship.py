@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from forceplan.plan import PlanResult, plan
+from forceplan.plan import PlanResult, plan_scenario
 from forceplan.plan import tables as plan_tables
 from forceplan.plan.build import build_phase
 from forceplan.plan.solve import PhaseSolution, solve_phase
@@ -24,7 +24,7 @@ def flagship() -> Scenario:
 
 @pytest.fixture(scope="module")
 def result(flagship: Scenario) -> PlanResult:
-    return plan(flagship)
+    return plan_scenario(flagship)
 
 
 def _sustain(frame, column="phase"):  # type: ignore[no-untyped-def]
@@ -118,7 +118,7 @@ def test_the_flank_drain_shows_under_flank_stress() -> None:
     """Flank stress (eastern battlegroups scaled up to brigades, soft floors):
     the plan draws units from standing commitments and reports them per
     commitment, with the pool behind each one."""
-    stress = plan(load_scenario("flank-stress"))
+    stress = plan_scenario(load_scenario("flank-stress"))
     assert stress.flank_floor == "soft"
     drained = stress.flank[stress.flank["drain"] > 0]
     assert not drained.empty

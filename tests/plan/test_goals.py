@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from plan_builders import capability, mission, nation, scenario, units_of
 
-from forceplan.plan import PlanInfeasible, plan
+from forceplan.plan import PlanInfeasible, plan_scenario
 from forceplan.plan.result import GOAL_COLUMNS, PlanResult
 
 
@@ -55,7 +55,7 @@ def _army_case(share: float) -> Any:
 def test_commitments_above_the_army_cap_leave_no_headroom_not_infeasibility() -> None:
     """AAA's 12% standing tie-up is over its 10% cap: it can send nothing (not less
     than nothing), BBB sends both battalions, and the plan says why in words."""
-    result = plan(_army_case(0.10))
+    result = plan_scenario(_army_case(0.10))
     assert result.status == "optimal"
     assert units_of(result, "AAA") == 0
     assert units_of(result, "BBB") == 2
@@ -68,7 +68,7 @@ def test_commitments_above_the_army_cap_leave_no_headroom_not_infeasibility() ->
 def test_commitments_below_the_army_cap_leave_the_rest() -> None:
     """At a 15% cap AAA has 15,000 - 12,000 = 3,000 of room: two battalions of 1,500
     tied up each. Costs tie, so either may send; no note about AAA."""
-    result = plan(_army_case(0.15))
+    result = plan_scenario(_army_case(0.15))
     assert units_of(result, "AAA") + units_of(result, "BBB") == 2
     assert not [n for n in result.notes if "(AAA)" in n]
 
@@ -90,7 +90,7 @@ def test_a_drawdown_must_first_cover_what_commitments_exceed() -> None:
     """4 held, pool 2; 1 committed ties up 3: 1 over. Drawing it down leaves a pool of
     2, two thirds of a squadron at rotation 3: none can go (a drawdown credited in
     full, 3 units of room, would have sent one). The squadron is unmet."""
-    result = plan(_fleet_case(held=4, committed=1))
+    result = plan_scenario(_fleet_case(held=4, committed=1))
     assert result.status == "optimal"
     assert units_of(result, "AAA") == 0
     assert _shortfall(result, "fighters") == 1
@@ -103,7 +103,7 @@ def test_a_drawdown_must_first_cover_what_commitments_exceed() -> None:
 def test_a_drawdown_that_covers_the_excess_frees_room() -> None:
     """6 held, pool 3; 2 committed tie up 6: 3 over. Drawing 1 leaves 3 tied up (no
     room); drawing both leaves 3 free, one squadron: it sends 1 and drains 2."""
-    result = plan(_fleet_case(held=6, committed=2))
+    result = plan_scenario(_fleet_case(held=6, committed=2))
     assert units_of(result, "AAA") == 1
     assert int(result.flank["drain"].sum()) == 2
     assert _shortfall(result, "fighters") == 0
@@ -124,7 +124,7 @@ def _lead_case(**constraints: Any) -> Any:
 
 
 def test_a_lead_nation_that_cannot_send_is_a_goal_missed_not_infeasibility() -> None:
-    result = plan(_lead_case())
+    result = plan_scenario(_lead_case())
     assert result.status == "optimal"
     assert units_of(result, "AAA") == 1  # the requirement is still met
     assert list(result.goals.columns) == GOAL_COLUMNS
@@ -143,7 +143,7 @@ def test_a_lead_nation_that_cannot_send_is_a_goal_missed_not_infeasibility() -> 
 def test_hard_goals_keep_the_infeasibility_and_its_explanation() -> None:
     for s, kwargs in [(_lead_case(goals="hard"), {}), (_lead_case(), {"goals": "hard"})]:
         with pytest.raises(PlanInfeasible, match=r"lead nations \(BBB.*BBB has no infantry"):
-            plan(s, **kwargs)
+            plan_scenario(s, **kwargs)
 
 
 def test_a_goal_that_can_be_met_is_met() -> None:
@@ -153,7 +153,7 @@ def test_a_goal_that_can_be_met_is_met() -> None:
         [mission("command", {"infantry": 1})],
         constraints={"lead_nations": {"command": ["BBB"]}},
     )
-    result = plan(s)
+    result = plan_scenario(s)
     assert result.allocations.set_index("nation")["units"].to_dict() == {"BBB": 1}
     assert _goal(result, "lead_nations", "command")["met"]
     assert result.goals_missed() == []
@@ -173,7 +173,7 @@ def test_flags_short_of_the_minimum_are_missed_by_as_little_as_possible() -> Non
         caveats={"air_only": {"description": "Air only", "only_domains": ["air"]}},
         constraints={"min_nations_on_ground": 3},
     )
-    result = plan(s)
+    result = plan_scenario(s)
     assert result.status == "optimal"
     assert units_of(result, "AAA") >= 1 and units_of(result, "BBB") >= 1
     assert units_of(result, "AAA") + units_of(result, "BBB") == 3
@@ -203,7 +203,7 @@ def test_a_lead_nation_blocked_by_an_enabler_ratio_is_explained() -> None:
             ],
         },
     )
-    result = plan(s)
+    result = plan_scenario(s)
     assert units_of(result, "BBB") == 0
     row = _goal(result, "lead_nations", "command")
     assert not row["met"]
@@ -242,11 +242,11 @@ def test_the_diagnosis_blames_units_held_against_the_rotation_ratio() -> None:
     nations".)"""
     lead_share = "not enough to keep a framework nation's 6 staff cells of one headquarters"
     with pytest.raises(PlanInfeasible) as caught:
-        plan(_headquarters_case(5.5, goals="hard"))
+        plan_scenario(_headquarters_case(5.5, goals="hard"))
     text = str(caught.value)
     assert f"3 headquarters held at rotation ratio 5.5: {lead_share}" in text
     assert "army-share" not in text
-    row = _goal(plan(_headquarters_case(5.5)), "lead_nations", "command")
+    row = _goal(plan_scenario(_headquarters_case(5.5)), "lead_nations", "command")
     assert "3 headquarters held at rotation ratio 5.5" in row["explanation"]
     assert "army-share" not in row["explanation"]
 
@@ -261,7 +261,7 @@ def test_the_diagnosis_blames_the_army_cap_when_it_binds() -> None:
             update={"value": 0.005})}
     )
     s = s.model_copy(update={"nations": (gbr, s.nation("EST"))})
-    row = _goal(plan(s), "lead_nations", "command")
+    row = _goal(plan_scenario(s), "lead_nations", "command")
     assert (
         "leaves room for 500, less than the 720 that a framework nation's 6 staff cells of "
         "one headquarters ties up"

@@ -9,7 +9,13 @@ import pytest
 from plan_builders import capability, mission, nation, scenario, units_of
 
 import forceplan
-from forceplan.plan import PlanError, PlanInfeasible, plan, tied_up_personnel, troop_sets_needed
+from forceplan.plan import (
+    PlanError,
+    PlanInfeasible,
+    plan_scenario,
+    tied_up_personnel,
+    troop_sets_needed,
+)
 from forceplan.scenario import load_scenario
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny.toml"
@@ -47,7 +53,7 @@ def test_tied_up_personnel_in_the_plan_is_deployed_times_ratio() -> None:
     """One battalion of 500 at ratio 3: 500 deployed, 1,500 tied up; the army
     of 100,000 therefore has 1.5 % tied up."""
     s = scenario([nation("AAA", {"infantry": 9})], [mission("land", {"infantry": 1})])
-    row = plan(s).nations.iloc[0]
+    row = plan_scenario(s).nations.iloc[0]
     assert row["deployed_personnel"] == 500
     assert row["tied_up_personnel"] == 1500
     assert row["army_share"] == pytest.approx(0.015)
@@ -71,7 +77,7 @@ def test_small_allocation_optimum() -> None:
         [nation("AAA", {"infantry": 6}), nation("BBB", {"infantry": 3})],
         [mission("land", {"infantry": 4})],
     )
-    result = plan(s)
+    result = plan_scenario(s)
     assert result.status == "optimal"
     assert units_of(result, "AAA") == 2
     assert units_of(result, "BBB") == 1
@@ -93,7 +99,7 @@ def test_higher_priority_mission_is_served_first() -> None:
             mission("front_door", {"infantry": 1}, priority=1),
         ],
     )
-    result = plan(s)
+    result = plan_scenario(s)
     assert units_of(result, "AAA", "front_door") == 1
     assert units_of(result, "AAA", "back_door") == 0
     assert result.shortfalls["mission"].tolist() == ["back_door"]
@@ -104,7 +110,7 @@ def test_cost_breaks_ties_between_capabilities_only_after_coverage() -> None:
     equality, so no nation ever sends more than is required, even when it
     has spare units (cost would only rise)."""
     s = scenario([nation("AAA", {"infantry": 30})], [mission("land", {"infantry": 2})])
-    assert units_of(plan(s), "AAA") == 2
+    assert units_of(plan_scenario(s), "AAA") == 2
 
 
 # ---------------------------------------------------------------------------
@@ -127,7 +133,7 @@ def test_caveats_are_respected() -> None:
         }
     )
     s = base.model_copy(update={"missions": (land, base.mission("skies"))})
-    result = plan(s)
+    result = plan_scenario(s)
     sustain = result.allocations[result.allocations["phase"] == "sustain"]
     assert units_of(result, "BBB", cap="infantry_battalion") == 0
     land_sustain = sustain[sustain["mission"] == "land"]
@@ -146,7 +152,7 @@ def test_commitments_drawn_down_to_a_hard_floor() -> None:
         [nation("AAA", {"infantry": 9}, commitments=[commitment])],
         [mission("land", {"infantry": 3})],
     )
-    result = plan(s)
+    result = plan_scenario(s)
     assert units_of(result, "AAA") == 2
     flank = result.flank.iloc[0]
     assert (flank["drain"], flank["units_kept"], bool(flank["below_floor"])) == (1, 1, False)
@@ -163,7 +169,7 @@ def test_soft_floor_may_be_breached_and_is_reported() -> None:
         [mission("land", {"infantry": 3})],
         constraints={"flank_floor": "soft"},
     )
-    result = plan(s)
+    result = plan_scenario(s)
     assert units_of(result, "AAA") == 3
     flank = result.flank.iloc[0]
     assert (flank["drain"], flank["units_kept"], bool(flank["below_floor"])) == (2, 0, True)
@@ -177,7 +183,7 @@ def test_commitments_are_not_drained_without_need() -> None:
         [nation("AAA", {"infantry": 9}, commitments=[commitment])],
         [mission("land", {"infantry": 1})],
     )
-    assert plan(s).flank.iloc[0]["drain"] == 0
+    assert plan_scenario(s).flank.iloc[0]["drain"] == 0
 
 
 def test_political_cap_limits_army_units_only() -> None:
@@ -198,7 +204,7 @@ def test_political_cap_limits_army_units_only() -> None:
         [mission("land", {"infantry": 2, "fighters": 2})],
         caps,
     )
-    result = plan(s)
+    result = plan_scenario(s)
     assert units_of(result, "AAA", cap="infantry") == 1
     assert units_of(result, "AAA", cap="fighters") == 2
     assert result.nations.iloc[0]["army_share"] == pytest.approx(0.09)
@@ -208,7 +214,7 @@ def test_opposed_nations_send_nothing() -> None:
     s = scenario(
         [nation("AAA", {"infantry": 30}, stance="opposed")], [mission("land", {"infantry": 1})]
     )
-    result = plan(s)
+    result = plan_scenario(s)
     assert result.allocations.empty
     assert result.shortfalls.iloc[0]["unmet"] == 1
 
@@ -225,7 +231,7 @@ def test_minimum_flags_on_the_ground() -> None:
     s = scenario(
         nations, [mission("land", {"infantry": 3})], constraints={"min_nations_on_ground": 3}
     )
-    result = plan(s)
+    result = plan_scenario(s)
     assert result.allocations.set_index("nation")["units"].to_dict() == {
         "AAA": 1,
         "BBB": 1,
@@ -245,7 +251,7 @@ def test_min_flags_ignore_missions_off_the_ground() -> None:
         caps,
         constraints={"min_nations_on_ground": 2},
     )
-    result = plan(s)
+    result = plan_scenario(s)
     land = result.allocations[result.allocations["mission"] == "land"]
     assert set(land["nation"]) == {"AAA", "BBB"}
 
@@ -258,7 +264,7 @@ def test_lead_nation_must_contribute() -> None:
         [mission("command", {"infantry": 1})],
         constraints={"lead_nations": {"command": ["BBB"]}},
     )
-    assert plan(s).allocations.set_index("nation")["units"].to_dict() == {"BBB": 1}
+    assert plan_scenario(s).allocations.set_index("nation")["units"].to_dict() == {"BBB": 1}
 
 
 def _treaty_case(limit: float | None) -> forceplan.Scenario:
@@ -287,11 +293,11 @@ def test_treaty_limit_binds() -> None:
     9/3 = 3, but the 6,000 t cap lets it have only one in (two = 8,000 t);
     TUR (a Black Sea state, exempt) sustains 3/3 = 1. So AAA 1, TUR 1,
     1 unmet. Without the treaty the coalition covers all 3."""
-    result = plan(_treaty_case(6000))
+    result = plan_scenario(_treaty_case(6000))
     assert units_of(result, "AAA") == 1
     assert units_of(result, "TUR") == 1
     assert result.shortfalls.iloc[0]["unmet"] == 1
-    assert plan(_treaty_case(None)).shortfalls.empty
+    assert plan_scenario(_treaty_case(None)).shortfalls.empty
 
 
 def test_burden_sharing_moves_units_towards_gdp_shares() -> None:
@@ -313,7 +319,7 @@ def test_burden_sharing_moves_units_towards_gdp_shares() -> None:
                 "burden_sharing": {"mode": "penalty", "basis": "all", "max_deviation": 0.0}
             },
         )
-        result = plan(s)
+        result = plan_scenario(s)
         assert result.objective["burden_deviation_usd_m"] == pytest.approx(0.0, abs=1e-6)
         return result.allocations.set_index("nation")["units"].to_dict()
 
@@ -334,7 +340,7 @@ def test_burden_bound_caps_a_nations_share() -> None:
             "burden_sharing": {"mode": "bound", "basis": "contributors", "max_deviation": 0.25},
         },
     )
-    split = plan(s).allocations.set_index("nation")["units"].to_dict()
+    split = plan_scenario(s).allocations.set_index("nation")["units"].to_dict()
     assert sum(split.values()) == 4
     assert all(1 <= units <= 3 for units in split.values())
 
@@ -352,7 +358,7 @@ def _backstop_case(enabled: bool | None) -> forceplan.PlanResult:
         caps,
         backstop={"units": {"fighters": 5}, "enabled": True},
     )
-    return plan(s, backstop=enabled)
+    return plan_scenario(s, backstop=enabled)
 
 
 def test_backstop_fills_only_what_the_coalition_cannot() -> None:
@@ -388,7 +394,7 @@ def test_infeasible_min_flags_explained() -> None:
         constraints={"min_nations_on_ground": 2, "goals": "hard"},
     )
     with pytest.raises(PlanInfeasible) as caught:
-        plan(s)
+        plan_scenario(s)
     text = str(caught.value)
     assert "min_nations_on_ground" in text
     assert "only 1 can put a unit" in text
@@ -403,7 +409,7 @@ def test_infeasible_lead_nation_explained() -> None:
         constraints={"lead_nations": {"command": ["BBB"]}, "goals": "hard"},
     )
     with pytest.raises(PlanError, match=r"lead nations \(BBB.*BBB has no infantry units"):
-        plan(s)
+        plan_scenario(s)
 
 
 def test_infeasible_combination_names_the_conflicting_constraint() -> None:
@@ -420,7 +426,7 @@ def test_infeasible_combination_names_the_conflicting_constraint() -> None:
         constraints={"min_nations_on_ground": 2, "goals": "hard"},
     )
     with pytest.raises(PlanInfeasible) as caught:
-        plan(s)
+        plan_scenario(s)
     reasons = " ".join(caught.value.reasons)
     assert "army-share cap (1% of 10,000 army personnel" in reasons
     assert "min_nations_on_ground" in reasons
@@ -433,7 +439,7 @@ def test_infeasible_combination_names_the_conflicting_constraint() -> None:
 
 def test_result_contract_on_tiny() -> None:
     s = load_scenario(TINY)
-    result = forceplan.plan(s)
+    result = forceplan.plan_scenario(s)
     assert result.scenario_name == "tiny"
     assert result.scenario_hash == forceplan.scenario_hash(s)
     assert result.forceplan_version == forceplan.__version__
@@ -501,14 +507,14 @@ def test_result_contract_on_tiny() -> None:
 
 def test_plan_is_deterministic() -> None:
     s = load_scenario(TINY)
-    first, second = plan(s), plan(s)
+    first, second = plan_scenario(s), plan_scenario(s)
     assert first.allocations.equals(second.allocations)
     assert first.nations.equals(second.nations)
 
 
 def test_time_limit_must_be_positive() -> None:
     with pytest.raises(ValueError):
-        plan(load_scenario(TINY), time_limit_s=0)
+        plan_scenario(load_scenario(TINY), time_limit_s=0)
 
 
 def test_flagship_stages_match_cold_solves() -> None:

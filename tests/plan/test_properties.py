@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forceplan.plan import DEPLOYABLE_STANCES, PlanError, PlanResult, plan
+from forceplan.plan import DEPLOYABLE_STANCES, PlanError, PlanResult, plan_scenario
 from forceplan.plan.build import build_phase
 from forceplan.plan.solve import solve_phase
 from forceplan.scenario import Scenario
@@ -207,7 +207,7 @@ def _check(s: Scenario, result: PlanResult) -> None:
 @given(scenarios())
 def test_no_allocation_breaks_a_caveat_or_availability(s: Scenario) -> None:
     try:
-        result = plan(s, time_limit_s=30)
+        result = plan_scenario(s, time_limit_s=30)
     except PlanError as exc:  # pragma: no cover - these scenarios have no hard coalition rules
         raise AssertionError(f"unexpected infeasibility: {exc}") from exc
     assert result.status == "optimal"
@@ -225,8 +225,8 @@ def test_backstop_never_worsens_unmet_requirement(s: Scenario) -> None:
     """The plan without the backstop is also a plan with it (backstop = 0), so
     the unmet requirement by priority, compared lexicographically, can only
     fall when the backstop is switched on."""
-    with_backstop = plan(s, backstop=True)
-    without = plan(s, backstop=False)
+    with_backstop = plan_scenario(s, backstop=True)
+    without = plan_scenario(s, backstop=False)
     _check(s, with_backstop)
     assert _unmet_by_priority(with_backstop) <= _unmet_by_priority(without)
 

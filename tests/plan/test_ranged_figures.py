@@ -26,7 +26,7 @@ import numpy as np
 from forceplan.explore.design import Settings, build_design
 from forceplan.explore.levers import LeverSet, scenario_for
 from forceplan.explore.space import build_space
-from forceplan.plan import plan
+from forceplan.plan import plan_scenario
 from forceplan.plan.build import build_phase
 from forceplan.plan.model import PhaseModel
 from forceplan.scenario import Scenario, load_scenario
@@ -133,7 +133,7 @@ def test_corners_where_a_goal_is_out_of_reach_give_a_plan_that_reports_it() -> N
     assert 3 <= len(goal_corners) <= 20, goal_corners
     base = flagship()
     for path, value in goal_corners:
-        result = plan(scenario_for(base, {}, {path: value}), time_limit_s=30)
+        result = plan_scenario(scenario_for(base, {}, {path: value}), time_limit_s=30)
         label = f"{path} = {value:g}"
         assert result.status in ("optimal", "time_limit"), label
         assert not result.phases_not_solved, label
@@ -167,7 +167,7 @@ def test_a_sample_of_corners_and_joint_points_give_a_plan() -> None:
     )
     points += [(f"joint point {p}", design.spec.scenario(0, p)) for p in range(design.points)]
     for label, s in points:
-        result = plan(s, time_limit_s=30)
+        result = plan_scenario(s, time_limit_s=30)
         assert result.status in ("optimal", "time_limit"), (label, result.status)
         assert not result.phases_not_solved, label
         missed = result.goals[~result.goals["met"]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from forceplan.plan import plan
+from forceplan.plan import plan_scenario
 from forceplan.plan.build import build_phase
 from forceplan.plan.build.continuity import add_continuity
 from forceplan.plan.planner import _allocation
@@ -41,7 +41,7 @@ def test_plan_matches_a_sequential_solve(name: str) -> None:
         for phase in s.ordered_phases
     }
     assert len(signatures) == len(s.ordered_phases) > 2, "want distinct phases, no twins"
-    result = plan(s)
+    result = plan_scenario(s)
     got = []
     for phase in s.ordered_phases:
         rows = result.allocations[result.allocations["phase"] == phase.id]

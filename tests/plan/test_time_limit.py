@@ -22,7 +22,7 @@ from plan_builders import capability, mission, nation, scenario
 from typer.testing import CliRunner
 
 from forceplan.cli import app
-from forceplan.plan import plan
+from forceplan.plan import plan_scenario
 from forceplan.plan.build import build_phase
 from forceplan.plan.solve import PhaseSolution, solve_phase
 from forceplan.scenario import Scenario
@@ -71,7 +71,7 @@ def _slow_build_after_first(monkeypatch: pytest.MonkeyPatch, pause: float) -> No
 
 def test_no_phase_started_means_no_plan_at_all() -> None:
     """A limit that is over before the first solve: every phase not solved, every table empty."""
-    result = plan(_three_phases(), time_limit_s=1e-9)
+    result = plan_scenario(_three_phases(), time_limit_s=1e-9)
     assert result.status == "not_solved"
     assert math.isinf(result.mip_gap)
     assert list(result.phases["status"]) == ["not_solved"] * 3
@@ -93,7 +93,7 @@ def test_phases_after_the_deadline_are_not_solved_and_the_first_is_kept(
     runs out while p2's model is built, so p2 and p3 are not solved. Before the fix
     they came back as empty plans with 4 + 3 = 7 "unmet" units and gap 0."""
     _slow_build_after_first(monkeypatch, pause=2.5)
-    result = plan(_three_phases(), time_limit_s=2.0)
+    result = plan_scenario(_three_phases(), time_limit_s=2.0)
     assert list(result.phases["status"]) == ["optimal", "not_solved", "not_solved"]
     assert result.status == "not_solved"  # the worst phase's
     assert math.isinf(result.mip_gap)
@@ -132,11 +132,11 @@ def test_simulate_refuses_an_incomplete_plan(
 ) -> None:
     """simulate plans with the default limit; here the limit is over at once."""
     cache = importlib.import_module("forceplan.plan.cache")
-    real = cache.plan
+    real = cache.plan_scenario
     def over_at_once(s: Scenario, backstop: bool | None, time_limit_s: float) -> Any:
         return real(s, backstop=backstop, time_limit_s=1e-9)
 
-    monkeypatch.setattr(cache, "plan", over_at_once)
+    monkeypatch.setattr(cache, "plan_scenario", over_at_once)
     source = tmp_path / "three.toml"
     source.write_text(_toml(_three_phases()))
     result = runner.invoke(app, ["simulate", str(source), "-n", "10", "--no-cache"])
@@ -170,7 +170,7 @@ def test_the_limit_holds_for_the_whole_plan() -> None:
         sys.path.pop(0)
     s = synthetic_scenario(seed=2025)
     started = time.perf_counter()
-    result = plan(s, time_limit_s=0.5)
+    result = plan_scenario(s, time_limit_s=0.5)
     elapsed = time.perf_counter() - started
     assert elapsed < 0.5 + planner.TIME_LIMIT_MARGIN_S
     order = ("optimal", "time_limit", "not_solved")
@@ -184,7 +184,7 @@ def test_the_limit_holds_for_the_whole_plan() -> None:
 def test_a_time_limit_must_be_a_positive_finite_number() -> None:
     for bad in (0.0, -1.0, math.nan, math.inf):
         with pytest.raises(ValueError, match="time_limit_s must be a positive number"):
-            plan(_three_phases(), time_limit_s=bad)
+            plan_scenario(_three_phases(), time_limit_s=bad)
     result = runner.invoke(app, ["plan", "tiny", "--time-limit", "nan"])
     assert result.exit_code == 2
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from forceplan import load_scenario, plan
+from forceplan import load_scenario, plan_scenario
 from forceplan.plan import PlanResult
 from forceplan.scenario import Scenario
 
@@ -18,14 +18,14 @@ def flagship() -> Scenario:
 
 @pytest.fixture(scope="session")
 def flagship_plan(flagship: Scenario) -> PlanResult:
-    return plan(flagship)
+    return plan_scenario(flagship)
 
 
 @pytest.fixture(scope="session")
 def tiny_plan() -> PlanResult:
     from pathlib import Path
 
-    return plan(load_scenario(Path(__file__).parents[1] / "fixtures" / "tiny.toml"))
+    return plan_scenario(load_scenario(Path(__file__).parents[1] / "fixtures" / "tiny.toml"))
 
 
 @pytest.fixture(scope="session")
@@ -41,4 +41,4 @@ def comparison(flagship: Scenario, flagship_plan: PlanResult) -> pd.DataFrame:
 
     small = load_scenario("iiss-small")
     return compare([flagship, small], 300, 7, labels=["flagship", "small"],
-                   plans=[flagship_plan, plan(small)])
+                   plans=[flagship_plan, plan_scenario(small)])

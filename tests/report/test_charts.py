@@ -174,13 +174,13 @@ def test_static_export_needs_no_browser(flagship_plan: PlanResult) -> None:
 
 
 def test_a_scenario_with_no_force_still_charts_and_reports() -> None:
-    from forceplan import load_scenario, plan
+    from forceplan import load_scenario, plan_scenario
     from forceplan.report.html import html_report
     from forceplan.report.model import ReportRun
     from forceplan.simulate import simulate_plan
 
     scenario = load_scenario("no-force")
-    result = plan(scenario)
+    result = plan_scenario(scenario)
     ds = simulate_plan(scenario, result, 200, 1, keep_draws=50)
     made = charts.run_charts([(scenario.name, result)], ds)
     assert set(made) == {"who-sends-what", "deployed-over-time", "coverage", "cost-vs-gdp",

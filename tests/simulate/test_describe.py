@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from forceplan import load_scenario
 from forceplan.cli import app
-from forceplan.simulate import simulate
+from forceplan.simulate import simulate_scenario
 from forceplan.simulate.describe import undescribed
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny.toml"
@@ -20,7 +20,7 @@ TINY = Path(__file__).parents[1] / "fixtures" / "tiny.toml"
 
 @pytest.mark.parametrize("name", ["reassurance-2025", "un-100k", str(TINY)])
 def test_every_variable_and_coordinate_is_described(name: str) -> None:
-    ds = simulate(load_scenario(name), 300, 2, keep_draws=40)
+    ds = simulate_scenario(load_scenario(name), 300, 2, keep_draws=40)
     assert undescribed(ds) == []
     assert ds["deployed_personnel"].attrs["units"] == "personnel"
     assert ds["outcome_total_cost_usd_m"].attrs["units"] == "US$ million"
@@ -29,7 +29,7 @@ def test_every_variable_and_coordinate_is_described(name: str) -> None:
 
 
 def test_all_draws_and_the_kept_draws_are_two_named_dims() -> None:
-    ds = simulate(load_scenario(TINY), 300, 2, keep_draws=40)
+    ds = simulate_scenario(load_scenario(TINY), 300, 2, keep_draws=40)
     assert ds.sizes["draw"] == 300 and ds.sizes["kept_draw"] == 40
     assert ds["outcome_total_cost_usd_m"].dims == ("draw",)
     assert ds["deployed_personnel"].dims[0] == "kept_draw"

@@ -13,7 +13,7 @@ import pytest
 from sim_helpers import make_plan, make_scenario
 
 from forceplan import load_scenario
-from forceplan.plan import plan
+from forceplan.plan import plan_scenario
 from forceplan.simulate import (
     HAZARD_PARTS,
     HazardInputs,
@@ -29,7 +29,7 @@ def test_parts_sum_to_the_log_hazard() -> None:
     """In every kept draw and month, log h = baseline + ukraine + training + force + flags
     + backstop, and the known-answer parts of a one-nation case are the equation's terms."""
     s = load_scenario("reassurance-2025")
-    ds = simulate_plan(s, plan(s), draws=300, seed=2)
+    ds = simulate_plan(s, plan_scenario(s), draws=300, seed=2)
     assert list(ds.hazard_part.values) == list(HAZARD_PARTS)
     total = ds.log_hazard_part.sum("hazard_part").values
     assert np.log(ds.offensive_hazard.values) == pytest.approx(total, rel=1e-12, abs=1e-12)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from forceplan import load_scenario, simulate
+from forceplan import load_scenario, simulate_scenario
 from forceplan.simulate.drivers import drivers, noise_level
 
 DRAWS = 1000
@@ -15,7 +15,7 @@ DRAWS = 1000
 
 @pytest.fixture(scope="module")
 def flagship_drivers() -> pd.DataFrame:
-    ds = simulate(load_scenario("reassurance-2025"), draws=DRAWS, seed=11)
+    ds = simulate_scenario(load_scenario("reassurance-2025"), draws=DRAWS, seed=11)
     return drivers(ds)
 
 
@@ -46,12 +46,12 @@ def test_fixed_parameter_has_zero_correlation(tmp_path: Path) -> None:
         'extends = "reassurance-2025"\n'
         '[uncertainties.cost_overrun]\ndistribution = "fixed"\nvalue = 1.0\n'
     )
-    ds = simulate(load_scenario(variant), draws=200, seed=1)
+    ds = simulate_scenario(load_scenario(variant), draws=200, seed=1)
     assert drivers(ds, ["total_cost_usd_m"]).loc["cost_overrun", "total_cost_usd_m"] == 0.0
 
 
 def test_unknown_outcome_is_refused() -> None:
-    ds = simulate(load_scenario("reassurance-2025"), draws=50, seed=1)
+    ds = simulate_scenario(load_scenario("reassurance-2025"), draws=50, seed=1)
     with pytest.raises(ValueError, match="unknown outcome"):
         drivers(ds, ["happiness"])
 

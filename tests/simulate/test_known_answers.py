@@ -238,10 +238,10 @@ def test_flagship_russian_forces_stay_below_the_authorised_strength() -> None:
     (linear growth); it can no longer pass the highest ceiling, 1.5m (the authorised
     strength of all Russia's armed forces), and its median stays near 1m."""
     from forceplan import load_scenario
-    from forceplan.plan import plan
+    from forceplan.plan import plan_scenario
 
     s = load_scenario("reassurance-2025")
-    ds = simulate_plan(s, plan(s), draws=2000, seed=7)
+    ds = simulate_plan(s, plan_scenario(s), draws=2000, seed=7)
     end = ds.outcome_russia_force_end.values
     assert end.max() < 1_500_000
     assert 850_000 < np.median(end) < 1_100_000
@@ -258,14 +258,14 @@ def test_public_api_plans_then_simulates_with_a_custom_hazard() -> None:
         calls.append(x.deterrence_ratio.shape[0])
         return np.zeros_like(x.deterrence_ratio)
 
-    ds = forceplan.simulate(tiny, draws=50, seed=2, hazard=never)
+    ds = forceplan.simulate_scenario(tiny, draws=50, seed=2, hazard=never)
     assert calls == [50]
     assert np.all(ds.p_offensive.values == 0.0)
     assert ds.attrs["seed"] == 2 and ds.attrs["draws"] == 50
     assert set(ds.tied_up_personnel.dims) == {"kept_draw", "month", "nation"}
     with pytest.raises(ValueError, match="draws"):
-        forceplan.simulate(tiny, draws=0, seed=1)
+        forceplan.simulate_scenario(tiny, draws=0, seed=1)
     with pytest.raises(ValueError, match="seed"):
-        forceplan.simulate(tiny, draws=5, seed=-1)
+        forceplan.simulate_scenario(tiny, draws=5, seed=-1)
     with pytest.raises(ValueError, match="months"):
-        forceplan.simulate(tiny, draws=5, seed=1, months=241)
+        forceplan.simulate_scenario(tiny, draws=5, seed=1, months=241)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sim_helpers import scenario_dict
 
-from forceplan.plan import plan
+from forceplan.plan import plan_scenario
 from forceplan.scenario import Scenario
 from forceplan.simulate import simulate_plan
 
@@ -45,7 +45,7 @@ def test_planner_costs_each_unit_at_its_nations_cost_and_simulate_agrees() -> No
     A 210, B 130, coalition 340 a year (the reference cost would say 400). With no
     overrun or inflation the simulation's first-year cost is the same, nation by nation."""
     s = two_nations()
-    result = plan(s)
+    result = plan_scenario(s)
     units = dict(zip(result.allocations["nation"], result.allocations["units"], strict=True))
     assert units == {"NAA": 3.0, "NBA": 1.0}
     cost = dict(zip(result.nations["nation"], result.nations["annual_cost_usd_m"], strict=True))
@@ -67,7 +67,7 @@ def test_common_fund_payments_agree() -> None:
     """A common fund of both nations splits the 340 by GDP, 1,000 : 3,000: A pays 85,
     B 255, in the plan and in the simulation's first year."""
     s = two_nations(funding="common_fund")
-    result = plan(s)
+    result = plan_scenario(s)
     paid = dict(zip(result.nations["nation"], result.nations["paid_usd_m"], strict=True))
     assert paid == pytest.approx({"NAA": 85.0, "NBA": 255.0})
     assert result.cost_basis["fund_members"] == ["NAA", "NBA"]
@@ -80,7 +80,7 @@ def test_un_assessed_payments_agree() -> None:
     of the reference cost, 50: 58.568 a unit. A pays 210 - 3 x 58.568 = 34.296, B
     130 - 58.568 = 71.432; the UN 4 x 58.568 = 234.272."""
     s = two_nations(funding="un_assessed")
-    result = plan(s)
+    result = plan_scenario(s)
     per_unit = 500 * UN_RATE_YEAR + 50
     paid = dict(zip(result.nations["nation"], result.nations["paid_usd_m"], strict=True))
     assert paid == pytest.approx({"NAA": 210 - 3 * per_unit, "NBA": 130 - per_unit})
@@ -98,7 +98,7 @@ def test_relief_in_place_is_costed_as_the_simulation_puts_units_on_the_ground() 
     data = two_nations(months=36).model_dump(mode="python")
     data["capabilities"][0]["relief_overlap_months"] = {"value": 1.0}
     s = Scenario.model_validate(data)
-    result = plan(s)
+    result = plan_scenario(s)
     cost = dict(zip(result.nations["nation"], result.nations["annual_cost_usd_m"], strict=True))
     assert cost == pytest.approx({"NAA": 245.0, "NBA": 130 * 7 / 6})
     assert result.cost_basis["relief_factors"] == {"unit": pytest.approx(7 / 6, abs=1e-6)}

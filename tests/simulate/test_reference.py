@@ -103,7 +103,7 @@ def test_engine_matches_reference_with_cost_rules(funding: str) -> None:
 )
 def test_engine_matches_reference_on_flagship(name: str, backstop: bool | None) -> None:
     from forceplan import load_scenario
-    from forceplan.plan import plan as make_flagship_plan
+    from forceplan.plan import plan_scenario as make_flagship_plan
 
     s = load_scenario(name)
     plan = make_flagship_plan(s, backstop=backstop)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_info
 
-from forceplan import load_scenario, simulate
+from forceplan import load_scenario, simulate_scenario
 from forceplan.simulate.deterrence import default_offensive_hazard
 
 quantiles = importlib.import_module("forceplan.simulate.quantiles")
@@ -32,10 +32,10 @@ def test_blas_runs_on_one_thread_inside_a_simulation_only() -> None:
         seen.append(_blas_threads())
         return default_offensive_hazard(inputs)
 
-    ds = simulate(load_scenario(TINY), draws=50, seed=3, hazard=hazard)
+    ds = simulate_scenario(load_scenario(TINY), draws=50, seed=3, hazard=hazard)
     assert seen and all(threads == [1] * len(before) for threads in seen)
     assert _blas_threads() == before
-    plain = simulate(load_scenario(TINY), draws=50, seed=3)
+    plain = simulate_scenario(load_scenario(TINY), draws=50, seed=3)
     np.testing.assert_array_equal(
         ds["outcome_total_cost_usd_m"].values, plain["outcome_total_cost_usd_m"].values
     )

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from forceplan import load_scenario
-from forceplan.plan import plan
+from forceplan.plan import plan_scenario
 from forceplan.simulate import simulate_plan
 from forceplan.simulate.costs import Pressure, cost_growth, unit_costs
 from forceplan.simulate.engine import sample_chunk
@@ -27,7 +27,7 @@ RATE = 1428 / 1e6  # US$ m per person-month
 @pytest.fixture(scope="module")
 def un() -> tuple[object, object]:
     s = load_scenario("un-100k")
-    return s, plan(s)
+    return s, plan_scenario(s)
 
 
 def test_no_contributor_budget_carries_the_reimbursement(
@@ -56,7 +56,8 @@ def test_no_contributor_budget_carries_the_reimbursement(
             f'value = {overrun}\ndomain = "multiplier"\n'
         )
         scenario = load_scenario(variant)
-        runs.append(simulate_plan(scenario, plan(scenario), draws=300, seed=3, keep_draws=0))
+        result = plan_scenario(scenario)
+        runs.append(simulate_plan(scenario, result, draws=300, seed=3, keep_draws=0))
     low, high = runs
     assert np.array_equal(low.outcome_un_paid_usd_m.values, high.outcome_un_paid_usd_m.values)
     assert high.outcome_total_cost_usd_m.values == pytest.approx(
@@ -102,7 +103,7 @@ def test_a_leaver_is_replaced_from_the_other_un_contributors(tmp_path: Path) -> 
             "exit_hazard_per_year = { committed = 0, willing = 0, undecided = 0, opposed = 0 }\n"
         )
         s = load_scenario(variant)
-        ds = simulate_plan(s, plan(s), draws=2, seed=0)
+        ds = simulate_plan(s, plan_scenario(s), draws=2, seed=0)
         if refill == "true":
             china = ds.deployed_personnel.sel(nation="CHN").values[0]
             assert china[13] > china[10]  # month 14 against month 11 (no relief overlap)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import xarray as xr
 
-from forceplan import load_scenario, plan
+from forceplan import load_scenario, plan_scenario
 from forceplan.plan import PlanResult
 from forceplan.scenario import Scenario
 
@@ -21,7 +21,7 @@ def tiny() -> Scenario:
 
 @cache
 def tiny_plan() -> PlanResult:
-    return plan(tiny())
+    return plan_scenario(tiny())
 
 
 @cache

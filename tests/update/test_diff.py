@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from forceplan.plan import plan
+from forceplan.plan import plan_scenario
 from forceplan.scenario import ScenarioError, load_scenario
 from forceplan.update import (
     RunSettings,
@@ -214,7 +214,7 @@ def test_a_diff_gives_the_numbers_of_plain_simulate_runs(tmp_path: Path) -> None
     result = run_diff(figures, RunSettings(draws=1500, seed=3), plan_cache=False)
     assert len(result.cache.plans) == 2 and result.cache.simulations == 4  # plans shared
     for scenario in (figures.base, figures.new):
-        ds = simulate_plan(scenario, plan(scenario), 1500, 3, keep_draws=0)
+        ds = simulate_plan(scenario, plan_scenario(scenario), 1500, 3, keep_draws=0)
         values = [ds[f"outcome_{o}"].values for o in SIMULATION_OUTCOMES]
         means = [float(v[np.isfinite(v)].mean()) for v in values]
         which = result.attribution.base if scenario is figures.base else result.attribution.full

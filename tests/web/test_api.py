@@ -6,7 +6,7 @@ import json
 
 from conftest import FLAGSHIP, Web
 
-from forceplan import load_scenario, plan
+from forceplan import load_scenario, plan_scenario
 from forceplan.scenario import scenario_hash
 
 
@@ -43,7 +43,7 @@ def test_a_plan_started_from_the_api_is_stored_with_the_plans_numbers(web: Web) 
     run_id = web.start(kind="plan", scenarios=[FLAGSHIP])
     run = web.wait(run_id)
     assert run["status"] == "finished", run["error"]
-    expected = plan(load_scenario(FLAGSHIP))
+    expected = plan_scenario(load_scenario(FLAGSHIP))
     results = web.client.get(f"/api/runs/{run_id}/results").json()["results"]
     (stored,) = results
     assert stored["kind"] == "plan" and stored["meta"]["status"] == expected.status

@@ -8,7 +8,7 @@ from forceplan.plan.model import (
     tied_up_personnel,
     troop_sets_needed,
 )
-from forceplan.plan.planner import plan
+from forceplan.plan.planner import plan_scenario
 from forceplan.plan.result import PlanResult
 
 __all__ = [
@@ -17,7 +17,7 @@ __all__ = [
     "PlanError",
     "PlanInfeasible",
     "PlanResult",
-    "plan",
+    "plan_scenario",
     "tied_up_personnel",
     "troop_sets_needed",
 ]

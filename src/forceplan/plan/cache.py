@@ -28,7 +28,7 @@ import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from forceplan.plan.planner import plan
+from forceplan.plan.planner import plan_scenario
 from forceplan.plan.result import PlanResult
 from forceplan.scenario import Scenario, scenario_hash
 
@@ -98,7 +98,7 @@ def cached_plan(
     use_cache: bool = True,
     directory: Path | None = None,
 ) -> tuple[PlanResult, bool]:
-    """:func:`forceplan.plan.plan`, from the cache when it holds this plan.
+    """:func:`forceplan.plan.plan_scenario`, from the cache when it holds this plan.
 
     Returns the plan and whether it came from the cache. Errors of the
     planner (:class:`PlanError`) propagate; problems with the cache never do.
@@ -107,14 +107,14 @@ def cached_plan(
     if flank_floor is not None:  # the scenario's own floors otherwise
         options["flank_floor"] = flank_floor
     if not use_cache or cache_disabled():
-        return plan(scenario, **options), False  # type: ignore[arg-type]
+        return plan_scenario(scenario, **options), False  # type: ignore[arg-type]
     folder = directory or cache_dir()
     key = cache_key(scenario, backstop, time_limit_s, flank_floor)
     entry = folder / f"{key}{_SUFFIX}"
     found = _read(entry, scenario_hash(scenario))
     if found is not None:
         return found, True
-    result = plan(scenario, **options)  # type: ignore[arg-type]
+    result = plan_scenario(scenario, **options)  # type: ignore[arg-type]
     if result.status == "optimal":
         _write(folder, entry, result)
     return result, False

@@ -1,4 +1,4 @@
-"""``plan(scenario)``: build, solve, diagnose and tabulate the allocation."""
+"""``plan_scenario(scenario)``: build, solve, diagnose and tabulate the allocation."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def _forceplan_version() -> str:
     return __version__
 
 
-def plan(
+def plan_scenario(
     scenario: Scenario,
     *,
     backstop: bool | None = None,

@@ -1,4 +1,4 @@
-"""The typed result of :func:`forceplan.plan.plan`."""
+"""The typed result of :func:`forceplan.plan.plan_scenario`."""
 
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 
 Python API::
 
-    from forceplan import load_scenario, simulate
-    ds = simulate(load_scenario("reassurance-2025"), draws=10_000, seed=7)
+    from forceplan import load_scenario, simulate_scenario
+    ds = simulate_scenario(load_scenario("reassurance-2025"), draws=10_000, seed=7)
     ds.summary_p_offensive.sel(stat="p50")          # per year
     ds.deployed_personnel.sel(nation="GBR").mean("kept_draw")
 
@@ -40,7 +40,7 @@ from forceplan.simulate.parameters import (
 from forceplan.simulate.summary import summary, summary_to_json
 
 
-def simulate(
+def simulate_scenario(
     scenario: Scenario,
     draws: int = 1000,
     seed: int = 0,
@@ -51,7 +51,7 @@ def simulate(
     keep_draws: int | None = None,
     progress: ProgressCallback | None = None,
 ) -> xr.Dataset:
-    """Plan ``scenario`` (``forceplan.plan.plan``) and run it forward month by month.
+    """Plan ``scenario`` (``forceplan.plan.plan_scenario``) and run it forward month by month.
 
     Returns an :class:`xarray.Dataset` with monthly trajectories of the first
     ``keep_draws`` draws (default up to 1,000) on dims (draw, month, nation,
@@ -61,9 +61,9 @@ def simulate(
     :class:`HazardInputs`). Same seed and scenario give bit-identical results.
     """
     validate_run(draws, seed, months)
-    from forceplan.plan import plan as make_plan
+    from forceplan.plan import plan_scenario
 
-    result = make_plan(scenario, backstop=backstop)
+    result = plan_scenario(scenario, backstop=backstop)
     return simulate_plan(
         scenario,
         result,
@@ -93,7 +93,7 @@ __all__ = [
     "model_numbers",
     "offensive_hazard_parts",
     "shapley_attribution",
-    "simulate",
+    "simulate_scenario",
     "simulate_plan",
     "summary",
     "summary_to_json",

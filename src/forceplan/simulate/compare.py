@@ -49,9 +49,9 @@ Planner = Callable[[Scenario, bool | None], PlanLike]
 
 
 def _default_planner(scenario: Scenario, backstop: bool | None) -> PlanLike:
-    from forceplan.plan import plan
+    from forceplan.plan import plan_scenario
 
-    return plan(scenario, backstop=backstop)
+    return plan_scenario(scenario, backstop=backstop)
 
 
 def compare(
@@ -72,7 +72,7 @@ def compare(
     Rows ``p_offensive_part_<part>`` attribute the paired difference in P(offensive by
     end) to each part of the hazard (Shapley values; only their ``diff_`` columns are
     filled). ``plans`` (one per scenario) skips planning; otherwise ``planner``
-    (default ``forceplan.plan.plan``) is called with each scenario and ``backstop``.
+    (default ``forceplan.plan.plan_scenario``) is called with each scenario and ``backstop``.
     ``attrs`` of the frame carry seed, draws, scenario hashes, cost bases and version.
     """
     validate_run(draws, seed, months)

@@ -22,7 +22,7 @@ deterrence ratio B = (U_eff + w_f G) / R. P(offensive by month t) =
 Because the parts add on the log scale, a difference in P(offensive) between two
 runs can be split exactly among them (:func:`shapley_attribution`).
 
-Swap it: pass ``hazard=fn`` to :func:`forceplan.simulate`, where ``fn`` takes a
+Swap it: pass ``hazard=fn`` to :func:`forceplan.simulate_scenario`, where ``fn`` takes a
 :class:`HazardInputs` and returns the monthly hazard rates, shape (draws, months),
 non-negative, or a mapping of named log-hazard parts that sum to log h.
 """

@@ -337,7 +337,10 @@ def simulate_plan(
     exact_limit: int = 100_000,
     progress: ProgressCallback | None = None,
 ) -> xr.Dataset:
-    """Run the Monte Carlo model on a given plan; see :func:`forceplan.simulate.simulate`."""
+    """Run the Monte Carlo model on a given plan.
+
+    See :func:`forceplan.simulate.simulate_scenario`.
+    """
     run = start_run(
         scenario, plan, draws, seed, months=months, hazard=hazard, keep_draws=keep_draws,
         exact_limit=exact_limit,

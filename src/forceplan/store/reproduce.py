@@ -80,7 +80,7 @@ def rerun(
     ``progress(done, total)`` hears of the draws; ``planning(label)`` wraps
     each plan's solve (the CLI shows a spinner).
     """
-    from forceplan.plan import plan as solve
+    from forceplan.plan import plan_scenario as solve
 
     def plan(scenario: Scenario, **options: Any) -> PlanResult:
         with planning(scenario.name) if planning is not None else nullcontext():

@@ -185,7 +185,7 @@ def _import_stages() -> None:
     import forceplan
     import forceplan.store.reproduce  # noqa: F401
 
-    _ = forceplan.simulate, forceplan.compare
+    _ = forceplan.simulate_scenario, forceplan.compare
 
 
 def _report(run_id: int, stage: str, done: int = 0, total: int = 0) -> None:
