@@ -20,9 +20,10 @@ from sqlalchemy import event
 
 from forceplan.store.config import display_url, sqlite_path
 from forceplan.store.errors import StoreError
+from forceplan.store.sqlite_wal import BUSY_TIMEOUT_MS, enter_wal
 
 CONNECT_TIMEOUT_S = 5
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_BUSY_TIMEOUT_MS = BUSY_TIMEOUT_MS
 _WRITE = "forceplan_write"
 
 
@@ -68,7 +69,7 @@ def _sqlite_engine(url: str) -> sa.Engine:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
         if path is not None:
-            cursor.execute("PRAGMA journal_mode = WAL")
+            enter_wal(cursor)
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 

@@ -35,12 +35,12 @@ from forceplan.store.files import PendingFile
 from forceplan.store.results import ResultPart
 from forceplan.store.revisions import HEAD
 from forceplan.store.runinfo import utc
+from forceplan.store.sqlite_wal import BUSY_TIMEOUT_MS, enter_wal
 
 if TYPE_CHECKING:
     from forceplan.scenario import Scenario
     from forceplan.store.store import Store
 
-BUSY_TIMEOUT_MS = 30_000  # as db.py
 #: columns stored as JSON text (SQLAlchemy's JSON type: json.dumps)
 JSON_COLUMNS = {
     "runs": ("options", "timings", "headline", "environment"),
@@ -160,7 +160,7 @@ class DirectRecorder:
                                        isolation_level=None, check_same_thread=False)
                 conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
                 conn.execute("PRAGMA foreign_keys = ON")
-                conn.execute("PRAGMA journal_mode = WAL")
+                enter_wal(conn)
                 conn.execute("PRAGMA synchronous = NORMAL")
             except sqlite3.Error as exc:
                 raise StoreError(f"run store at {self.where}: {exc}") from None
