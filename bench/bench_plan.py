@@ -27,7 +27,12 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from forceplan.plan import PlanResult, plan_scenario
+from forceplan.plan import PlanResult
+
+try:
+    from forceplan.plan import plan_scenario
+except ImportError:  # bench_runtime loads this file against a baseline before the rename
+    from forceplan.plan import plan as plan_scenario  # type: ignore[attr-defined,no-redef]
 from forceplan.scenario import Scenario, bundled_scenarios, load_scenario
 
 DOMAINS = [
