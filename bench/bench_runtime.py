@@ -75,11 +75,7 @@ print(seconds, tracemalloc.get_traced_memory()[1] / 1e6)
 PLAN_OVERRUN = """
 import sys, time
 sys.path.insert(0, {bench!r})
-from bench_plan import synthetic_scenario
-try:
-    from forceplan.plan import plan_scenario
-except ImportError:  # a baseline from before the rename
-    from forceplan.plan import plan as plan_scenario
+from bench_plan import plan_scenario, synthetic_scenario  # either tree's planner
 s = synthetic_scenario(2025, 80, 30, 8, 12)
 t = time.perf_counter()
 try:

@@ -23,7 +23,6 @@ from forceplan.store.errors import StoreError
 from forceplan.store.sqlite_wal import BUSY_TIMEOUT_MS, enter_wal
 
 CONNECT_TIMEOUT_S = 5
-SQLITE_BUSY_TIMEOUT_MS = BUSY_TIMEOUT_MS
 _WRITE = "forceplan_write"
 
 
@@ -66,7 +65,7 @@ def _sqlite_engine(url: str) -> sa.Engine:
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # transactions are begun below, explicitly
         cursor = dbapi_conn.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
         if path is not None:
             enter_wal(cursor)
